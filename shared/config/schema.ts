@@ -1,0 +1,412 @@
+/**
+ * Configuration schema: one file describes one or more firewall pairs.
+ *
+ * Validation happens once, at load, in two passes: the zod schema checks shapes, types and
+ * unknown keys; `topologyIssues` then refuses topologies that cannot work (an EIP as a route
+ * target, one ENI on both sides, an EIP mapped twice, duplicate routes...). Every issue names
+ * the field path. See docs/configuration.md for the meaning of each field.
+ */
+import { z } from 'zod';
+import type { ValidationIssue } from '../errors.js';
+import { classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
+
+export const ROLES = ['primary', 'secondary'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function otherRole(role: Role): Role {
+  return role === 'primary' ? 'secondary' : 'primary';
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const ENI_ID = /^eni-[0-9a-f]{8,17}$/;
+const RTB_ID = /^rtb-[0-9a-f]{8,17}$/;
+const EIPALLOC_ID = /^eipalloc-[0-9a-f]{8,17}$/;
+const HOSTED_ZONE_ID = /^(\/hostedzone\/)?Z[A-Z0-9]{1,31}$/;
+const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+const SHA256_FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
+const DNS_NAME = /^(\*\.)?([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/;
+const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/;
+
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const managementSchema = z.strictObject({
+  /** Private IPv4 address (or DNS name) of the management interface; with mgmt-interface-swap this is eth1's address. */
+  host: z.string().regex(HOSTNAME, 'must be an IPv4 address or a host name'),
+  port: z.number().int().min(1).max(65535).default(443),
+  /** Set when the VM-Series runs with mgmt-interface-swap (eth0 = ethernet1/1, eth1 = management). */
+  interfaceSwap: z.boolean().default(false),
+});
+
+const tlsSchema = z.union([
+  z.strictObject({
+    /** SHA-256 fingerprint of the firewall's certificate, `AB:CD:...` or 64 hex digits. */
+    pinnedSha256: z.string().regex(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)'),
+  }),
+  z.strictObject({
+    /** PEM file of the CA that issued the firewall's certificate. */
+    caFile: z.string().min(1),
+    /** Name the certificate is issued to, when it differs from `management.host`. */
+    serverName: z.string().min(1).optional(),
+  }),
+]);
+
+const apiKeySchema = z.union([
+  z.strictObject({
+    /** Secrets Manager secret id or ARN holding the key (plain string, or JSON with `field`). */
+    secretsManager: z.string().min(1),
+    field: z.string().min(1).optional(),
+  }),
+  /** A file holding the key (CLI use; never in Lambda). */
+  z.strictObject({ file: z.string().min(1) }),
+  /** An environment variable holding the key (CLI use). */
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }),
+]);
+
+const firewallSchema = z.strictObject({
+  name: z.string().regex(NAME, 'must be lower-case letters, digits and dashes (at most 40)'),
+  instanceId: z.string().regex(INSTANCE_ID, 'must be an EC2 instance id (i-...)'),
+  availabilityZone: z.string().regex(AZ, 'must be an availability zone such as eu-central-1a'),
+  management: managementSchema,
+  tls: tlsSchema,
+  apiKey: apiKeySchema,
+});
+
+const routeSchema = z.strictObject({
+  routeTableId: z.string().regex(RTB_ID, 'must be a route table id (rtb-...)'),
+  destination: z.string().refine(isIpv4Cidr, 'must be an IPv4 CIDR such as 0.0.0.0/0'),
+  /** ENI each firewall uses as the next hop for this route. */
+  targets: z.strictObject({ primary: z.string(), secondary: z.string() }),
+});
+
+const eipSideSchema = z.strictObject({
+  networkInterfaceId: z.string().regex(ENI_ID, 'must be a network interface id (eni-...)'),
+  privateIp: z.string().refine(isIpv4, 'must be an IPv4 address'),
+});
+
+const elasticIpSchema = z.strictObject({
+  allocationId: z.string().regex(EIPALLOC_ID, 'must be an Elastic IP allocation id (eipalloc-...)'),
+  publicIp: z.string().refine(isIpv4, 'must be an IPv4 address').optional(),
+  /** Free text for people: what the address is for (GlobalProtect portal, IPsec peer...). */
+  purpose: z.string().max(100).optional(),
+  primary: eipSideSchema,
+  secondary: eipSideSchema,
+});
+
+const dnsRecordSchema = z
+  .strictObject({
+    hostedZoneId: z.string().regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id (Z...)'),
+    name: z.string().regex(DNS_NAME, 'must be a fully qualified DNS name'),
+    type: z.enum(['A', 'CNAME']).default('A'),
+    ttl: seconds(1, 86_400).default(60),
+    /** The record's value on each side. */
+    values: z
+      .strictObject({ primary: z.array(z.string().min(1)).min(1), secondary: z.array(z.string().min(1)).min(1) })
+      .optional(),
+    /** The record always holds this managed EIP's public address (which moves with the EIP). */
+    followElasticIp: z.string().regex(EIPALLOC_ID, 'must be an Elastic IP allocation id (eipalloc-...)').optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.values === undefined) === (r.followElasticIp === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of values or followElasticIp' });
+    }
+  });
+
+const tunnelSchema = z.strictObject({
+  /** Tunnel name as configured on the firewall (Network > IPSec Tunnels). */
+  name: z.string().min(1).max(63),
+  /** Proxy-IDs of the tunnel; each must be up (`tunnel:proxy-id` in `show vpn flow`). */
+  proxyIds: z.array(z.string().min(1).max(63)).default([]),
+});
+
+const canarySchema = z.strictObject({
+  host: z.string().regex(HOSTNAME, 'must be an IPv4 address or a host name'),
+  port: z.number().int().min(1).max(65535),
+});
+
+const probeSchema = z.strictObject({
+  /** Seconds between probe rounds inside one invocation (EventBridge fires once a minute). */
+  intervalSeconds: seconds(5, 60).default(10),
+  /** Total budget of one firewall's probe (connect + all calls). */
+  timeoutSeconds: seconds(1, 30).default(4),
+  /** Consecutive failed rounds of the active firewall before failover. At least 2: one failure is a blip. */
+  failuresBeforeFailover: z.number().int().min(2).max(60).default(3),
+  /** What an expected tunnel being down on the active firewall means. */
+  tunnelDown: z.enum(['alert', 'failover']).default('alert'),
+  /** Consecutive rounds with a tunnel down before `tunnelDown: failover` acts. */
+  tunnelFailuresBeforeFailover: z.number().int().min(2).max(360).default(18),
+  /** After an instance (re)starts, API silence is "booting", not "dead", for this long. */
+  bootGraceSeconds: seconds(60, 3600).default(900),
+  /** After a failover, no automatic failover of the pair for this long (alert instead). */
+  cooldownSeconds: seconds(0, 86_400).default(1800),
+  /** Optional TCP endpoints inside the VPC that are always up; if none answers, the controller is blind. */
+  canaries: z.array(canarySchema).default([]),
+});
+
+const readinessSchema = z.strictObject({
+  pollIntervalSeconds: seconds(2, 60).default(10),
+  /** From the start request until the firewall must be ready; no cutover after it. */
+  deadlineSeconds: seconds(60, 3600).default(1200),
+  /** Refuse a firewall whose PAN-OS version differs (e.g. '10.2.11-h12'). */
+  expectedSoftwareVersion: z.string().min(1).optional(),
+  /** Also require the AutoCom job to be FIN/OK (or gone from history). */
+  requireAutoCommit: z.boolean().default(true),
+});
+
+const startSchema = z.strictObject({
+  /** Attempts of StartInstances on InsufficientInstanceCapacity before giving up (per instance type). */
+  maxAttempts: z.number().int().min(1).max(20).default(4),
+  retryIntervalSeconds: seconds(1, 300).default(15),
+  /** Instance types to try, in order, when the configured one has no capacity. Checked by preflight. */
+  fallbackInstanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type')).default([]),
+});
+
+const cutoverSchema = z.strictObject({
+  /** Concurrent mutating EC2 calls. */
+  concurrency: z.number().int().min(1).max(50).default(10),
+  /** Client-side token bucket for ReplaceRoute and AssociateAddress (EC2's documented 50 burst / 5 per s). */
+  rateBurst: z.number().int().min(1).max(1000).default(50),
+  ratePerSecond: z.number().min(0.1).max(1000).default(5),
+  /** How long Describe calls may lag before the move counts as failed. */
+  verifyTimeoutSeconds: seconds(5, 600).default(60),
+  /** Create a managed route that is missing instead of failing. */
+  createMissingRoutes: z.boolean().default(false),
+});
+
+const failbackSchema = z.strictObject({
+  mode: z.enum(['manual', 'auto']).default('manual'),
+  /** With `auto`: the primary must be healthy this long before it takes traffic back. */
+  holdSeconds: seconds(60, 86_400).default(3600),
+});
+
+const postVerifySchema = z.strictObject({
+  /** How long after cutover the expected tunnels may take to come up (reported, not rolled back). */
+  tunnelTimeoutSeconds: seconds(0, 3600).default(300),
+  pollIntervalSeconds: seconds(2, 60).default(10),
+});
+
+export const pairSchema = z.strictObject({
+  name: z.string().regex(NAME, 'must be lower-case letters, digits and dashes (at most 40)'),
+  description: z.string().max(200).optional(),
+  /** `cold`: the standby is stopped until needed; `warm`: it runs all the time. */
+  standbyMode: z.enum(['cold', 'warm']).default('cold'),
+  /** What to do with the old owner after a cutover: stop it (so it cannot come back by itself), or nothing. */
+  fencing: z.enum(['stop', 'none']).default('stop'),
+  /** Repair managed objects that drifted away from the recorded owner (`report` only alerts). */
+  driftRepair: z.enum(['repair', 'report']).default('repair'),
+  firewalls: z.strictObject({ primary: firewallSchema, secondary: firewallSchema }),
+  routes: z.array(routeSchema).default([]),
+  elasticIps: z.array(elasticIpSchema).default([]),
+  dnsRecords: z.array(dnsRecordSchema).default([]),
+  tunnels: z.array(tunnelSchema).default([]),
+  probe: probeSchema.default(() => probeSchema.parse({})),
+  readiness: readinessSchema.default(() => readinessSchema.parse({})),
+  start: startSchema.default(() => startSchema.parse({})),
+  cutover: cutoverSchema.default(() => cutoverSchema.parse({})),
+  failback: failbackSchema.default(() => failbackSchema.parse({})),
+  postVerify: postVerifySchema.default(() => postVerifySchema.parse({})),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1),
+  pairs: z.array(pairSchema).min(1, 'at least one pair is required'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type PairConfig = z.infer<typeof pairSchema>;
+export type FirewallConfig = z.infer<typeof firewallSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type ElasticIpConfig = z.infer<typeof elasticIpSchema>;
+export type DnsRecordConfig = z.infer<typeof dnsRecordSchema>;
+export type TunnelConfig = z.infer<typeof tunnelSchema>;
+export type ApiKeyRef = z.infer<typeof apiKeySchema>;
+export type TlsConfig = z.infer<typeof tlsSchema>;
+export type ProbePolicy = z.infer<typeof probeSchema>;
+export type ReadinessPolicy = z.infer<typeof readinessSchema>;
+
+/** Path of a field as people write it: `pairs[0].routes[2].targets.primary`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+/**
+ * Checks that span several fields: the topology must be possible. Runs on a shape-valid config.
+ */
+export function topologyIssues(config: Config): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const add = (path: PropertyKey[], message: string) => issues.push({ path: formatPath(path), message });
+
+  const pairNames = new Map<string, number>();
+  const instanceOwners = new Map<string, string>();
+  config.pairs.forEach((pair, p) => {
+    const base = ['pairs', p];
+    const seen = pairNames.get(pair.name);
+    if (seen !== undefined) add([...base, 'name'], `duplicate pair name "${pair.name}" (also pairs[${seen}])`);
+    pairNames.set(pair.name, p);
+
+    // Firewalls: distinct identities, management reachable inside the VPC.
+    const { primary, secondary } = pair.firewalls;
+    if (primary.instanceId === secondary.instanceId) {
+      add([...base, 'firewalls', 'secondary', 'instanceId'], `same instance as the primary (${primary.instanceId})`);
+    }
+    if (primary.name === secondary.name) {
+      add([...base, 'firewalls', 'secondary', 'name'], `same name as the primary (${primary.name})`);
+    }
+    for (const role of ROLES) {
+      const fw = pair.firewalls[role];
+      const owner = instanceOwners.get(fw.instanceId);
+      if (owner !== undefined && owner !== pair.name) {
+        add([...base, 'firewalls', role, 'instanceId'], `instance ${fw.instanceId} is already managed by pair "${owner}"`);
+      }
+      instanceOwners.set(fw.instanceId, pair.name);
+      if (isIpv4(fw.management.host) && classifyIpv4(fw.management.host) === 'public') {
+        add(
+          [...base, 'firewalls', role, 'management', 'host'],
+          `${fw.management.host} is a public address: the controller must reach the management interface by its VPC private address, not through the path it repairs`,
+        );
+      }
+    }
+    if (
+      primary.management.host === secondary.management.host &&
+      primary.management.port === secondary.management.port
+    ) {
+      add([...base, 'firewalls', 'secondary', 'management'], 'same management address as the primary');
+    }
+
+    // ENIs: each side owns its own; none may appear on both sides.
+    const eniSide = new Map<string, { role: Role; path: string }>();
+    const claimEni = (eni: string, role: Role, path: PropertyKey[]) => {
+      const prev = eniSide.get(eni);
+      if (prev && prev.role !== role) {
+        add(path, `${eni} is used by both firewalls (also ${prev.path} on the ${prev.role} side)`);
+      } else if (!prev) {
+        eniSide.set(eni, { role, path: formatPath(path) });
+      }
+    };
+
+    // Routes: targets are ENIs, never EIPs or addresses; no duplicates.
+    const routeKeys = new Map<string, number>();
+    pair.routes.forEach((route, r) => {
+      const rp = [...base, 'routes', r];
+      const key = `${route.routeTableId} ${route.destination}`;
+      const dup = routeKeys.get(key);
+      if (dup !== undefined) {
+        add([...rp, 'destination'], `duplicate route ${route.destination} in ${route.routeTableId} (also routes[${dup}])`);
+      }
+      routeKeys.set(key, r);
+      for (const role of ROLES) {
+        const target = route.targets[role];
+        const tp = [...rp, 'targets', role];
+        const problem = routeTargetProblem(target, pair.elasticIps.map((e) => e.publicIp));
+        if (problem) add(tp, problem);
+        else claimEni(target, role, tp);
+      }
+      if (route.targets.primary === route.targets.secondary && ENI_ID.test(route.targets.primary)) {
+        add([...rp, 'targets', 'secondary'], `same ENI as the primary target (${route.targets.primary})`);
+      }
+    });
+
+    // Elastic IPs: each allocation and each public address once; one EIP per private IP per side.
+    const allocs = new Map<string, number>();
+    const publics = new Map<string, number>();
+    const privateTargets = new Map<string, string>();
+    pair.elasticIps.forEach((eip, e) => {
+      const ep = [...base, 'elasticIps', e];
+      const dup = allocs.get(eip.allocationId);
+      if (dup !== undefined) add([...ep, 'allocationId'], `Elastic IP ${eip.allocationId} is mapped twice (also elasticIps[${dup}])`);
+      allocs.set(eip.allocationId, e);
+      if (eip.publicIp !== undefined) {
+        const dupIp = publics.get(eip.publicIp);
+        if (dupIp !== undefined) add([...ep, 'publicIp'], `${eip.publicIp} is mapped twice (also elasticIps[${dupIp}])`);
+        publics.set(eip.publicIp, e);
+        if (classifyIpv4(eip.publicIp) !== 'public') {
+          add([...ep, 'publicIp'], `${eip.publicIp} is not a public address`);
+        }
+      }
+      for (const role of ROLES) {
+        const side = eip[role];
+        const sp = [...ep, role];
+        claimEni(side.networkInterfaceId, role, [...sp, 'networkInterfaceId']);
+        if (classifyIpv4(side.privateIp) !== 'private') {
+          add(
+            [...sp, 'privateIp'],
+            `${side.privateIp} is not a VPC private address: map the EIP to a private IP of the ENI (a secondary private IP for each extra EIP)`,
+          );
+        }
+        const key = `${side.networkInterfaceId}/${side.privateIp}`;
+        const prev = privateTargets.get(key);
+        if (prev !== undefined) add([...sp, 'privateIp'], `${side.privateIp} on ${side.networkInterfaceId} already carries ${prev}`);
+        privateTargets.set(key, eip.allocationId);
+      }
+      if (eip.primary.privateIp === eip.secondary.privateIp) {
+        add(
+          [...ep, 'secondary', 'privateIp'],
+          `same private IP on both sides (${eip.primary.privateIp}); firewalls in different subnets have different addresses`,
+        );
+      }
+    });
+
+    // DNS records: unique, follow only managed EIPs.
+    const records = new Map<string, number>();
+    pair.dnsRecords.forEach((rec, d) => {
+      const dp = [...base, 'dnsRecords', d];
+      const key = `${rec.hostedZoneId.replace('/hostedzone/', '')} ${rec.name.replace(/\.$/, '').toLowerCase()} ${rec.type}`;
+      const dup = records.get(key);
+      if (dup !== undefined) add([...dp, 'name'], `duplicate record ${rec.name} ${rec.type} (also dnsRecords[${dup}])`);
+      records.set(key, d);
+      if (rec.followElasticIp !== undefined) {
+        const eip = pair.elasticIps.find((x) => x.allocationId === rec.followElasticIp);
+        if (!eip) add([...dp, 'followElasticIp'], `${rec.followElasticIp} is not one of this pair's elasticIps`);
+        else if (eip.publicIp === undefined) {
+          add([...base, 'elasticIps', pair.elasticIps.indexOf(eip), 'publicIp'], 'required when a DNS record follows this Elastic IP');
+        }
+        if (rec.type !== 'A') add([...dp, 'type'], 'a record that follows an Elastic IP must be of type A');
+      }
+      if (rec.values && rec.type === 'A') {
+        for (const role of ROLES) {
+          rec.values[role].forEach((v, i) => {
+            if (!isIpv4(v)) add([...dp, 'values', role, i], `${v} is not an IPv4 address`);
+          });
+        }
+      }
+    });
+
+    // Tunnels: unique names.
+    const tunnels = new Set<string>();
+    pair.tunnels.forEach((t, i) => {
+      if (tunnels.has(t.name)) add([...base, 'tunnels', i, 'name'], `duplicate tunnel "${t.name}"`);
+      tunnels.add(t.name);
+    });
+
+    // Timing: the policy must be able to do what it says.
+    if (pair.probe.timeoutSeconds >= pair.probe.intervalSeconds) {
+      add([...base, 'probe', 'timeoutSeconds'], `must be shorter than probe.intervalSeconds (${pair.probe.intervalSeconds})`);
+    }
+    if (pair.readiness.pollIntervalSeconds * 2 > pair.readiness.deadlineSeconds) {
+      add([...base, 'readiness', 'deadlineSeconds'], 'must allow at least two readiness polls');
+    }
+    if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
+      add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
+    }
+  });
+  return issues;
+}
+
+function routeTargetProblem(target: string, knownPublicIps: readonly (string | undefined)[]): string | undefined {
+  if (ENI_ID.test(target)) return undefined;
+  if (EIPALLOC_ID.test(target) || target.startsWith('eipassoc-')) {
+    return `${target} is an Elastic IP: a route's next hop must be the firewall's ENI (eni-...), never an EIP`;
+  }
+  if (isIpv4(target)) {
+    if (knownPublicIps.includes(target) || classifyIpv4(target) === 'public') {
+      return `${target} is a public address (an Elastic IP?): a route's next hop must be the firewall's ENI (eni-...)`;
+    }
+    return `${target} is an address: VPC routes target the firewall's ENI (eni-...), not an IP`;
+  }
+  return `${target} must be a network interface id (eni-...)`;
+}

@@ -1,0 +1,48 @@
+/**
+ * Ports to the controller's own state, kept in one DynamoDB table (see docs/decisions/0001-lock.md):
+ * the per-pair lock, the recorded owner, and the probe's memory between invocations.
+ */
+import type { Role } from '../config/schema.js';
+
+export type LockResult =
+  | { readonly acquired: true; readonly expiresAt: number }
+  | { readonly acquired: false; readonly heldBy: string; readonly expiresAt: number };
+
+export interface LockStore {
+  /**
+   * Takes the pair's lock for `holder` if it is free, expired, or already held by `holder`
+   * (re-entrant, so a retried step does not lock itself out). Atomic (conditional write).
+   */
+  acquire(pair: string, holder: string, nowMs: number, leaseMs: number): Promise<LockResult>;
+  /** Releases it if `holder` still holds it. Returns false when it was not held by `holder`. */
+  release(pair: string, holder: string): Promise<boolean>;
+  /** Current holder, if any (expired locks are reported with their expiry). */
+  get(pair: string): Promise<{ holder: string; expiresAt: number } | undefined>;
+}
+
+export interface OwnerRecord {
+  readonly owner: Role;
+  /** Epoch ms when this owner took over. */
+  readonly since: number;
+  /** Execution (or person) that made it the owner. */
+  readonly changedBy: string;
+  readonly reason: string;
+}
+
+export interface OwnerStore {
+  getOwner(pair: string): Promise<OwnerRecord | undefined>;
+  putOwner(pair: string, record: OwnerRecord): Promise<void>;
+}
+
+/** What the probe remembers between invocations, per pair. Plain JSON. */
+export interface Versioned<T> {
+  readonly value: T;
+  /** Opaque version for optimistic concurrency; `undefined` when nothing was stored yet. */
+  readonly version: number | undefined;
+}
+
+export interface ProbeStateStore<T> {
+  loadProbeState(pair: string): Promise<Versioned<T | undefined>>;
+  /** Writes if the stored version is still `expectedVersion`; otherwise throws `StateConflictError`. */
+  saveProbeState(pair: string, value: T, expectedVersion: number | undefined): Promise<void>;
+}
