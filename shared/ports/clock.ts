@@ -29,3 +29,17 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * An AbortSignal that fires after `ms` of `clock` time (simulated time in the simulator).
+ * Call `dispose()` when done so no timer is left behind.
+ */
+export function clockTimeout(clock: Clock, ms: number): { signal: AbortSignal; dispose: () => void } {
+  const fired = new AbortController();
+  const cancel = new AbortController();
+  clock.sleep(ms, cancel.signal).then(
+    () => fired.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')),
+    () => undefined,
+  );
+  return { signal: fired.signal, dispose: () => cancel.abort() };
+}

@@ -1,6 +1,15 @@
 /**
  * Ports to the controller's own state, kept in one DynamoDB table (see docs/decisions/0001-lock.md):
  * the per-pair lock, the recorded owner, and the probe's memory between invocations.
+ *
+ * Table layout (DynamoDB adapter and simulator alike): string keys `pk` = `pair#<name>`,
+ * `sk` = `lock` | `owner` | `probe`.
+ * - lock: `holder` (S), `acquiredAt`, `expiresAt` (N, epoch ms), `ttl` (N, epoch s). Acquire is a
+ *   PutItem with `attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder`; release is a
+ *   DeleteItem with `holder = :holder`.
+ * - owner: the OwnerRecord fields.
+ * - probe: `state` (S, JSON), `version` (N); saved with `attribute_not_exists(pk)` or
+ *   `version = :expected`.
  */
 import type { Role } from '../config/schema.js';
 

@@ -1,0 +1,426 @@
+/**
+ * The health decision: pure functions from probe observations (and what the probe remembers
+ * from earlier rounds) to a status per firewall and one decision per pair.
+ *
+ * Nothing here does I/O or reads the clock: `now` and the remembered state are inputs, so every
+ * decision can be replayed in a test. The rules, in the order they apply, are documented in
+ * docs/architecture.md ("Health decision"); the important ones:
+ * - one failed round is a blip: failover needs `failuresBeforeFailover` consecutive failures;
+ * - a firewall that has not been seen ready since its instance started is "booting", not dead;
+ * - auth and TLS errors alert, they never fail over by themselves;
+ * - a down tunnel with a live API is "degraded": alert, unless `tunnelDown: failover`;
+ * - when the controller cannot reach anything it is blind: it says so and does nothing;
+ * - never fail over toward a standby known to be unusable, nor twice within the cooldown.
+ */
+import type { PairConfig, ProbePolicy, Role, TunnelConfig } from '../config/schema.js';
+import { otherRole } from '../config/schema.js';
+import type { InstanceState, StatusCheck } from '../ports/ec2.js';
+import type { TunnelStatus } from '../ports/firewall.js';
+
+export const FIREWALL_STATUSES = [
+  'healthy',
+  'degraded',
+  'booting',
+  'unreachable',
+  'auth-error',
+  'untrusted',
+  'stopped',
+] as const;
+export type FirewallStatus = (typeof FIREWALL_STATUSES)[number];
+
+/** How one API probe ended. `skipped`: not attempted because EC2 says the instance is not running. */
+export const API_OUTCOMES = ['ok', 'timeout', 'unreachable', 'untrusted', 'auth', 'api-error', 'malformed', 'skipped'] as const;
+export type ApiOutcomeKind = (typeof API_OUTCOMES)[number];
+
+export interface ApiObservation {
+  readonly outcome: ApiOutcomeKind;
+  readonly latencyMs: number;
+  /** Error name and message for failed outcomes (never secrets). */
+  readonly error?: string;
+  readonly swVersion?: string;
+  readonly hostname?: string;
+  readonly uptimeSeconds?: number;
+  /** `show chassis-ready`; `undefined` when not asked. */
+  readonly chassisReady?: boolean;
+  /** Tunnels as the firewall reports them; `undefined` when not asked. */
+  readonly tunnels?: readonly TunnelStatus[];
+}
+
+export interface InstanceObservation {
+  /** `unknown` when the EC2 call failed. */
+  readonly state: InstanceState | 'unknown';
+  readonly launchTime?: number;
+  readonly systemStatus?: StatusCheck;
+  readonly instanceStatus?: StatusCheck;
+}
+
+export interface FirewallObservation {
+  readonly at: number;
+  readonly instance: InstanceObservation;
+  readonly api: ApiObservation;
+}
+
+/** Per firewall memory between rounds. */
+export interface FirewallMemory {
+  readonly consecutiveFailures: number;
+  /** Epoch ms of the first failure of the current streak. */
+  readonly failingSince?: number;
+  readonly consecutiveTunnelFailures: number;
+  /** Epoch ms of the last round in which the firewall was healthy or degraded (ready). */
+  readonly lastReadyAt?: number;
+  /** Epoch ms since when it has been continuously healthy (for auto-failback hold). */
+  readonly healthySince?: number;
+  readonly lastStatus?: FirewallStatus;
+}
+
+export interface PairMemory {
+  readonly firewalls: Readonly<Record<Role, FirewallMemory>>;
+  /** Epoch ms since when the controller has been blind. */
+  readonly blindSince?: number;
+}
+
+export const emptyFirewallMemory: FirewallMemory = { consecutiveFailures: 0, consecutiveTunnelFailures: 0 };
+export const emptyPairMemory: PairMemory = {
+  firewalls: { primary: emptyFirewallMemory, secondary: emptyFirewallMemory },
+};
+
+export const DECISION_ACTIONS = ['none', 'alert', 'failover', 'failback'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+/** Stable reason codes (metrics, notifications, tests). */
+export const REASON_CODES = [
+  'active-healthy',
+  'active-booting',
+  'active-failing',
+  'active-failed',
+  'active-degraded',
+  'active-tunnels-failed',
+  'active-auth-error',
+  'active-untrusted',
+  'controller-blind',
+  'both-unavailable',
+  'standby-unusable',
+  'standby-unhealthy',
+  'cooldown',
+  'failback-hold',
+  'failback-due',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Decision {
+  readonly action: DecisionAction;
+  readonly code: ReasonCode;
+  /** One sentence for people. */
+  readonly reason: string;
+  /** Role the decision moves traffic away from (failover/failback). */
+  readonly from?: Role;
+  /** Epoch ms the incident began (first failure of the streak), for a stable execution name. */
+  readonly incidentSince?: number;
+}
+
+export interface ControllerSignals {
+  /** The EC2 Describe call of this round succeeded. */
+  readonly awsReachable: boolean;
+  /** Configured canaries answered; `undefined` when none are configured. */
+  readonly canariesReachable?: boolean;
+}
+
+export interface DecideInput {
+  readonly pair: PairConfig;
+  /** Recorded owner (the active firewall). */
+  readonly owner: Role;
+  /**
+   * Epoch ms when the owner took over through a failover or failback; `undefined` when it has
+   * always been the owner. A failover back within `probe.cooldownSeconds` would be ping-pong.
+   */
+  readonly ownerSince: number | undefined;
+  readonly observations: Readonly<Record<Role, FirewallObservation>>;
+  readonly memory: PairMemory | undefined;
+  readonly controller: ControllerSignals;
+  readonly now: number;
+}
+
+export interface DecideOutput {
+  readonly statuses: Readonly<Record<Role, FirewallStatus>>;
+  /** Expected tunnels of the active firewall that are down (names as configured). */
+  readonly tunnelsDown: readonly string[];
+  readonly decision: Decision;
+  readonly memory: PairMemory;
+}
+
+const NOT_RUNNING: ReadonlySet<string> = new Set(['stopped', 'stopping', 'shutting-down', 'terminated']);
+const NETWORK_FAILURES: ReadonlySet<ApiOutcomeKind> = new Set(['timeout', 'unreachable']);
+
+/** Names (tunnel, or tunnel:proxy-id) of expected tunnels that are not up. */
+export function expectedTunnelsDown(expected: readonly TunnelConfig[], seen: readonly TunnelStatus[]): string[] {
+  const up = new Set(seen.filter((t) => t.up).map((t) => t.name));
+  const down: string[] = [];
+  for (const t of expected) {
+    const names = t.proxyIds.length > 0 ? t.proxyIds.map((p) => `${t.name}:${p}`) : [t.name];
+    for (const n of names) if (!up.has(n)) down.push(n);
+  }
+  return down;
+}
+
+/** Within the boot grace and not seen ready since the instance (re)started. */
+function inBootWindow(obs: FirewallObservation, memory: FirewallMemory, policy: ProbePolicy): boolean {
+  const launch = obs.instance.launchTime;
+  if (launch === undefined) return false;
+  if (obs.at - launch > policy.bootGraceSeconds * 1000) return false;
+  return memory.lastReadyAt === undefined || memory.lastReadyAt < launch;
+}
+
+/** Status of one firewall from one round's observation. */
+export function classifyFirewall(
+  obs: FirewallObservation,
+  memory: FirewallMemory,
+  policy: ProbePolicy,
+  expectedTunnels: readonly TunnelConfig[],
+): { status: FirewallStatus; tunnelsDown: string[] } {
+  const state = obs.instance.state;
+  if (NOT_RUNNING.has(state)) return { status: 'stopped', tunnelsDown: [] };
+  if (state === 'pending') return { status: 'booting', tunnelsDown: [] };
+  const booting = inBootWindow(obs, memory, policy);
+  switch (obs.api.outcome) {
+    case 'ok': {
+      if (obs.api.chassisReady === false) return { status: 'booting', tunnelsDown: [] };
+      const down = obs.api.tunnels ? expectedTunnelsDown(expectedTunnels, obs.api.tunnels) : [];
+      return { status: down.length > 0 ? 'degraded' : 'healthy', tunnelsDown: down };
+    }
+    case 'auth':
+      // During boot PAN-OS answers 403 even to a good key: the auth daemon is not up yet.
+      return { status: booting ? 'booting' : 'auth-error', tunnelsDown: [] };
+    case 'untrusted':
+      return { status: 'untrusted', tunnelsDown: [] };
+    case 'skipped':
+      // Not attempted although EC2 did not say "not running" (EC2 unknown): no evidence either way.
+      return { status: booting ? 'booting' : 'unreachable', tunnelsDown: [] };
+    default:
+      return { status: booting ? 'booting' : 'unreachable', tunnelsDown: [] };
+  }
+}
+
+const FAILED: ReadonlySet<FirewallStatus> = new Set(['unreachable', 'stopped']);
+const READY: ReadonlySet<FirewallStatus> = new Set(['healthy', 'degraded']);
+
+function remember(
+  prev: FirewallMemory,
+  status: FirewallStatus,
+  tunnelsDown: number,
+  now: number,
+): FirewallMemory {
+  const failed = FAILED.has(status);
+  const ready = READY.has(status);
+  return {
+    consecutiveFailures: failed ? prev.consecutiveFailures + 1 : 0,
+    failingSince: failed ? (prev.failingSince ?? now) : undefined,
+    consecutiveTunnelFailures: status === 'degraded' && tunnelsDown > 0 ? prev.consecutiveTunnelFailures + 1 : 0,
+    lastReadyAt: ready ? now : prev.lastReadyAt,
+    healthySince: status === 'healthy' ? (prev.healthySince ?? now) : undefined,
+    lastStatus: status,
+  };
+}
+
+/**
+ * Whether the standby could take over: a stopped (cold) standby can be started; one that is
+ * terminated, presents an untrusted certificate, refuses the key, or is running but dead is not.
+ */
+function standbyProblem(
+  pair: PairConfig,
+  status: FirewallStatus,
+  obs: FirewallObservation,
+): string | undefined {
+  if (obs.instance.state === 'terminated' || obs.instance.state === 'shutting-down') return 'its instance is terminated';
+  if (status === 'untrusted') return 'its certificate does not match the pinned one';
+  if (status === 'auth-error') return 'it refuses the API key';
+  if (obs.instance.systemStatus === 'impaired' || obs.instance.instanceStatus === 'impaired') {
+    return 'its EC2 status checks are impaired';
+  }
+  if (status === 'unreachable' && pair.standbyMode === 'warm') return 'it is running but its API does not answer';
+  return undefined;
+}
+
+/** The pair decision for one round. */
+export function decide(input: DecideInput): DecideOutput {
+  const { pair, owner, observations, controller, now } = input;
+  const standby = otherRole(owner);
+  const prev = input.memory ?? emptyPairMemory;
+  const policy = pair.probe;
+
+  const active = classifyFirewall(observations[owner], prev.firewalls[owner], policy, pair.tunnels);
+  const passive = classifyFirewall(observations[standby], prev.firewalls[standby], policy, []);
+  const statuses = { [owner]: active.status, [standby]: passive.status } as Record<Role, FirewallStatus>;
+
+  const nextFirewalls = {
+    [owner]: remember(prev.firewalls[owner], active.status, active.tunnelsDown.length, now),
+    [standby]: remember(prev.firewalls[standby], passive.status, 0, now),
+  } as Record<Role, FirewallMemory>;
+  const activeMem = nextFirewalls[owner];
+
+  const blind = isBlind(observations, owner, controller);
+  const base = { statuses, tunnelsDown: active.tunnelsDown };
+  const memory = (): PairMemory => ({
+    firewalls: nextFirewalls,
+    blindSince: blind ? (prev.blindSince ?? now) : undefined,
+  });
+  const out = (decision: Decision): DecideOutput => ({ ...base, decision, memory: memory() });
+
+  if (blind) {
+    // Counters would otherwise reach the threshold while we know nothing: freeze the active's.
+    nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
+    return out({ action: 'alert', code: 'controller-blind', reason: blind });
+  }
+
+  switch (active.status) {
+    case 'healthy': {
+      const failback = failbackDecision(pair, owner, nextFirewalls.primary, statuses.primary, now);
+      if (failback) return out(failback);
+      if (pair.standbyMode === 'warm' && !READY.has(passive.status) && passive.status !== 'booting') {
+        return out({
+          action: 'alert',
+          code: 'standby-unhealthy',
+          reason: `the warm standby ${pair.firewalls[standby].name} is ${passive.status}`,
+        });
+      }
+      return out({ action: 'none', code: 'active-healthy', reason: `${pair.firewalls[owner].name} is healthy` });
+    }
+    case 'booting':
+      return out({
+        action: 'none',
+        code: 'active-booting',
+        reason: `${pair.firewalls[owner].name} is booting (not yet ready since its instance started)`,
+      });
+    case 'auth-error':
+      return out({
+        action: 'alert',
+        code: 'active-auth-error',
+        reason: `${pair.firewalls[owner].name} refuses the API key (wrong or expired); no failover on auth errors alone`,
+      });
+    case 'untrusted':
+      return out({
+        action: 'alert',
+        code: 'active-untrusted',
+        reason: `${pair.firewalls[owner].name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
+      });
+    case 'degraded': {
+      const names = active.tunnelsDown.join(', ');
+      const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;
+      if (policy.tunnelDown === 'failover' && enough) {
+        return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `expected tunnels down for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
+      }
+      return out({
+        action: 'alert',
+        code: 'active-degraded',
+        reason: `${pair.firewalls[owner].name} answers but expected tunnels are down: ${names}`,
+      });
+    }
+    case 'unreachable':
+    case 'stopped': {
+      const what = active.status === 'stopped' ? `its instance is ${observations[owner].instance.state}` : 'its API does not answer';
+      if (activeMem.consecutiveFailures < policy.failuresBeforeFailover) {
+        return out({
+          action: 'none',
+          code: 'active-failing',
+          reason: `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} of ${policy.failuresBeforeFailover} rounds (${what})`,
+        });
+      }
+      return failoverOrHold(input, statuses, base, memory, 'active-failed', `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} consecutive rounds (${what})`, activeMem);
+    }
+  }
+}
+
+function failoverOrHold(
+  input: DecideInput,
+  statuses: Record<Role, FirewallStatus>,
+  base: { statuses: Record<Role, FirewallStatus>; tunnelsDown: readonly string[] },
+  memory: () => PairMemory,
+  code: 'active-failed' | 'active-tunnels-failed',
+  why: string,
+  activeMem: FirewallMemory,
+): DecideOutput {
+  const { pair, owner, now, observations, ownerSince } = input;
+  const standby = otherRole(owner);
+  const problem = standbyProblem(pair, statuses[standby], observations[standby]);
+  if (problem) {
+    const both = FAILED.has(statuses[standby]) || problem.includes('terminated');
+    return {
+      ...base,
+      decision: {
+        action: 'alert',
+        code: both ? 'both-unavailable' : 'standby-unusable',
+        reason: `${why}, but the standby ${pair.firewalls[standby].name} cannot take over: ${problem}`,
+      },
+      memory: memory(),
+    };
+  }
+  const cooldownMs = pair.probe.cooldownSeconds * 1000;
+  if (ownerSince !== undefined && now - ownerSince < cooldownMs) {
+    return {
+      ...base,
+      decision: {
+        action: 'alert',
+        code: 'cooldown',
+        reason: `${why}, but ${pair.firewalls[owner].name} took over only ${Math.round((now - ownerSince) / 1000)} s ago (cooldown ${pair.probe.cooldownSeconds} s): no automatic ping-pong, a person must decide`,
+      },
+      memory: memory(),
+    };
+  }
+  return {
+    ...base,
+    decision: { action: 'failover', code, reason: why, from: owner, incidentSince: activeMem.failingSince ?? now },
+    memory: memory(),
+  };
+}
+
+function failbackDecision(
+  pair: PairConfig,
+  owner: Role,
+  primaryMem: FirewallMemory,
+  primaryStatus: FirewallStatus,
+  now: number,
+): Decision | undefined {
+  if (owner !== 'secondary' || pair.failback.mode !== 'auto') return undefined;
+  if (primaryStatus !== 'healthy' || primaryMem.healthySince === undefined) return undefined;
+  const heldMs = now - primaryMem.healthySince;
+  if (heldMs < pair.failback.holdSeconds * 1000) {
+    return {
+      action: 'none',
+      code: 'failback-hold',
+      reason: `${pair.firewalls.primary.name} healthy for ${Math.round(heldMs / 1000)} of ${pair.failback.holdSeconds} s before automatic failback`,
+    };
+  }
+  return {
+    action: 'failback',
+    code: 'failback-due',
+    reason: `${pair.firewalls.primary.name} healthy for ${Math.round(heldMs / 1000)} s (hold ${pair.failback.holdSeconds} s): automatic failback`,
+    from: 'secondary',
+    incidentSince: primaryMem.healthySince,
+  };
+}
+
+/**
+ * The controller is blind when it has no evidence that its own network works: the AWS call failed
+ * and no firewall answered; every configured canary failed; or every running firewall failed at
+ * the network level while more than one was expected to answer.
+ * Returns the reason, or `undefined` when not blind.
+ */
+function isBlind(
+  observations: Readonly<Record<Role, FirewallObservation>>,
+  _owner: Role,
+  controller: ControllerSignals,
+): string | undefined {
+  const all = [observations.primary, observations.secondary];
+  const anyAnswered = all.some((o) => !NETWORK_FAILURES.has(o.api.outcome) && o.api.outcome !== 'skipped');
+  if (anyAnswered) return undefined;
+  if (!controller.awsReachable) {
+    return 'the probe reaches neither the EC2 API nor any firewall: its own network is broken';
+  }
+  if (controller.canariesReachable === false) {
+    return 'the probe reaches neither the canaries nor any firewall: its own network is broken';
+  }
+  const expectedToAnswer = all.filter((o) => o.instance.state === 'running');
+  if (expectedToAnswer.length >= 2 && expectedToAnswer.every((o) => NETWORK_FAILURES.has(o.api.outcome))) {
+    return 'both firewalls run but neither answers: the controller is blind (or both are down); no failover';
+  }
+  return undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * The failover flow's input: the contract between its triggers (the probe, a CloudWatch alarm
+ * through EventBridge, a person with the CLI or the console) and the state machine.
+ *
+ * Strict for our own payloads (unknown fields are an error: a typo in a manual trigger must not
+ * be silently ignored), tolerant for AWS's alarm events, which are normalised into the same shape.
+ */
+import { z } from 'zod';
+import type { Config, PairConfig, Role } from '../config/schema.js';
+import { ROLES, formatPath } from '../config/schema.js';
+import { InputInvalidError, type ValidationIssue } from '../errors.js';
+
+export const FLOW_ACTIONS = ['failover', 'failback', 'reconcile'] as const;
+export type FlowAction = (typeof FLOW_ACTIONS)[number];
+
+export const FLOW_SOURCES = ['probe', 'alarm', 'manual', 'drift', 'drill'] as const;
+
+export const flowInputSchema = z.strictObject({
+  pair: z.string().min(1, 'must name a pair'),
+  action: z.enum(FLOW_ACTIONS),
+  reason: z.string().min(1).max(500).default('manual request'),
+  /** Fail over even if the active firewall looks healthy (a person's decision). */
+  force: z.boolean().default(false),
+  /** Plan and report only: change nothing. */
+  dryRun: z.boolean().default(false),
+  source: z.enum(FLOW_SOURCES).default('manual'),
+  /** The firewall believed failed: if it is no longer the owner, the trigger is stale and a no-op. */
+  from: z.enum(ROLES).optional(),
+  incidentId: z.string().min(1).max(200).optional(),
+  /** Who asked (IAM principal or name), for the notifications. */
+  requestedBy: z.string().min(1).max(200).optional(),
+});
+
+export type FlowInput = z.input<typeof flowInputSchema>;
+export type ValidFlowInput = z.output<typeof flowInputSchema>;
+
+/** The parts of an EventBridge "CloudWatch Alarm State Change" event the controller reads. */
+const alarmEventSchema = z.object({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  time: z.string().optional(),
+  detail: z.object({
+    alarmName: z.string(),
+    state: z.object({ value: z.string(), reason: z.string().optional(), timestamp: z.string().optional() }),
+    configuration: z
+      .object({
+        metrics: z
+          .array(
+            z.object({
+              metricStat: z
+                .object({ metric: z.object({ dimensions: z.record(z.string(), z.string()).optional() }).optional() })
+                .optional(),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
+  }),
+});
+
+function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: formatPath(i.path),
+    message:
+      i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message,
+  }));
+}
+
+function pairOfInstance(config: Config, instanceId: string): { pair: PairConfig; role: Role } | undefined {
+  for (const pair of config.pairs) {
+    for (const role of ROLES) if (pair.firewalls[role].instanceId === instanceId) return { pair, role };
+  }
+  return undefined;
+}
+
+/**
+ * Validates a trigger against the schema and the configuration (the pair must exist).
+ * Alarm events are accepted in EventBridge's shape: the alarm must be in ALARM state and name
+ * an instance of a managed pair through its `InstanceId` dimension, or carry the pair name as
+ * `pan-failover-<pair>-...`.
+ */
+export function parseFlowInput(raw: unknown, config: Config): ValidFlowInput {
+  const alarm = alarmEventSchema.safeParse(raw);
+  const candidate = alarm.success ? fromAlarm(alarm.data, config) : raw;
+  const parsed = flowInputSchema.safeParse(candidate);
+  if (!parsed.success) throw new InputInvalidError('flow input', issuesOf(parsed.error));
+  if (!config.pairs.some((p) => p.name === parsed.data.pair)) {
+    const known = config.pairs.map((p) => p.name).join(', ');
+    throw new InputInvalidError('flow input', [{ path: 'pair', message: `unknown pair "${parsed.data.pair}" (configured: ${known})` }]);
+  }
+  return parsed.data;
+}
+
+function fromAlarm(event: z.infer<typeof alarmEventSchema>, config: Config): unknown {
+  const { alarmName, state } = event.detail;
+  if (state.value !== 'ALARM') {
+    throw new InputInvalidError('alarm event', [{ path: 'detail.state.value', message: `alarm ${alarmName} is ${state.value}, not ALARM: nothing to do` }]);
+  }
+  const dims = (event.detail.configuration?.metrics ?? []).flatMap((m) => Object.entries(m.metricStat?.metric?.dimensions ?? {}));
+  const instanceId = dims.find(([k]) => k === 'InstanceId')?.[1];
+  const byInstance = instanceId ? pairOfInstance(config, instanceId) : undefined;
+  const byName = config.pairs.find((p) => alarmName.startsWith(`pan-failover-${p.name}-`));
+  const pair = byInstance?.pair ?? byName;
+  if (!pair) {
+    throw new InputInvalidError('alarm event', [
+      { path: 'detail.alarmName', message: `alarm ${alarmName} names no managed pair (no known InstanceId dimension, no pan-failover-<pair>- prefix)` },
+    ]);
+  }
+  return {
+    pair: pair.name,
+    action: 'failover',
+    reason: `CloudWatch alarm ${alarmName}: ${state.reason ?? 'ALARM'}`.slice(0, 500),
+    source: 'alarm',
+    ...(byInstance ? { from: byInstance.role } : {}),
+    incidentId: `${alarmName}@${state.timestamp ?? event.time ?? ''}`.slice(0, 200),
+  };
+}
+
+function compactTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Deterministic execution name: the same incident and attempt always gives the same name, so
+ * a repeated trigger is a no-op (Step Functions names are unique per state machine for 90 days).
+ */
+export function flowExecutionName(pair: string, action: string, incidentMs: number, attempt: number): string {
+  const name = `${pair}-${action}-${compactTime(incidentMs)}-${attempt}`;
+  return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+}

@@ -1,0 +1,76 @@
+/**
+ * One look at one firewall's API within a time budget, turned into an `ApiObservation`.
+ * Shared by the health probe (liveness + tunnels), the flow's re-check, the readiness wait
+ * (chassis-ready + AutoCom) and the post-cutover verification (tunnels).
+ */
+import type { FirewallConfig } from '../config/schema.js';
+import type { ApiObservation, ApiOutcomeKind } from '../domain/health.js';
+import { errorMessage, isPanFailoverError } from '../errors.js';
+import { clockTimeout, type Clock } from '../ports/clock.js';
+import { autoCommitState, type AutoCommitState, type FirewallApiFactory } from '../ports/firewall.js';
+
+export interface ObserveOptions {
+  readonly timeoutMs: number;
+  /** Ask `show chassis-ready` after a successful liveness call. */
+  readonly chassis?: boolean;
+  /** Ask the AutoCom job state (readiness wait). */
+  readonly autoCommit?: boolean;
+  /** Ask the IPsec state. */
+  readonly tunnels?: boolean;
+}
+
+export interface FirewallApiObservation extends ApiObservation {
+  readonly autoCommit?: AutoCommitState;
+}
+
+const OUTCOME_BY_ERROR: Readonly<Record<string, ApiOutcomeKind>> = {
+  FirewallTimeoutError: 'timeout',
+  FirewallUnreachableError: 'unreachable',
+  FirewallTlsUntrustedError: 'untrusted',
+  FirewallAuthError: 'auth',
+  FirewallApiError: 'api-error',
+  FirewallMalformedResponseError: 'malformed',
+  // The key cannot be read: the controller cannot authenticate, which is an auth problem, not a dead firewall.
+  SecretUnavailableError: 'auth',
+};
+
+export function outcomeOf(error: unknown): ApiOutcomeKind {
+  if (isPanFailoverError(error)) return OUTCOME_BY_ERROR[error.name] ?? 'api-error';
+  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timeout';
+  if (error instanceof Error && error.name === 'AbortError') return 'timeout';
+  return 'api-error';
+}
+
+export async function observeFirewallApi(
+  factory: FirewallApiFactory,
+  firewall: FirewallConfig,
+  clock: Clock,
+  options: ObserveOptions,
+): Promise<FirewallApiObservation> {
+  const started = clock.now();
+  const budget = clockTimeout(clock, options.timeoutMs);
+  const call = { signal: budget.signal };
+  try {
+    const api = await factory.forFirewall(firewall, { timeoutMs: options.timeoutMs });
+    const info = await api.systemInfo(call);
+    const chassisReady = options.chassis ? await api.chassisReady(call) : undefined;
+    const autoCommit = options.autoCommit ? autoCommitState(await api.jobs(call)) : undefined;
+    const tunnels = options.tunnels ? await api.ipsecState(call) : undefined;
+    return {
+      outcome: 'ok',
+      latencyMs: clock.now() - started,
+      swVersion: info.swVersion,
+      hostname: info.hostname,
+      uptimeSeconds: info.uptimeSeconds,
+      chassisReady,
+      autoCommit,
+      tunnels,
+    };
+  } catch (e) {
+    const outcome = budget.signal.aborted ? 'timeout' : outcomeOf(e);
+    const name = e instanceof Error ? e.name : 'Error';
+    return { outcome, latencyMs: clock.now() - started, error: `${name}: ${errorMessage(e)}` };
+  } finally {
+    budget.dispose();
+  }
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, parseConfig, validateConfig } from '#shared/config/load.js';
+import { ConfigInvalidError } from '#shared/errors.js';
+import { exampleRaw } from '../support/config.js';
+
+function rejects(mutate: (raw: ReturnType<typeof exampleRaw>) => void): ConfigInvalidError {
+  const raw = exampleRaw();
+  mutate(raw);
+  try {
+    validateConfig(raw, 'test.yaml');
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigInvalidError);
+    return e as ConfigInvalidError;
+  }
+  throw new Error('config was accepted');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+const pair0 = (raw: ReturnType<typeof exampleRaw>): Any => raw.pairs[0];
+
+describe('configuration', () => {
+  it('accepts the shipped example and fills defaults', async () => {
+    const config = await loadConfigFile('examples/hq-egress.yaml');
+    const pair = config.pairs[0]!;
+    expect(pair.name).toBe('hq-egress');
+    expect(pair.routes).toHaveLength(4);
+    expect(pair.elasticIps.map((e) => e.primary.privateIp)).toEqual(['10.10.1.10', '10.10.1.11']);
+    expect(pair.probe.failuresBeforeFailover).toBe(3);
+    expect(pair.cutover.concurrency).toBe(10);
+    expect(pair.failback.mode).toBe('manual');
+    expect(Object.isFrozen(pair.routes[0])).toBe(true);
+  });
+
+  it('refuses an Elastic IP allocation as a route target, naming the field', () => {
+    const e = rejects((raw) => (pair0(raw).routes[1].targets.secondary = 'eipalloc-0e000000000000001'));
+    expect(e.issues).toEqual([
+      expect.objectContaining({ path: 'pairs[0].routes[1].targets.secondary', message: expect.stringContaining('is an Elastic IP') }),
+    ]);
+  });
+
+  it('refuses a public address (the EIP) as a next hop', () => {
+    const e = rejects((raw) => (pair0(raw).routes[0].targets.primary = '198.51.100.10'));
+    expect(e.message).toContain('pairs[0].routes[0].targets.primary');
+    expect(e.message).toContain('public address');
+  });
+
+  it('refuses a private address as a route target: VPC routes target ENIs', () => {
+    const e = rejects((raw) => (pair0(raw).routes[0].targets.primary = '10.10.1.10'));
+    expect(e.issues[0]?.message).toContain('not an IP');
+  });
+
+  it('refuses one ENI used by both firewalls', () => {
+    const e = rejects((raw) => (pair0(raw).routes[2].targets.secondary = 'eni-0a000000000000011'));
+    expect(e.issues.some((i) => i.path === 'pairs[0].routes[2].targets.secondary' && i.message.includes('both firewalls'))).toBe(true);
+  });
+
+  it('refuses an ENI of one side reused for an EIP on the other side', () => {
+    const e = rejects((raw) => (pair0(raw).elasticIps[0].secondary.networkInterfaceId = 'eni-0a000000000000012'));
+    expect(e.message).toContain('pairs[0].elasticIps[0].secondary.networkInterfaceId');
+  });
+
+  it('refuses an Elastic IP mapped twice', () => {
+    const e = rejects((raw) => (pair0(raw).elasticIps[1].allocationId = 'eipalloc-0e000000000000001'));
+    expect(e.issues).toContainEqual({ path: 'pairs[0].elasticIps[1].allocationId', message: expect.stringContaining('mapped twice') });
+  });
+
+  it('refuses two EIPs on the same private IP of one side', () => {
+    const e = rejects((raw) => (pair0(raw).elasticIps[1].primary.privateIp = '10.10.1.10'));
+    expect(e.issues[0]?.path).toBe('pairs[0].elasticIps[1].primary.privateIp');
+  });
+
+  it('refuses an EIP without a mapping for one side', () => {
+    const e = rejects((raw) => delete pair0(raw).elasticIps[0].secondary);
+    expect(e.issues[0]?.path).toBe('pairs[0].elasticIps[0].secondary');
+  });
+
+  it('refuses duplicate routes', () => {
+    const e = rejects((raw) => pair0(raw).routes.push({ ...pair0(raw).routes[0] }));
+    expect(e.issues[0]).toEqual({ path: 'pairs[0].routes[4].destination', message: expect.stringContaining('duplicate route') });
+  });
+
+  it('refuses unknown keys with their name and path', () => {
+    const e = rejects((raw) => (pair0(raw).probe.intervalSecond = 5));
+    expect(e.issues[0]).toEqual({ path: 'pairs[0].probe', message: 'unknown key "intervalSecond"' });
+  });
+
+  it('refuses a failure threshold of one (a blip would fail over)', () => {
+    const e = rejects((raw) => (pair0(raw).probe.failuresBeforeFailover = 1));
+    expect(e.issues[0]?.path).toBe('pairs[0].probe.failuresBeforeFailover');
+  });
+
+  it('refuses a public management address (it would route through the firewall itself)', () => {
+    const e = rejects((raw) => (pair0(raw).firewalls.secondary.management.host = '203.0.113.7'));
+    expect(e.issues[0]?.path).toBe('pairs[0].firewalls.secondary.management.host');
+  });
+
+  it('refuses a DNS record following an EIP the pair does not manage', () => {
+    const e = rejects((raw) => (pair0(raw).dnsRecords[0].followElasticIp = 'eipalloc-0e00000000000000f'));
+    expect(e.issues[0]?.path).toBe('pairs[0].dnsRecords[0].followElasticIp');
+  });
+
+  it('refuses a probe timeout not shorter than the interval', () => {
+    const e = rejects((raw) => Object.assign(pair0(raw).probe, { intervalSeconds: 5, timeoutSeconds: 5 }));
+    expect(e.issues[0]?.path).toBe('pairs[0].probe.timeoutSeconds');
+  });
+
+  it('refuses the same instance for both firewalls and bad ids', () => {
+    const e = rejects((raw) => {
+      pair0(raw).firewalls.secondary.instanceId = pair0(raw).firewalls.primary.instanceId;
+      pair0(raw).routes[0].routeTableId = 'rt-123';
+    });
+    const paths = e.issues.map((i) => i.path);
+    expect(paths).toContain('pairs[0].routes[0].routeTableId');
+  });
+
+  it('reports every problem at once, not just the first', () => {
+    const e = rejects((raw) => {
+      pair0(raw).routes[0].targets.primary = 'eipalloc-0e000000000000001';
+      pair0(raw).elasticIps[1].allocationId = 'eipalloc-0e000000000000001';
+    });
+    expect(e.issues.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names the YAML problem and the file', () => {
+    expect(() => parseConfig('version: 1\npairs: [\n', 'broken.yaml')).toThrow(/broken\.yaml.*not valid YAML/);
+  });
+
+  it('reports a missing file without a stack of YAML errors', async () => {
+    await expect(loadConfigFile('/nonexistent/pan-failover.yaml')).rejects.toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});

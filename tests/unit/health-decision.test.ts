@@ -1,0 +1,275 @@
+/**
+ * The pure health decision, replayed round by round. Scenario numbers refer to the failure
+ * modes list (docs/failure-modes.md): 1 blip, 4 tunnel down, 5 flapping, 6 blind controller,
+ * 9 boot race, 24 untrusted certificate, 25 wrong key; plus thresholds, standby checks,
+ * cooldown against ping-pong and automatic failback.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PairConfig, Role } from '#shared/config/schema.js';
+import {
+  decide,
+  type ApiObservation,
+  type ControllerSignals,
+  type DecideOutput,
+  type FirewallObservation,
+  type PairMemory,
+} from '#shared/domain/health.js';
+import type { TunnelStatus } from '#shared/ports/firewall.js';
+import { makePair } from '../support/config.js';
+
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+const LONG_AGO = T0 - 30 * 86_400_000;
+
+const tunnel = (name: string, up: boolean): TunnelStatus => ({
+  name,
+  tunnel: name,
+  proxyId: undefined,
+  flowState: up ? 'active' : 'inactive',
+  monitor: 'off',
+  ipsecSa: up,
+  ikeSa: up,
+  peerIp: '203.0.113.1',
+  up,
+});
+
+const ok = (extra: Partial<ApiObservation> = {}): ApiObservation => ({
+  outcome: 'ok',
+  latencyMs: 40,
+  chassisReady: true,
+  tunnels: [tunnel('tun-head-office', true)],
+  ...extra,
+});
+const fail = (outcome: ApiObservation['outcome']): ApiObservation => ({ outcome, latencyMs: 4000, error: outcome });
+const skipped: ApiObservation = { outcome: 'skipped', latencyMs: 0 };
+
+type Obs = { api: ApiObservation; state?: FirewallObservation['instance']['state']; launchTime?: number; impaired?: boolean };
+
+interface Round {
+  primary: Obs;
+  secondary?: Obs;
+  controller?: ControllerSignals;
+}
+
+const stoppedStandby: Obs = { api: skipped, state: 'stopped' };
+
+function observation(o: Obs, at: number): FirewallObservation {
+  return {
+    at,
+    instance: {
+      state: o.state ?? 'running',
+      launchTime: o.launchTime ?? LONG_AGO,
+      instanceStatus: o.impaired ? 'impaired' : o.state === 'running' || o.state === undefined ? 'ok' : undefined,
+    },
+    api: o.api,
+  };
+}
+
+/** Plays rounds 10 s apart and returns every round's output. */
+function play(
+  rounds: Round[],
+  options: { pair?: PairConfig; owner?: Role; ownerSince?: number; start?: number; memory?: PairMemory } = {},
+): DecideOutput[] {
+  const pair = options.pair ?? makePair();
+  let memory = options.memory;
+  const outs: DecideOutput[] = [];
+  rounds.forEach((r, i) => {
+    const now = (options.start ?? T0) + i * 10_000;
+    const out = decide({
+      pair,
+      owner: options.owner ?? 'primary',
+      ownerSince: options.ownerSince,
+      observations: {
+        primary: observation(r.primary, now),
+        secondary: observation(r.secondary ?? stoppedStandby, now),
+      },
+      memory,
+      controller: r.controller ?? { awsReachable: true },
+      now,
+    });
+    memory = out.memory;
+    outs.push(out);
+  });
+  return outs;
+}
+
+const actions = (outs: DecideOutput[]) => outs.map((o) => o.decision.action);
+const codes = (outs: DecideOutput[]) => outs.map((o) => o.decision.code);
+
+const healthy: Round = { primary: { api: ok() } };
+const dead: Round = { primary: { api: fail('unreachable') } };
+const timeout: Round = { primary: { api: fail('timeout') } };
+
+describe('health decision', () => {
+  it('scenario 1: one timeout is a blip, not a failover; the count starts again after success', () => {
+    const outs = play([healthy, timeout, healthy, timeout, timeout, healthy]);
+    expect(actions(outs)).toEqual(['none', 'none', 'none', 'none', 'none', 'none']);
+    expect(outs[1]!.statuses.primary).toBe('unreachable');
+    expect(outs[1]!.decision.reason).toContain('failed 1 of 3');
+    expect(outs[5]!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+  });
+
+  it('scenario 2: a dead API for the threshold fails over exactly at the third round, from the primary', () => {
+    const outs = play([healthy, dead, dead, dead]);
+    expect(actions(outs)).toEqual(['none', 'none', 'none', 'failover']);
+    const d = outs[3]!.decision;
+    expect(d).toMatchObject({ code: 'active-failed', from: 'primary', incidentSince: T0 + 10_000 });
+  });
+
+  it('scenario 3: a stopped or terminated primary instance counts as failed', () => {
+    const stopped: Round = { primary: { api: skipped, state: 'stopped' } };
+    expect(actions(play([stopped, stopped, stopped]))).toEqual(['none', 'none', 'failover']);
+    const terminated: Round = { primary: { api: skipped, state: 'terminated' } };
+    expect(play([terminated, terminated, terminated])[2]!.statuses.primary).toBe('stopped');
+  });
+
+  it('scenario 4: a tunnel down with a live API is degraded: alert, no failover', () => {
+    const down: Round = { primary: { api: ok({ tunnels: [tunnel('tun-head-office', false)] }) } };
+    const outs = play(Array.from({ length: 30 }, () => down));
+    expect(new Set(actions(outs))).toEqual(new Set(['alert']));
+    expect(outs[0]!.statuses.primary).toBe('degraded');
+    expect(outs[0]!.tunnelsDown).toEqual(['tun-head-office']);
+  });
+
+  it('scenario 4 (configured): tunnelDown=failover acts only after tunnelFailuresBeforeFailover rounds', () => {
+    const pair = makePair({ probe: { tunnelDown: 'failover', tunnelFailuresBeforeFailover: 4 } });
+    const down: Round = { primary: { api: ok({ tunnels: [] }) } };
+    expect(actions(play([down, down, down, down], { pair }))).toEqual(['alert', 'alert', 'alert', 'failover']);
+  });
+
+  it('scenario 4: proxy-IDs are checked one by one', () => {
+    const pair = makePair({ tunnels: [{ name: 'tun-head-office', proxyIds: ['lan', 'voice'] }] });
+    const t = (name: string, up: boolean) => ({ ...tunnel(name, up), tunnel: 'tun-head-office' });
+    const outs = play([{ primary: { api: ok({ tunnels: [t('tun-head-office:lan', true), t('tun-head-office:voice', false)] }) } }], { pair });
+    expect(outs[0]!.tunnelsDown).toEqual(['tun-head-office:voice']);
+  });
+
+  it('scenario 5: a flapping primary (dead, alive, dead, ...) never reaches the threshold', () => {
+    const outs = play(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? dead : healthy)));
+    expect(actions(outs).filter((a) => a === 'failover')).toHaveLength(0);
+  });
+
+  it('scenario 5: two-down-one-up flapping neither', () => {
+    const outs = play(Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? healthy : dead)));
+    expect(actions(outs)).not.toContain('failover');
+  });
+
+  it('scenario 5: no ping-pong: the new owner failing within the cooldown raises an alert instead', () => {
+    const pair = makePair({ standbyMode: 'cold', probe: { cooldownSeconds: 1800 } });
+    const deadSecondary: Round = { primary: stoppedStandby, secondary: { api: fail('unreachable') } };
+    const outs = play([deadSecondary, deadSecondary, deadSecondary], { pair, owner: 'secondary', ownerSince: T0 - 60_000 });
+    expect(outs[2]!.decision).toMatchObject({ action: 'alert', code: 'cooldown' });
+    const later = play([deadSecondary, deadSecondary, deadSecondary], { pair, owner: 'secondary', ownerSince: T0 - 3_600_000 });
+    expect(later[2]!.decision).toMatchObject({ action: 'failover', from: 'secondary' });
+  });
+
+  it('scenario 6: when the probe reaches neither AWS nor any firewall it is blind: alert, never failover', () => {
+    const unknown: Round = {
+      primary: { api: fail('timeout'), state: 'unknown' },
+      secondary: { api: fail('timeout'), state: 'unknown' },
+      controller: { awsReachable: false },
+    };
+    const outs = play(Array.from({ length: 10 }, () => unknown));
+    expect(new Set(codes(outs))).toEqual(new Set(['controller-blind']));
+    expect(actions(outs)).not.toContain('failover');
+    expect(outs[9]!.memory.blindSince).toBe(T0);
+    // Counters stay frozen while blind: sight coming back does not trigger a failover at once.
+    expect(outs[9]!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+  });
+
+  it('scenario 6: canaries failing with every firewall silent is blind too', () => {
+    const r: Round = { primary: { api: fail('timeout') }, controller: { awsReachable: true, canariesReachable: false } };
+    expect(codes(play([r, r, r, r]))).toEqual(['controller-blind', 'controller-blind', 'controller-blind', 'controller-blind']);
+  });
+
+  it('scenario 6/7: both firewalls running and both silent: no failover toward a dead target', () => {
+    const pair = makePair({ standbyMode: 'warm' });
+    const both: Round = { primary: { api: fail('timeout') }, secondary: { api: fail('unreachable') } };
+    const outs = play([both, both, both, both], { pair });
+    expect(actions(outs)).toEqual(['alert', 'alert', 'alert', 'alert']);
+  });
+
+  it('scenario 7: primary dead and warm standby running but silent: alert, standby unusable', () => {
+    const pair = makePair({ standbyMode: 'warm' });
+    const r: Round = { primary: { api: skipped, state: 'stopped' }, secondary: { api: fail('unreachable') } };
+    const outs = play([r, r, r], { pair });
+    expect(outs[2]!.decision).toMatchObject({ action: 'alert', code: 'both-unavailable' });
+  });
+
+  it('scenario 9: right after its instance started, silence and 403 are "booting", not failure', () => {
+    const launch = T0 - 60_000;
+    const refused: Round = { primary: { api: fail('unreachable'), launchTime: launch } };
+    const auth403: Round = { primary: { api: fail('auth'), launchTime: launch } };
+    const notReady: Round = { primary: { api: ok({ chassisReady: false }), launchTime: launch } };
+    const outs = play([refused, refused, refused, auth403, auth403, notReady, notReady, refused, refused]);
+    expect(new Set(outs.map((o) => o.statuses.primary))).toEqual(new Set(['booting']));
+    expect(actions(outs)).not.toContain('failover');
+    expect(new Set(codes(outs))).toEqual(new Set(['active-booting']));
+  });
+
+  it('scenario 9: once seen ready after the start, failures count again even within the grace', () => {
+    const launch = T0 - 60_000;
+    const up: Round = { primary: { api: ok(), launchTime: launch } };
+    const down: Round = { primary: { api: fail('unreachable'), launchTime: launch } };
+    expect(actions(play([up, down, down, down]))).toEqual(['none', 'none', 'none', 'failover']);
+  });
+
+  it('scenario 9: beyond the boot grace a silent firewall is unreachable', () => {
+    const launch = T0 - 3600_000;
+    const outs = play([{ primary: { api: fail('unreachable'), launchTime: launch } }]);
+    expect(outs[0]!.statuses.primary).toBe('unreachable');
+  });
+
+  it('scenario 24: an untrusted certificate alerts and never fails over', () => {
+    const r: Round = { primary: { api: fail('untrusted') } };
+    const outs = play(Array.from({ length: 10 }, () => r));
+    expect(new Set(actions(outs))).toEqual(new Set(['alert']));
+    expect(outs[0]!.statuses.primary).toBe('untrusted');
+    expect(outs[0]!.decision.reason).toContain('no key was sent');
+  });
+
+  it('scenario 25: a wrong or expired key is "auth-error", alerts, never fails over', () => {
+    const r: Round = { primary: { api: fail('auth') } };
+    const outs = play(Array.from({ length: 10 }, () => r));
+    expect(outs.every((o) => o.statuses.primary === 'auth-error' && o.decision.code === 'active-auth-error')).toBe(true);
+  });
+
+  it('does not fail over toward a standby that is known unusable', () => {
+    const cases: [Obs, string][] = [
+      [{ api: skipped, state: 'terminated' }, 'terminated'],
+      [{ api: fail('untrusted') }, 'certificate'],
+      [{ api: fail('auth') }, 'API key'],
+      [{ api: skipped, state: 'stopped', impaired: true }, 'impaired'],
+    ];
+    for (const [secondary, why] of cases) {
+      const outs = play([
+        { primary: { api: fail('unreachable') }, secondary },
+        { primary: { api: fail('unreachable') }, secondary },
+        { primary: { api: fail('unreachable') }, secondary },
+      ]);
+      expect(outs[2]!.decision.action, why).toBe('alert');
+      expect(outs[2]!.decision.reason, why).toContain(why);
+    }
+  });
+
+  it('a cold standby that is stopped is a usable target', () => {
+    const outs = play([dead, dead, dead]);
+    expect(outs[2]!.statuses.secondary).toBe('stopped');
+    expect(outs[2]!.decision.action).toBe('failover');
+  });
+
+  it('warm standby unhealthy while the active is fine: alert', () => {
+    const pair = makePair({ standbyMode: 'warm' });
+    const outs = play([{ primary: { api: ok() }, secondary: { api: fail('unreachable') } }], { pair });
+    expect(outs[0]!.decision).toMatchObject({ action: 'alert', code: 'standby-unhealthy' });
+  });
+
+  it('automatic failback only with the policy on and after the hold time', () => {
+    const manual = play([{ primary: { api: ok({ tunnels: [] }) }, secondary: { api: ok() } }], { owner: 'secondary' });
+    expect(manual[0]!.decision.action).toBe('none');
+    const pair = makePair({ failback: { mode: 'auto', holdSeconds: 60 } });
+    const r: Round = { primary: { api: ok({ tunnels: [] }) }, secondary: { api: ok() } };
+    const outs = play(Array.from({ length: 8 }, () => r), { pair, owner: 'secondary' });
+    expect(codes(outs).slice(0, 6)).toEqual(Array(6).fill('failback-hold'));
+    expect(outs[6]!.decision).toMatchObject({ action: 'failback', code: 'failback-due', from: 'secondary' });
+  });
+});
