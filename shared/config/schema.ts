@@ -183,6 +183,8 @@ const postVerifySchema = z.strictObject({
   /** How long after cutover the expected tunnels may take to come up (reported, not rolled back). */
   tunnelTimeoutSeconds: seconds(0, 3600).default(300),
   pollIntervalSeconds: seconds(2, 60).default(10),
+  /** How long the flow reports on a Route 53 change before calling it late (reported, never blocking). */
+  dnsSyncTimeoutSeconds: seconds(0, 3600).default(600),
 });
 
 export const pairSchema = z.strictObject({

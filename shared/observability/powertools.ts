@@ -11,7 +11,13 @@ import type { MetricSink, MetricUnitName, Telemetry } from './telemetry.js';
 export const SERVICE_NAME = 'pan-failover';
 export const METRICS_NAMESPACE = 'PanFailover';
 
-export function createPowertools(functionName: string): { logger: Logger; metrics: Metrics; telemetry: Telemetry } {
+export interface Powertools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly telemetry: Telemetry;
+}
+
+export function createPowertools(functionName: string): Powertools {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { function: functionName } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
   return { logger, metrics, telemetry: telemetryFrom(logger, metrics) };

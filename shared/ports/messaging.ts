@@ -5,6 +5,8 @@ export interface Notification {
   readonly subject: string;
   /** Machine-readable body, serialised as JSON. Never contains secrets. */
   readonly body: Readonly<Record<string, unknown>>;
+  /** Short string attributes for subscription filter policies (`pair`, `event`, `outcome`). */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface Notifier {

@@ -1,0 +1,21 @@
+/**
+ * Step Functions task handler: Start the target, cut over routes and EIPs, fence, DNS. AWS APIs only, outside the VPC, so it never depends on the network path it repairs.
+ * The state machine sends `{ step, state }`; the step runs and returns the new state.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
+import { awsStepDepsFromEnv } from '#shared/runtime/lambda-deps.js';
+import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
+import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
+
+export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools) {
+  return middy(async (event: unknown) => runAwsStep(await getDeps(), event))
+    .use(injectLambdaContext(power.logger))
+    .use(logMetrics(power.metrics));
+}
+
+const power = createPowertools('flow-aws');
+let deps: Promise<AwsStepDeps> | undefined;
+export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power);

@@ -1,0 +1,21 @@
+/**
+ * Step Functions task handler: Validation, the pair lock, owner record, notifications, finish and abort. Outside the VPC.
+ * The state machine sends `{ step, state }`; the step runs and returns the new state.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
+import { controlDepsFromEnv } from '#shared/runtime/lambda-deps.js';
+import type { ControlDeps } from '#shared/usecases/flow/deps.js';
+import { runControlStep } from '#shared/usecases/flow/dispatch.js';
+
+export function createFlowControlHandler(getDeps: () => Promise<ControlDeps>, power: Powertools) {
+  return middy(async (event: unknown) => runControlStep(await getDeps(), event))
+    .use(injectLambdaContext(power.logger))
+    .use(logMetrics(power.metrics));
+}
+
+const power = createPowertools('flow-control');
+let deps: Promise<ControlDeps> | undefined;
+export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry)), power);

@@ -1,0 +1,171 @@
+/**
+ * Runs the deployed state machine definition in-process (aws-local-stepfunctions) with the
+ * project's own step handlers, against whatever AWS endpoint the environment names. Used by the
+ * tests, the simulator's Step Functions and `pan-failover failover --local`.
+ *
+ * Two mechanical changes make the definition runnable here, and nothing else changes:
+ * - `Fn::GetAtt: [functionKey, Arn]` resources (resolved by the deployment) become local ARNs
+ *   whose calls go to the matching handler;
+ * - `Wait` states become calls to the clock, so waits follow the simulator's clock (a
+ *   `SecondsPath` of 600 takes 600 simulated seconds, whatever the speed).
+ */
+import '../../polyfills.js';
+import { readFileSync } from 'node:fs';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Clock } from '../../ports/clock.js';
+
+export const DEFINITION_PATH = new URL('../../../infra/state-machine.asl.json', import.meta.url);
+
+export type AslDefinition = { States: Record<string, AslState>; StartAt: string; [k: string]: unknown };
+export type AslState = { Type: string; Resource?: unknown; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };
+
+export function loadDefinition(): AslDefinition {
+  return JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as AslDefinition;
+}
+
+/** Function key of a Task's `Fn::GetAtt: [key, Arn]` resource. */
+export function functionKeyOf(resource: unknown): string | undefined {
+  if (resource && typeof resource === 'object' && 'Fn::GetAtt' in resource) {
+    const att = (resource as { 'Fn::GetAtt': unknown })['Fn::GetAtt'];
+    if (Array.isArray(att) && typeof att[0] === 'string') return att[0];
+  }
+  return undefined;
+}
+
+export function localArn(functionKey: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:pan-failover-${functionKey}`;
+}
+
+/** The definition with resources resolved to ARNs (what asl-validator and the runner see). */
+export function resolvedDefinition(def: AslDefinition = loadDefinition()): AslDefinition {
+  const states: Record<string, AslState> = {};
+  for (const [name, s] of Object.entries(def.States)) {
+    const key = functionKeyOf(s.Resource);
+    states[name] = key ? { ...s, Resource: localArn(key) } : s;
+  }
+  return { ...def, States: states };
+}
+
+export type StepHandler = (event: unknown) => Promise<unknown>;
+
+export interface LocalRunOptions {
+  readonly handlers: Readonly<Record<string, StepHandler>>;
+  readonly clock: Clock;
+  readonly executionName: string;
+  /** Multiplier on Retry intervals (e.g. 1/speed in the simulator); `undefined` keeps them. */
+  readonly retryScale?: number;
+  readonly definition?: AslDefinition;
+  /** Called for every state entered, with the simulated time (execution history). */
+  readonly onState?: (event: { state: string; type: string; at: number }) => void;
+}
+
+export interface LocalRunResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output: unknown;
+  readonly error?: { readonly name: string; readonly cause: string };
+  readonly history: readonly { readonly state: string; readonly type: string; readonly at: number }[];
+}
+
+const WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:000000000000:function:pan-failover-local-wait';
+
+function withClockWaits(def: AslDefinition): AslDefinition {
+  const states: Record<string, AslState> = {};
+  for (const [name, s] of Object.entries(def.States)) {
+    if (s.Type !== 'Wait') {
+      states[name] = s;
+      continue;
+    }
+    const seconds = typeof s.SecondsPath === 'string' ? { 'seconds.$': s.SecondsPath } : { seconds: s.Seconds ?? 0 };
+    states[name] = {
+      Type: 'Task',
+      Comment: `local clock wait (was Wait): ${String(s.Comment ?? '')}`,
+      Resource: WAIT_RESOURCE,
+      Parameters: seconds,
+      ResultPath: null,
+      TimeoutSeconds: 86_400,
+      Next: s.Next,
+    };
+  }
+  return { ...def, States: states };
+}
+
+/** JSON round trip: what Lambda does to every payload, so no object identity leaks between steps. */
+function viaJson<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+export async function runFlowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
+  const source = options.definition ?? loadDefinition();
+  const def = withClockWaits(resolvedDefinition(source));
+  const overrides: Record<string, (event: unknown) => Promise<unknown>> = {};
+  const retryOverrides: Record<string, number[]> = {};
+  const history: { state: string; type: string; at: number }[] = [];
+  const record = (state: string) => {
+    const type = source.States[state]?.Type ?? '?';
+    const entry = { state, type, at: options.clock.now() };
+    history.push(entry);
+    options.onState?.(entry);
+  };
+
+  for (const [name, s] of Object.entries(def.States)) {
+    if (s.Type === 'Task') {
+      const key = functionKeyOf(source.States[name]?.Resource);
+      if (s.Resource === WAIT_RESOURCE) {
+        overrides[name] = async (event) => {
+          record(name);
+          const seconds = Number((event as { seconds?: unknown }).seconds ?? 0);
+          await options.clock.sleep(Math.max(0, seconds) * 1000);
+          return {};
+        };
+      } else if (key) {
+        const handler = options.handlers[key];
+        if (!handler) throw new Error(`no local handler for function "${key}" (state ${name})`);
+        overrides[name] = async (event) => {
+          record(name);
+          return viaJson(await handler(viaJson(event)));
+        };
+      }
+    }
+    if (options.retryScale !== undefined && Array.isArray(s.Retry)) {
+      const scale = options.retryScale;
+      retryOverrides[name] = s.Retry.map((r) => Math.max(1, (r.IntervalSeconds ?? 1) * 1000 * scale));
+    }
+  }
+
+  const machine = new StateMachine(def as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const startTime = new Date(options.clock.now()).toISOString();
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides: retryOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:pan-failover:${options.executionName}`,
+        Name: options.executionName,
+        StartTime: startTime,
+        Input: input,
+      },
+    } as never,
+  });
+  // Non-Task states (Choice, Pass, Fail, Succeed) appear in the history from the event log.
+  void (async () => {
+    try {
+      for await (const ev of execution.eventLogs) {
+        const e = ev as { type?: string; state?: { name?: string } };
+        if (e.type === 'StateEntered' && e.state?.name) {
+          const st = source.States[e.state.name];
+          if (st && st.Type !== 'Task' && st.Type !== 'Wait') record(e.state.name);
+        }
+      }
+    } catch {
+      // The log ends with the execution's error; the result promise reports it.
+    }
+  })();
+  try {
+    const output = await execution.result;
+    return { status: 'SUCCEEDED', output, history };
+  } catch (e) {
+    const err = e as { name?: string; message?: string; cause?: unknown };
+    // aws-local-stepfunctions reports a Fail state as ExecutionError wrapping the state's error.
+    const inner = (err.cause ?? e) as { name?: string; message?: string };
+    return { status: 'FAILED', output: undefined, error: { name: inner.name ?? 'Error', cause: inner.message ?? String(e) }, history };
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The deployed functions' environment, read once and validated: a missing variable is an error
+ * naming it, at the first invocation, not an `undefined` deep inside a failover.
+ */
+import { z } from 'zod';
+import { ConfigInvalidError } from '../errors.js';
+
+const envSchema = z.object({
+  /** Path of the configuration file inside the bundle. */
+  PAN_FAILOVER_CONFIG: z.string().min(1).default('pan-failover.yaml'),
+  PAN_FAILOVER_TABLE: z.string().min(1),
+  PAN_FAILOVER_TOPIC_ARN: z.string().default(''),
+  PAN_FAILOVER_STATE_MACHINE_ARN: z.string().min(1).optional(),
+});
+
+export type Environment = z.infer<typeof envSchema>;
+
+export function readEnvironment(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  required: readonly (keyof Environment)[] = [],
+): Environment {
+  const parsed = envSchema.safeParse(env);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  if (parsed.success) {
+    for (const key of required) if (!parsed.data[key]) issues.push({ path: key, message: 'is required for this function' });
+  }
+  if (!parsed.success || issues.length > 0) throw new ConfigInvalidError('environment', issues);
+  return parsed.data;
+}

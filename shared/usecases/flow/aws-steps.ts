@@ -1,0 +1,241 @@
+/**
+ * Steps that only call AWS APIs (they run outside the VPC, so they never depend on the network
+ * path the failover repairs): dry-run plan, starting the target, the cutover, fencing, DNS.
+ */
+import type { DnsRecordConfig, PairConfig, Role } from '../../config/schema.js';
+import { changeLabel, planCutover } from '../../domain/placement.js';
+import { errorMessage, InstanceStateConflictError, InsufficientCapacityError, TargetUnusableError } from '../../errors.js';
+import type { DnsRecordValue } from '../../ports/dns.js';
+import { withRetry } from '../pacing.js';
+import { cutover, readPlacement } from './cutover.js';
+import type { AwsStepDeps } from './deps.js';
+import { beginPhase, directionOf, endPhase, pairOf, type FlowState } from './state.js';
+
+/** Seconds to wait before asking again while the target is still `stopping`. */
+const STOPPING_POLL_SECONDS = 5;
+
+/** The record's wanted value on `target`. */
+export function desiredRecord(pair: PairConfig, rec: DnsRecordConfig, target: Role): DnsRecordValue {
+  const values = rec.values
+    ? rec.values[target]
+    : [pair.elasticIps.find((e) => e.allocationId === rec.followElasticIp)?.publicIp ?? ''];
+  return { name: rec.name, type: rec.type, ttl: rec.ttl, values };
+}
+
+function sameRecord(a: DnsRecordValue | undefined, b: DnsRecordValue): boolean {
+  if (!a) return false;
+  const norm = (v: readonly string[]) => [...v].map((x) => x.toLowerCase().replace(/\.$/, '')).sort().join(',');
+  return a.ttl === b.ttl && norm(a.values) === norm(b.values);
+}
+
+function fencingApplies(pair: PairConfig, state: FlowState): boolean {
+  if (pair.fencing === 'none' || state.input.action === 'reconcile') return false;
+  // After a failback in warm mode the secondary is the running warm standby again.
+  if (state.input.action === 'failback' && pair.standbyMode === 'warm') return false;
+  return true;
+}
+
+/** Dry run: what would change. Reads only. */
+export async function plan(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target, from } = directionOf(state);
+  const now = deps.clock.now();
+  const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
+  const cut = planCutover(pair, placement, target);
+  const instances = await withRetry(deps.clock, () =>
+    deps.ec2.describeInstances([pair.firewalls[target].instanceId, pair.firewalls[from].instanceId]),
+  );
+  const stateOf = (id: string) => instances.find((i) => i.instanceId === id)?.state ?? 'not found';
+  const instanceActions: string[] = [];
+  const t = pair.firewalls[target];
+  if (stateOf(t.instanceId) !== 'running') instanceActions.push(`start ${t.instanceId} (${t.name}, now ${stateOf(t.instanceId)})`);
+  const f = pair.firewalls[from];
+  if (fencingApplies(pair, state) && stateOf(f.instanceId) !== 'stopped') {
+    instanceActions.push(`stop ${f.instanceId} (${f.name}, now ${stateOf(f.instanceId)}) to fence it`);
+  }
+  const dns: string[] = [];
+  for (const rec of pair.dnsRecords) {
+    const want = desiredRecord(pair, rec, target);
+    const have = await withRetry(deps.clock, () => deps.dns.getRecord(rec.hostedZoneId, rec.name, rec.type));
+    if (!sameRecord(have, want)) dns.push(`UPSERT ${rec.name} ${rec.type} ${have?.values.join(',') ?? '(absent)'} -> ${want.values.join(',')} (TTL ${want.ttl})`);
+  }
+  const noop = state.recheck?.mode === 'noop';
+  return {
+    ...state,
+    phases: endPhase({ ...state, phases: beginPhase(state, 'plan', now) }, 'plan', deps.clock.now()),
+    plan: {
+      changes: noop ? [] : cut.changes.map(changeLabel),
+      dns: noop ? [] : dns,
+      instances: noop ? [] : instanceActions,
+      blockers: cut.blockers,
+    },
+  };
+}
+
+/**
+ * Phase 4, one attempt: start the target if it is stopped. A `stopping` instance is waited out;
+ * `InsufficientInstanceCapacity` is retried `start.maxAttempts` times per instance type, then the
+ * next fallback type is set (the instance is stopped, so its type can change) and tried.
+ */
+export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target } = directionOf(state);
+  const fw = pair.firewalls[target];
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'start', now);
+  const prev = state.start ?? { done: false, state: 'unknown', attempts: 0, typeIndex: 0, waitSeconds: 0, notes: [] };
+  const [info] = await withRetry(deps.clock, () => deps.ec2.describeInstances([fw.instanceId]));
+  if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
+    throw new TargetUnusableError(`${fw.name}: instance ${fw.instanceId} is ${info?.state ?? 'not found'}`);
+  }
+  const original = prev.instanceType ?? info.instanceType;
+  const types = [original, ...pair.start.fallbackInstanceTypes.filter((t) => t !== original)];
+  const base = { ...prev, instanceType: original, requestedAt: prev.requestedAt ?? now };
+  const finish = (s: string, notes: readonly string[] = base.notes): FlowState => {
+    const at = deps.clock.now();
+    return {
+      ...state,
+      phases: endPhase({ ...state, phases }, 'start', at, s === 'running' ? 'already running' : 'ok'),
+      start: { ...base, done: true, state: s, waitSeconds: 0, notes, runningAt: s === 'running' ? at : undefined },
+    };
+  };
+  const again = (s: string, waitSeconds: number, extra: Partial<typeof base> = {}): FlowState => ({
+    ...state,
+    phases,
+    start: { ...base, ...extra, done: false, state: s, waitSeconds },
+  });
+
+  if (info.state === 'running' || info.state === 'pending') return finish(info.state);
+  if (info.state === 'stopping') return again('stopping', STOPPING_POLL_SECONDS);
+
+  try {
+    const after = await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), {
+      attempts: 3,
+      baseDelayMs: 500,
+      maxDelayMs: 4000,
+    });
+    return finish(after, [...base.notes, `StartInstances on ${info.instanceType}`]);
+  } catch (e) {
+    if (e instanceof InstanceStateConflictError) return again('stopping', STOPPING_POLL_SECONDS);
+    if (!(e instanceof InsufficientCapacityError)) throw e;
+    const attempts = base.attempts + 1;
+    const note = `no capacity for ${info.instanceType} (attempt ${attempts} of ${pair.start.maxAttempts})`;
+    if (attempts < pair.start.maxAttempts) {
+      return again('capacity', pair.start.retryIntervalSeconds, { attempts, notes: [...base.notes, note] });
+    }
+    const nextIndex = base.typeIndex + 1;
+    const nextType = types[nextIndex];
+    if (nextType === undefined) {
+      throw new InsufficientCapacityError(
+        'StartInstances',
+        `${fw.name} (${fw.instanceId}) could not start: no capacity for ${types.join(', ')} after ${pair.start.maxAttempts} attempts each`,
+        'InsufficientInstanceCapacity',
+        { cause: e },
+      );
+    }
+    await withRetry(deps.clock, () => deps.ec2.setInstanceType(fw.instanceId, nextType));
+    return again('capacity', 1, {
+      attempts: 0,
+      typeIndex: nextIndex,
+      notes: [...base.notes, note, `instance type changed to ${nextType}`],
+    });
+  }
+}
+
+/** Phase 6. */
+export async function cutoverStep(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target } = directionOf(state);
+  const started = deps.clock.now();
+  const phases = beginPhase(state, 'cutover', started);
+  const out = await cutover(deps.ec2, pair, target, deps.clock);
+  const ended = deps.clock.now();
+  deps.telemetry.log.info('cutover done', { pair: pair.name, execution: state.execution, moved: out.moved.length, calls: out.calls });
+  return {
+    ...state,
+    phases: endPhase({ ...state, phases }, 'cutover', ended, `${out.moved.length} moved, ${out.unchanged} already in place`),
+    cutover: { ...out, durationMs: ended - started },
+  };
+}
+
+/** Phase 8: stop the old owner (per the fencing policy). A failure is reported, never undoes the cutover. */
+export async function fence(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { from } = directionOf(state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'fence', now);
+  const fw = pair.firewalls[from];
+  if (!fencingApplies(pair, state)) {
+    return {
+      ...state,
+      phases: endPhase({ ...state, phases }, 'fence', now, 'not applicable'),
+      fence: { action: 'none', detail: `fencing ${pair.fencing === 'none' ? 'disabled' : 'not applicable'} for ${state.input.action}` },
+    };
+  }
+  try {
+    const after = await withRetry(deps.clock, () => deps.ec2.stopInstance(fw.instanceId));
+    return {
+      ...state,
+      phases: endPhase({ ...state, phases }, 'fence', deps.clock.now()),
+      fence: { action: 'stopped', detail: `${fw.name} (${fw.instanceId}) ${after}` },
+    };
+  } catch (e) {
+    deps.telemetry.log.error('fencing failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
+    return {
+      ...state,
+      phases: endPhase({ ...state, phases }, 'fence', deps.clock.now(), 'FAILED'),
+      fence: { action: 'failed', detail: `could not stop ${fw.name} (${fw.instanceId}): ${errorMessage(e)}; stop it by hand` },
+    };
+  }
+}
+
+/** Phase 7: UPSERT the records that do not hold the target's value yet. */
+export async function dnsUpsert(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target } = directionOf(state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'dns', now);
+  const changes: { record: string; changeId: string; status: string }[] = [];
+  const skipped: string[] = [];
+  for (const rec of pair.dnsRecords) {
+    const want = desiredRecord(pair, rec, target);
+    const have = await withRetry(deps.clock, () => deps.dns.getRecord(rec.hostedZoneId, rec.name, rec.type));
+    if (sameRecord(have, want)) {
+      skipped.push(`${rec.name} ${rec.type} already ${want.values.join(',')}`);
+      continue;
+    }
+    const res = await withRetry(deps.clock, () =>
+      deps.dns.upsertRecord(rec.hostedZoneId, want, `pan-failover ${state.execution}`),
+    );
+    changes.push({ record: `${rec.name} ${rec.type} -> ${want.values.join(',')}`, changeId: res.changeId, status: res.status });
+  }
+  const done = changes.every((c) => c.status === 'INSYNC');
+  const at = deps.clock.now();
+  return {
+    ...state,
+    phases: done ? endPhase({ ...state, phases }, 'dns', at, changes.length === 0 ? 'nothing to change' : 'INSYNC') : phases,
+    dns: { done, changes, skipped, timedOut: false, insyncAt: done ? at : undefined },
+  };
+}
+
+/** Phase 7, one poll: INSYNC yet? Late sync is reported, never blocks the result. */
+export async function dnsStatus(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const dns = state.dns;
+  if (!dns || dns.done) return state;
+  const changes = await Promise.all(
+    dns.changes.map(async (c) =>
+      c.status === 'INSYNC' ? c : { ...c, status: await withRetry(deps.clock, () => deps.dns.getChangeStatus(c.changeId)) },
+    ),
+  );
+  const now = deps.clock.now();
+  const insync = changes.every((c) => c.status === 'INSYNC');
+  const startedAt = state.phases.dns?.startedAt ?? now;
+  const timedOut = !insync && now - startedAt >= pair.postVerify.dnsSyncTimeoutSeconds * 1000;
+  const done = insync || timedOut;
+  return {
+    ...state,
+    phases: done ? endPhase(state, 'dns', now, insync ? 'INSYNC' : 'still PENDING (reported)') : state.phases,
+    dns: { ...dns, changes, done, timedOut, insyncAt: insync ? now : undefined },
+  };
+}

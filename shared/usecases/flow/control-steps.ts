@@ -1,0 +1,223 @@
+/**
+ * The flow's bookkeeping steps: validate the trigger, take and release the pair's lock,
+ * record the owner, notify, and the two ways out (finish, abort). Abort is the one place
+ * that guarantees what every failure path must leave behind: the lock released, a
+ * notification naming the phase and the error, and AWS consistent (all managed objects on one
+ * firewall).
+ */
+import type { PairConfig, Role } from '../../config/schema.js';
+import { otherRole } from '../../config/schema.js';
+import { effectiveOwner } from '../../domain/placement.js';
+import { errorMessage, LockLostError } from '../../errors.js';
+import { withRetry } from '../pacing.js';
+import { parseFlowInput } from '../flow-input.js';
+import { cutover, readPlacement } from './cutover.js';
+import type { ControlDeps } from './deps.js';
+import { phaseNotification, type NotifyPhase } from './notifications.js';
+import { beginPhase, currentPhase, endPhase, pairOf, timeline, type FlowState } from './state.js';
+
+/** Longest a flow can run for this pair: the lease outlives it, so a live flow never loses its lock. */
+export function leaseMs(pair: PairConfig): number {
+  const types = 1 + pair.start.fallbackInstanceTypes.length;
+  const seconds =
+    pair.start.maxAttempts * pair.start.retryIntervalSeconds * types +
+    pair.readiness.deadlineSeconds +
+    pair.cutover.verifyTimeoutSeconds * 4 +
+    Math.max(pair.postVerify.dnsSyncTimeoutSeconds, pair.postVerify.tunnelTimeoutSeconds) +
+    900;
+  return Math.min(seconds, 3 * 3600) * 1000;
+}
+
+export interface ValidateEvent {
+  readonly input: unknown;
+  readonly execution: string;
+}
+
+/** Phase 1: strict input validation; throws `InputInvalidError` naming what is wrong. */
+export function validate(deps: Pick<ControlDeps, 'config' | 'clock'>, event: ValidateEvent): FlowState {
+  const input = parseFlowInput(event.input, deps.config);
+  const now = deps.clock.now();
+  return { input, execution: event.execution, startedAt: now, phases: { validate: { startedAt: now, endedAt: now, outcome: 'ok' } } };
+}
+
+/** Phase 2: single-flight per pair. Not acquiring it is a normal outcome (another execution works). */
+export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const now = deps.clock.now();
+  const res = await deps.store.acquire(pair.name, state.execution, now, leaseMs(pair));
+  deps.telemetry.log.info('lock', { pair: pair.name, execution: state.execution, acquired: res.acquired, heldBy: res.acquired ? undefined : res.heldBy });
+  const phases = endPhase({ ...state, phases: beginPhase(state, 'lock', now) }, 'lock', deps.clock.now(), res.acquired ? 'acquired' : `held by ${res.heldBy}`);
+  return {
+    ...state,
+    phases,
+    lock: res.acquired
+      ? { acquired: true, expiresAt: res.expiresAt }
+      : { acquired: false, heldBy: res.heldBy, expiresAt: res.expiresAt },
+  };
+}
+
+async function assertLockHeld(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
+  const held = await deps.store.get(pair.name);
+  if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
+    throw new LockLostError(
+      `${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: not recording an owner`,
+    );
+  }
+}
+
+/** Records the new owner; from here the probe guards it. */
+export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const target = state.target ?? 'primary';
+  const now = deps.clock.now();
+  await assertLockHeld(deps, pair, state);
+  await deps.store.putOwner(pair.name, {
+    owner: target,
+    since: now,
+    changedBy: state.execution,
+    reason: `${state.input.action}: ${state.input.reason}`,
+  });
+  return { ...state, phases: endPhase({ ...state, phases: beginPhase(state, 'record', now) }, 'record', deps.clock.now(), target) };
+}
+
+export async function notify(deps: ControlDeps, state: FlowState, phase: NotifyPhase): Promise<void> {
+  const pair = pairOf(deps.config, state);
+  await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
+}
+
+function publishFlowMetrics(deps: ControlDeps, pair: PairConfig, state: FlowState, now: number): void {
+  const m = deps.telemetry.metrics;
+  const outcome = state.result?.outcome ?? 'failed';
+  m.add('FlowResult', 'Count', 1, { Pair: pair.name, Action: state.input.action, Outcome: outcome });
+  if (outcome === 'succeeded' || outcome === 'failed') {
+    m.add('FlowDuration', 'Seconds', (now - state.startedAt) / 1000, { Pair: pair.name, Action: state.input.action });
+    if (state.input.action === 'failover') m.add('Failovers', 'Count', 1, { Pair: pair.name, Outcome: outcome });
+    for (const t of timeline(state)) {
+      if (t.durationMs !== undefined) m.add('FlowPhaseDuration', 'Seconds', t.durationMs / 1000, { Pair: pair.name, Phase: t.phase });
+    }
+  }
+}
+
+async function releaseIfHeld(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
+  if (!state.lock?.acquired) return;
+  const released = await deps.store.release(pair.name, state.execution);
+  if (!released) deps.telemetry.log.warn('lock already gone at release', { pair: pair.name, execution: state.execution });
+}
+
+/** Phase 10: release, report. Also the end of no-op, dry-run and lock-skipped executions. */
+export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const now = deps.clock.now();
+  await releaseIfHeld(deps, pair, state);
+  let result: NonNullable<FlowState['result']>;
+  if (state.input.dryRun) {
+    result = { outcome: 'dry-run', summary: state.recheck?.mode === 'noop' ? `nothing to do: ${state.recheck.reason}` : (state.plan?.changes.join('; ') ?? '') };
+  } else if (state.lock && !state.lock.acquired) {
+    result = { outcome: 'skipped-locked', summary: `another execution (${state.lock.heldBy ?? '?'}) holds ${pair.name}: nothing changed` };
+  } else if (state.recheck?.mode === 'noop') {
+    result = { outcome: 'noop', summary: state.recheck.reason };
+  } else {
+    result = { outcome: 'succeeded', summary: `${state.target ? pair.firewalls[state.target].name : '?'} is active` };
+  }
+  const done: FlowState = { ...state, result, phases: endPhase({ ...state, phases: beginPhase(state, 'finish', now) }, 'finish', now) };
+  publishFlowMetrics(deps, pair, done, now);
+  deps.telemetry.log.info('flow finished', { pair: pair.name, execution: state.execution, outcome: result.outcome, summary: result.summary });
+  // A trigger that lost the race is not news: the winner reports.
+  if (result.outcome !== 'skipped-locked') await notifySafely(deps, pair, done);
+  return done;
+}
+
+async function notifySafely(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
+  try {
+    await deps.notifier.publish(phaseNotification(pair, state, 'result', deps.clock.now()));
+  } catch (e) {
+    deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
+  }
+}
+
+/** Extracts a readable message from a Catch's Cause (a Lambda error payload is JSON). */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain cause.
+  }
+  return cause;
+}
+
+/**
+ * Converges a split pair onto one firewall: forward onto the target if it was found ready,
+ * otherwise back onto the origin; if that side cannot be reached, the other. Returns the side
+ * everything ended on, or `undefined` if neither worked (the notification says so).
+ */
+async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<{ side: Role | undefined; note: string }> {
+  const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
+  const owner = effectiveOwner(placement);
+  if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
+  const from = state.from ?? 'primary';
+  const first: Role = state.ready?.ready && state.target ? state.target : from;
+  const notes: string[] = [];
+  for (const side of [first, otherRole(first)]) {
+    try {
+      await cutover(deps.ec2, pair, side, deps.clock);
+      notes.push(`converged on ${pair.firewalls[side].name}`);
+      return { side, note: notes.join('; ') };
+    } catch (e) {
+      notes.push(`could not converge on ${pair.firewalls[side].name}: ${errorMessage(e)}`);
+    }
+  }
+  return { side: undefined, note: notes.join('; ') };
+}
+
+/** Any failure: nothing half-moved, lock released, the phase and the error reported. */
+export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const failedPhase = currentPhase(state);
+  const errorName = state.error?.Error ?? 'UnknownError';
+  const message = causeMessage(state.error?.Cause);
+  const notes: string[] = [];
+  // Only a flow that began moving things can have left them split.
+  if (state.lock?.acquired && state.phases.cutover && !state.input.dryRun) {
+    try {
+      const { side, note } = await converge(deps, pair, state);
+      notes.push(note);
+      const record = await deps.store.getOwner(pair.name);
+      if (side && record?.owner !== side) {
+        await deps.store.putOwner(pair.name, { owner: side, since: deps.clock.now(), changedBy: state.execution, reason: `converged after ${errorName}` });
+        notes.push(`recorded ${pair.firewalls[side].name} as owner`);
+      }
+    } catch (e) {
+      notes.push(`consistency check failed: ${errorMessage(e)}`);
+    }
+  }
+  try {
+    await releaseIfHeld(deps, pair, state);
+  } catch (e) {
+    notes.push(`lock release failed (it expires by itself): ${errorMessage(e)}`);
+  }
+  const now = deps.clock.now();
+  const failed: FlowState = {
+    ...state,
+    error: { Error: errorName, Cause: message || errorName },
+    phases: failedPhase ? endPhase(state, failedPhase, now, `failed: ${errorName}`) : state.phases,
+    result: {
+      outcome: 'failed',
+      summary: `${errorName} in phase ${failedPhase ?? 'unknown'}: ${message}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
+    },
+  };
+  deps.telemetry.log.error('flow failed', { pair: pair.name, execution: state.execution, phase: failedPhase, error: errorName, message, notes });
+  publishFlowMetrics(deps, pair, failed, now);
+  const n = phaseNotification(pair, failed, 'result', now);
+  try {
+    await deps.notifier.publish({
+      ...n,
+      subject: `[pan-failover] ${pair.name} ${state.input.action.toUpperCase()} FAILED in phase ${failedPhase ?? '?'}: ${errorName}`.slice(0, 100),
+      body: { ...n.body, failedPhase, consistency: notes },
+    });
+  } catch (e) {
+    deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
+  }
+  return failed;
+}

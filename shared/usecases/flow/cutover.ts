@@ -1,0 +1,187 @@
+/**
+ * Phase 6, the cutover: every managed route and Elastic IP to the target, concurrently within a
+ * concurrency bound and EC2's per-action token buckets, then verified by Describe calls with
+ * backoff (EC2 is eventually consistent). All or nothing: if a move fails for good, the moves
+ * already made are put back, so the pair never stays split between two firewalls.
+ */
+import type { PairConfig, Role } from '../../config/schema.js';
+import {
+  changeLabel,
+  effectiveOwner,
+  observePlacement,
+  planCutover,
+  type Change,
+  type CutoverPlan,
+  type PairPlacement,
+} from '../../domain/placement.js';
+import { CutoverFailedError, CutoverNotVerifiedError, ManagedResourceNotFoundError, errorMessage } from '../../errors.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Ec2Port } from '../../ports/ec2.js';
+import { TokenBucket, isThrottle, mapBounded, withRetry } from '../pacing.js';
+
+export async function readPlacement(ec2: Ec2Port, pair: PairConfig): Promise<PairPlacement> {
+  const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
+  const [routeTables, addresses] = await Promise.all([
+    tables.length > 0 ? ec2.describeRouteTables(tables) : Promise.resolve([]),
+    pair.elasticIps.length > 0 ? ec2.describeAddresses(pair.elasticIps.map((e) => e.allocationId)) : Promise.resolve([]),
+  ]);
+  return observePlacement(pair, routeTables, addresses);
+}
+
+/** Plans a move and refuses it as a whole if any managed object is missing. */
+export function planOrThrow(pair: PairConfig, placement: PairPlacement, target: Role): CutoverPlan {
+  const plan = planCutover(pair, placement, target);
+  if (plan.blockers.length > 0) {
+    throw new ManagedResourceNotFoundError('cutover plan', plan.blockers.join('; '), undefined, {
+      details: { blockers: plan.blockers },
+    });
+  }
+  return plan;
+}
+
+export interface ExecuteStats {
+  calls: number;
+  throttled: number;
+}
+
+export interface ExecuteResult {
+  readonly done: readonly Change[];
+  readonly failed: readonly { readonly change: Change; readonly error: unknown }[];
+}
+
+export interface Pacer {
+  readonly concurrency: number;
+  readonly routes: TokenBucket;
+  readonly addresses: TokenBucket;
+}
+
+export function pacerFor(pair: PairConfig, clock: Clock): Pacer {
+  const { concurrency, rateBurst, ratePerSecond } = pair.cutover;
+  return {
+    concurrency,
+    routes: new TokenBucket(clock, rateBurst, ratePerSecond),
+    addresses: new TokenBucket(clock, rateBurst, ratePerSecond),
+  };
+}
+
+/** Applies changes; never throws for a single change: returns what was done and what failed. */
+export async function executeChanges(
+  ec2: Ec2Port,
+  changes: readonly Change[],
+  pacer: Pacer,
+  clock: Clock,
+  stats: ExecuteStats,
+): Promise<ExecuteResult> {
+  const apply = async (c: Change): Promise<void> => {
+    const bucket = c.kind === 'route' ? pacer.routes : pacer.addresses;
+    await withRetry(
+      clock,
+      async () => {
+        await bucket.take();
+        stats.calls++;
+        if (c.kind === 'route') {
+          if (c.create) await ec2.createRoute(c.routeTableId, c.destination, c.to);
+          else await ec2.replaceRoute(c.routeTableId, c.destination, c.to);
+        } else {
+          await ec2.associateAddress(c.allocationId, c.toEni, c.toPrivateIp);
+        }
+      },
+      undefined,
+      (e) => {
+        if (isThrottle(e)) {
+          stats.throttled++;
+          bucket.drain();
+        }
+      },
+    );
+  };
+  const outcomes = await mapBounded(changes, pacer.concurrency, async (change) => {
+    try {
+      await apply(change);
+      return { change, error: undefined as unknown, ok: true };
+    } catch (error) {
+      return { change, error, ok: false };
+    }
+  });
+  return {
+    done: outcomes.filter((o) => o.ok).map((o) => o.change),
+    failed: outcomes.filter((o) => !o.ok).map((o) => ({ change: o.change, error: o.error })),
+  };
+}
+
+/** The change that undoes `c`, when its origin was known. */
+function reverse(c: Change): Change | undefined {
+  if (c.kind === 'route') {
+    return c.from?.startsWith('eni-') && !c.create ? { ...c, from: c.to, to: c.from } : undefined;
+  }
+  if (c.fromEni === undefined || c.fromPrivateIp === undefined) return undefined;
+  return { ...c, fromEni: c.toEni, fromPrivateIp: c.toPrivateIp, toEni: c.fromEni, toPrivateIp: c.fromPrivateIp };
+}
+
+/** Polls Describe until every managed object is on `target`, with backoff, within `timeoutMs`. */
+export async function verifyPlacement(
+  ec2: Ec2Port,
+  pair: PairConfig,
+  target: Role,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<{ attempts: number; placement: PairPlacement }> {
+  const deadline = clock.now() + timeoutMs;
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    const placement = await withRetry(clock, () => readPlacement(ec2, pair));
+    if (effectiveOwner(placement) === target || planCutover(pair, placement, target).changes.length === 0) {
+      return { attempts: attempt, placement };
+    }
+    if (clock.now() + delay > deadline) {
+      const pending = planCutover(pair, placement, target).changes.map(changeLabel);
+      throw new CutoverNotVerifiedError(
+        `after ${attempt} Describe rounds, ${pending.length} managed object(s) still do not show the target: ${pending.join('; ')}`,
+        { details: { pending } },
+      );
+    }
+    await clock.sleep(delay);
+    delay = Math.min(delay * 2, 5000);
+  }
+}
+
+export interface CutoverOutcome {
+  readonly moved: readonly string[];
+  readonly unchanged: number;
+  readonly calls: number;
+  readonly throttled: number;
+  readonly verifyAttempts: number;
+}
+
+/** Plan, execute, (roll back on a terminal failure), verify. */
+export async function cutover(ec2: Ec2Port, pair: PairConfig, target: Role, clock: Clock): Promise<CutoverOutcome> {
+  const placement = await withRetry(clock, () => readPlacement(ec2, pair));
+  const plan = planOrThrow(pair, placement, target);
+  const stats: ExecuteStats = { calls: 0, throttled: 0 };
+  const pacer = pacerFor(pair, clock);
+  const result = await executeChanges(ec2, plan.changes, pacer, clock, stats);
+  if (result.failed.length > 0) {
+    const undo = result.done.map(reverse).filter((c): c is Change => c !== undefined);
+    const back = await executeChanges(ec2, undo, pacer, clock, stats);
+    const failures = result.failed.map((f) => `${changeLabel(f.change)}: ${errorMessage(f.error)}`);
+    throw new CutoverFailedError(
+      `${result.failed.length} of ${plan.changes.length} moves failed; ${back.done.length} of ${result.done.length} completed moves were put back${back.failed.length > 0 ? ` (${back.failed.length} could not be: the pair is split, see details)` : ''}: ${failures.join('; ')}`,
+      {
+        cause: result.failed[0]?.error,
+        details: {
+          failed: failures,
+          rolledBack: back.done.map(changeLabel),
+          notRolledBack: back.failed.map((f) => changeLabel(f.change)),
+        },
+      },
+    );
+  }
+  const verified = await verifyPlacement(ec2, pair, target, clock, pair.cutover.verifyTimeoutSeconds * 1000);
+  return {
+    moved: result.done.map(changeLabel),
+    unchanged: plan.unchanged,
+    calls: stats.calls,
+    throttled: stats.throttled,
+    verifyAttempts: verified.attempts,
+  };
+}

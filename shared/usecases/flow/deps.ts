@@ -1,0 +1,29 @@
+/** What the flow's steps need; each Lambda gets only the part its steps use. */
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DnsPort } from '../../ports/dns.js';
+import type { Ec2Port } from '../../ports/ec2.js';
+import type { FirewallApiFactory } from '../../ports/firewall.js';
+import type { Notifier } from '../../ports/messaging.js';
+import type { LockStore, OwnerStore } from '../../ports/store.js';
+import type { Telemetry } from '../../observability/telemetry.js';
+
+export interface FlowDeps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly telemetry: Telemetry;
+  readonly ec2: Ec2Port;
+  readonly dns: DnsPort;
+  readonly store: LockStore & OwnerStore;
+  readonly notifier: Notifier;
+  readonly firewalls: FirewallApiFactory;
+}
+
+/** flow-control: validate, lock, record, notify, finish, abort (DynamoDB, SNS; EC2 for abort's consistency check). */
+export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2'>;
+/** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
+export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
+/** flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads and the owner record). */
+export type FirewallStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'firewalls'> & {
+  readonly store: OwnerStore;
+};

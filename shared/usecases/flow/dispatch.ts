@@ -1,0 +1,39 @@
+/** Step name -> use-case, one table per Lambda function. Handlers stay thin: parse, dispatch, return. */
+import { abort, acquireLock, finish, notify, recordOwner, validate } from './control-steps.js';
+import { cutoverStep, dnsStatus, dnsUpsert, fence, plan, startTarget } from './aws-steps.js';
+import { checkReady, postVerify, recheck } from './firewall-steps.js';
+import type { AwsStepDeps, ControlDeps, FirewallStepDeps } from './deps.js';
+import { parseAwsEvent, parseControlEvent, parseFirewallEvent } from './events.js';
+import type { FlowState } from './state.js';
+
+export async function runControlStep(deps: ControlDeps, raw: unknown): Promise<FlowState | Record<string, never>> {
+  const event = parseControlEvent(raw);
+  switch (event.step) {
+    case 'validate':
+      return validate(deps, event);
+    case 'acquireLock':
+      return acquireLock(deps, event.state);
+    case 'recordOwner':
+      return recordOwner(deps, event.state);
+    case 'notify':
+      await notify(deps, event.state, event.phase);
+      return {};
+    case 'finish':
+      return finish(deps, event.state);
+    case 'abort':
+      return abort(deps, event.state);
+  }
+}
+
+const AWS_TABLE = { plan, startTarget, cutover: cutoverStep, fence, dnsUpsert, dnsStatus } as const;
+const FIREWALL_TABLE = { recheck, checkReady, postVerify } as const;
+
+export async function runAwsStep(deps: AwsStepDeps, raw: unknown): Promise<FlowState> {
+  const event = parseAwsEvent(raw);
+  return AWS_TABLE[event.step](deps, event.state);
+}
+
+export async function runFirewallStep(deps: FirewallStepDeps, raw: unknown): Promise<FlowState> {
+  const event = parseFirewallEvent(raw);
+  return FIREWALL_TABLE[event.step](deps, event.state);
+}

@@ -1,0 +1,279 @@
+/**
+ * Steps that talk to the firewalls' management interfaces (they run in the VPC):
+ * re-check before acting, the readiness wait, and the post-cutover verification.
+ */
+import type { PairConfig, Role } from '../../config/schema.js';
+import { otherRole } from '../../config/schema.js';
+import {
+  classifyFirewall,
+  emptyFirewallMemory,
+  type FirewallObservation,
+  type FirewallStatus,
+} from '../../domain/health.js';
+import { effectiveOwner, planCutover } from '../../domain/placement.js';
+import { ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
+import type { InstanceInfo } from '../../ports/ec2.js';
+import { withRetry } from '../pacing.js';
+import { observeFirewallApi } from '../observe.js';
+import { readPlacement } from './cutover.js';
+import type { FirewallStepDeps } from './deps.js';
+import { beginPhase, directionOf, endPhase, pairOf, type FlowState, type RecheckMode } from './state.js';
+
+async function describeOne(deps: FirewallStepDeps, instanceId: string): Promise<InstanceInfo | undefined> {
+  const list = await withRetry(deps.clock, () => deps.ec2.describeInstances([instanceId]));
+  return list.find((i) => i.instanceId === instanceId);
+}
+
+async function observe(
+  deps: FirewallStepDeps,
+  pair: PairConfig,
+  role: Role,
+  info: InstanceInfo | undefined,
+  tunnels: boolean,
+): Promise<FirewallObservation> {
+  const at = deps.clock.now();
+  const instance = info
+    ? { state: info.state, launchTime: info.launchTime, systemStatus: info.systemStatus, instanceStatus: info.instanceStatus }
+    : { state: 'terminated' as const };
+  if (instance.state !== 'running') return { at, instance, api: { outcome: 'skipped', latencyMs: 0 } };
+  const api = await observeFirewallApi(deps.firewalls, pair.firewalls[role], deps.clock, {
+    timeoutMs: pair.probe.timeoutSeconds * 1000,
+    chassis: true,
+    tunnels,
+  });
+  return { at, instance, api };
+}
+
+const UNUSABLE_REASON: Partial<Record<FirewallStatus, string>> = {
+  untrusted: 'its certificate does not match the pinned fingerprint',
+  'auth-error': 'it refuses the API key',
+};
+
+function targetProblem(obs: FirewallObservation, status: FirewallStatus): string | undefined {
+  const s = obs.instance.state;
+  if (s === 'terminated' || s === 'shutting-down') return `its instance is ${s}`;
+  if (obs.instance.systemStatus === 'impaired' || obs.instance.instanceStatus === 'impaired') return 'its EC2 status checks are impaired';
+  const why = UNUSABLE_REASON[status];
+  if (why) return why;
+  // A running target that is neither booting nor answering will not become ready by waiting.
+  if (status === 'unreachable' && s === 'running') return 'it runs but its API does not answer (and it is not booting)';
+  return undefined;
+}
+
+/**
+ * Phase 3. Decides the direction from the recorded owner and from AWS itself, and whether to
+ * proceed: a stale trigger (the firewall it names is no longer the owner, or is healthy again)
+ * ends as a no-op; an unusable target fails before anything is started.
+ */
+export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { input } = state;
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'recheck', now);
+
+  const [placement, record, instances] = await Promise.all([
+    withRetry(deps.clock, () => readPlacement(deps.ec2, pair)),
+    deps.store.getOwner(pair.name),
+    withRetry(deps.clock, () => deps.ec2.describeInstances([pair.firewalls.primary.instanceId, pair.firewalls.secondary.instanceId])),
+  ]);
+  const awsOwner = effectiveOwner(placement);
+  const recorded = record?.owner;
+  const current: Role = recorded ?? (awsOwner === 'primary' || awsOwner === 'secondary' ? awsOwner : 'primary');
+
+  let target: Role;
+  let mode: RecheckMode = 'proceed';
+  let reason = '';
+  switch (input.action) {
+    case 'failover':
+      if (input.from !== undefined && input.from !== current) {
+        // The firewall the trigger names is no longer the owner: a failover already happened.
+        target = current;
+        mode = awsOwner === current ? 'noop' : 'proceed';
+        reason =
+          mode === 'noop'
+            ? `stale trigger: ${pair.firewalls[input.from].name} is no longer the active firewall (${pair.firewalls[current].name} is)`
+            : `completing an interrupted move to ${pair.firewalls[current].name}`;
+      } else {
+        target = otherRole(current);
+      }
+      break;
+    case 'failback':
+      target = 'primary';
+      break;
+    case 'reconcile':
+      target = current;
+      break;
+  }
+  const from = otherRole(target);
+
+  const byId = new Map(instances.map((i) => [i.instanceId, i]));
+  const [fromObs, targetObs] = await Promise.all([
+    observe(deps, pair, from, byId.get(pair.firewalls[from].instanceId), input.action === 'failover' && pair.tunnels.length > 0),
+    observe(deps, pair, target, byId.get(pair.firewalls[target].instanceId), false),
+  ]);
+  const fromStatus = classifyFirewall(fromObs, emptyFirewallMemory, pair.probe, input.action === 'failover' ? pair.tunnels : []).status;
+  const targetStatus = classifyFirewall(targetObs, emptyFirewallMemory, pair.probe, []).status;
+  const statuses = { [from]: fromStatus, [target]: targetStatus } as Record<Role, FirewallStatus>;
+
+  const plan = planCutover(pair, placement, target);
+  const alreadyThere = plan.changes.length === 0 && plan.blockers.length === 0;
+
+  if (mode === 'proceed') {
+    if (alreadyThere && recorded === target) {
+      mode = 'noop';
+      reason = `every managed object already points at ${pair.firewalls[target].name}, the recorded owner`;
+    } else if (alreadyThere) {
+      // Moved, but not recorded (a run interrupted after the cutover): finish the job.
+      mode = 'complete';
+      reason = `managed objects already on ${pair.firewalls[target].name}; recording and fencing`;
+    } else if (input.action === 'failover' && !input.force) {
+      const tunnelsMatter = input.source === 'probe' && pair.probe.tunnelDown === 'failover';
+      const fromOk = fromStatus === 'healthy' || (fromStatus === 'degraded' && !tunnelsMatter);
+      if (fromOk) {
+        mode = 'noop';
+        reason = `re-checked: ${pair.firewalls[from].name} is ${fromStatus}; no failover away from a healthy firewall (use force to override)`;
+      } else if (fromStatus === 'booting' || fromStatus === 'auth-error' || fromStatus === 'untrusted') {
+        mode = 'noop';
+        reason = `re-checked: ${pair.firewalls[from].name} is ${fromStatus}, which is not a failure; no failover (use force to override)`;
+      }
+    } else if (input.action === 'reconcile' && targetStatus !== 'healthy' && targetStatus !== 'degraded') {
+      mode = 'noop';
+      reason = `drift not repaired: the recorded owner ${pair.firewalls[target].name} is ${targetStatus}`;
+    }
+  }
+
+  if (mode !== 'noop' && !input.dryRun) {
+    const problem = targetProblem(targetObs, targetStatus);
+    if (problem) {
+      throw new TargetUnusableError(`${pair.firewalls[target].name} cannot take the traffic: ${problem}`, {
+        details: { target, status: targetStatus },
+      });
+    }
+    if (plan.blockers.length > 0) {
+      throw new ManagedResourceNotFoundError('re-check', plan.blockers.join('; '), undefined, { details: { blockers: plan.blockers } });
+    }
+  }
+  if (mode === 'proceed' && reason === '') {
+    reason = `${input.action}: ${pair.firewalls[from].name} (${fromStatus}) -> ${pair.firewalls[target].name} (${targetStatus}), ${plan.changes.length} object(s) to move`;
+  }
+  deps.telemetry.log.info('recheck', { pair: pair.name, execution: state.execution, mode, target, reason });
+  return {
+    ...state,
+    target,
+    from,
+    recheck: { mode, reason, recordedOwner: recorded, awsOwner, statuses },
+    phases: endPhase({ ...state, phases }, 'recheck', deps.clock.now(), mode),
+  };
+}
+
+/**
+ * Phase 5, one poll: ready = instance running, API answering, chassis-ready yes, AutoCom done,
+ * and the expected PAN-OS version (a different version fails at once: waiting will not fix it).
+ * 403 and connection errors during boot are "not yet", never a failure.
+ */
+export async function checkReady(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target } = directionOf(state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'boot', now);
+  const begun = state.start?.requestedAt ?? phases.boot?.startedAt ?? now;
+  const deadlineAt = state.ready?.deadlineAt ?? begun + pair.readiness.deadlineSeconds * 1000;
+  const checks = (state.ready?.checks ?? 0) + 1;
+
+  const info = await describeOne(deps, pair.firewalls[target].instanceId);
+  let ready = false;
+  let detail: string;
+  let swVersion: string | undefined;
+  if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
+    throw new TargetUnusableError(`${pair.firewalls[target].name}: instance ${info?.state ?? 'not found'} while waiting for it`);
+  }
+  if (info.state !== 'running') {
+    detail = `instance ${info.state}`;
+  } else {
+    const api = await observeFirewallApi(deps.firewalls, pair.firewalls[target], deps.clock, {
+      timeoutMs: pair.probe.timeoutSeconds * 1000,
+      chassis: true,
+      autoCommit: pair.readiness.requireAutoCommit,
+    });
+    swVersion = api.swVersion;
+    if (api.outcome === 'untrusted') {
+      throw new TargetUnusableError(`${pair.firewalls[target].name}: certificate does not match the pinned fingerprint (no key sent)`);
+    }
+    if (api.outcome !== 'ok') detail = `API ${api.outcome}${api.outcome === 'auth' ? ' (normal during boot)' : ''}`;
+    else if (api.chassisReady !== true) detail = 'chassis-ready: no';
+    else if (pair.readiness.requireAutoCommit && api.autoCommit === 'failed') {
+      throw new TargetUnusableError(`${pair.firewalls[target].name}: the AutoCom job failed after boot`);
+    } else if (pair.readiness.requireAutoCommit && api.autoCommit !== 'done') detail = 'AutoCom job not finished';
+    else if (pair.readiness.expectedSoftwareVersion && api.swVersion !== pair.readiness.expectedSoftwareVersion) {
+      throw new TargetUnusableError(
+        `${pair.firewalls[target].name} runs PAN-OS ${api.swVersion ?? 'unknown'}, expected ${pair.readiness.expectedSoftwareVersion}`,
+      );
+    } else {
+      ready = true;
+      detail = `ready (PAN-OS ${api.swVersion ?? 'unknown'})`;
+    }
+  }
+  const after = deps.clock.now();
+  const deadlineExceeded = !ready && after >= deadlineAt;
+  if (deadlineExceeded) {
+    detail = `${pair.firewalls[target].name} not ready ${Math.round((after - begun) / 1000)} s after the start request (deadline ${pair.readiness.deadlineSeconds} s); last: ${detail}`;
+  }
+  return {
+    ...state,
+    phases: ready
+      ? endPhase({ ...state, phases }, 'boot', after)
+      : deadlineExceeded
+        ? endPhase({ ...state, phases }, 'boot', after, 'deadline')
+        : phases,
+    ready: {
+      ready,
+      deadlineAt,
+      deadlineExceeded,
+      waitSeconds: pair.readiness.pollIntervalSeconds,
+      checks,
+      detail,
+      swVersion,
+      readyAt: ready ? after : undefined,
+    },
+  };
+}
+
+/**
+ * Phase 9, one poll: the new owner answers and its expected tunnels come up within
+ * `postVerify.tunnelTimeoutSeconds`. Reported, never rolled back.
+ */
+export async function postVerify(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const { target } = directionOf(state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'verify', now);
+  if (state.verify?.done) return state;
+  const startedAt = phases.verify?.startedAt ?? now;
+  const api = await observeFirewallApi(deps.firewalls, pair.firewalls[target], deps.clock, {
+    timeoutMs: pair.probe.timeoutSeconds * 1000,
+    chassis: true,
+    tunnels: pair.tunnels.length > 0,
+  });
+  const healthy = api.outcome === 'ok' && api.chassisReady === true;
+  const up = new Set((api.tunnels ?? []).filter((t) => t.up).map((t) => t.name));
+  const expected = pair.tunnels.flatMap((t) => (t.proxyIds.length > 0 ? t.proxyIds.map((p) => `${t.name}:${p}`) : [t.name]));
+  const tunnelsUp = expected.filter((n) => up.has(n));
+  const tunnelsDown = expected.filter((n) => !up.has(n));
+  const after = deps.clock.now();
+  const timedOut = after - startedAt >= pair.postVerify.tunnelTimeoutSeconds * 1000;
+  const done = (healthy && tunnelsDown.length === 0) || timedOut;
+  const outcome = healthy && tunnelsDown.length === 0 ? 'ok' : `incomplete: ${healthy ? '' : 'API not healthy; '}${tunnelsDown.length} tunnel(s) down`;
+  return {
+    ...state,
+    phases: done ? endPhase({ ...state, phases }, 'verify', after, outcome) : phases,
+    verify: {
+      done,
+      waitSeconds: pair.postVerify.pollIntervalSeconds,
+      healthy,
+      tunnelsUp,
+      tunnelsDown,
+      timedOut: timedOut && !(healthy && tunnelsDown.length === 0),
+      checks: (state.verify?.checks ?? 0) + 1,
+    },
+  };
+}

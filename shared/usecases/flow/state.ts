@@ -1,0 +1,156 @@
+/**
+ * The failover flow's state: the JSON document that travels through the state machine.
+ * Every task receives it whole (`{ step, state }`) and returns it with its own part filled in;
+ * nothing else is kept between steps, so any step can be re-run from the document alone.
+ */
+import type { PairConfig, Role } from '../../config/schema.js';
+import type { FirewallStatus } from '../../domain/health.js';
+import { InputInvalidError } from '../../errors.js';
+import type { ValidFlowInput } from '../flow-input.js';
+
+export const PHASES = [
+  'validate',
+  'lock',
+  'recheck',
+  'plan',
+  'start',
+  'boot',
+  'cutover',
+  'fence',
+  'record',
+  'dns',
+  'verify',
+  'finish',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseRecord {
+  readonly startedAt: number;
+  readonly endedAt?: number;
+  /** Short outcome for the timeline (`ok`, `skipped`, `failed: ...`). */
+  readonly outcome?: string;
+}
+
+export type RecheckMode = 'proceed' | 'noop' | 'complete';
+
+export interface FlowState {
+  readonly input: ValidFlowInput;
+  /** Execution name: the lock holder and the notifications' reference. */
+  readonly execution: string;
+  readonly startedAt: number;
+  /** Role the flow moves traffic to, and from; set by the re-check. */
+  readonly target?: Role;
+  readonly from?: Role;
+  readonly phases: Partial<Record<Phase, PhaseRecord>>;
+  readonly lock?: { readonly acquired: boolean; readonly heldBy?: string; readonly expiresAt?: number };
+  readonly recheck?: {
+    readonly mode: RecheckMode;
+    readonly reason: string;
+    readonly recordedOwner: Role | undefined;
+    readonly awsOwner: Role | 'split' | 'none';
+    readonly statuses: Readonly<Record<Role, FirewallStatus | 'unknown'>>;
+  };
+  readonly plan?: {
+    readonly changes: readonly string[];
+    readonly dns: readonly string[];
+    readonly instances: readonly string[];
+    readonly blockers: readonly string[];
+  };
+  readonly start?: {
+    readonly done: boolean;
+    readonly state: string;
+    readonly attempts: number;
+    readonly typeIndex: number;
+    readonly instanceType?: string;
+    readonly waitSeconds: number;
+    readonly requestedAt?: number;
+    readonly runningAt?: number;
+    readonly notes: readonly string[];
+  };
+  readonly ready?: {
+    readonly ready: boolean;
+    readonly deadlineAt: number;
+    readonly deadlineExceeded: boolean;
+    readonly waitSeconds: number;
+    readonly checks: number;
+    readonly detail: string;
+    readonly swVersion?: string;
+    readonly readyAt?: number;
+  };
+  readonly cutover?: {
+    readonly moved: readonly string[];
+    readonly unchanged: number;
+    readonly calls: number;
+    readonly throttled: number;
+    readonly verifyAttempts: number;
+    readonly durationMs: number;
+  };
+  readonly fence?: { readonly action: 'stopped' | 'none' | 'failed'; readonly detail: string };
+  readonly dns?: {
+    readonly done: boolean;
+    readonly changes: readonly { readonly record: string; readonly changeId: string; readonly status: string }[];
+    readonly skipped: readonly string[];
+    readonly insyncAt?: number;
+    readonly timedOut: boolean;
+  };
+  readonly verify?: {
+    readonly done: boolean;
+    readonly waitSeconds: number;
+    readonly healthy: boolean;
+    readonly tunnelsUp: readonly string[];
+    readonly tunnelsDown: readonly string[];
+    readonly timedOut: boolean;
+    readonly checks: number;
+  };
+  readonly result?: {
+    readonly outcome: 'succeeded' | 'noop' | 'skipped-locked' | 'dry-run' | 'failed';
+    readonly summary: string;
+  };
+  /** Set by a Catch: `{ Error, Cause }`. */
+  readonly error?: { readonly Error: string; readonly Cause: string };
+}
+
+/** Marks a phase as begun (first time only) and returns the new phases map. */
+export function beginPhase(state: FlowState, phase: Phase, now: number): FlowState['phases'] {
+  if (state.phases[phase]) return state.phases;
+  return { ...state.phases, [phase]: { startedAt: now } };
+}
+
+export function endPhase(state: FlowState, phase: Phase, now: number, outcome = 'ok'): FlowState['phases'] {
+  const rec = state.phases[phase] ?? { startedAt: now };
+  return { ...state.phases, [phase]: { ...rec, endedAt: now, outcome } };
+}
+
+/** The phase that was running when something failed: the latest begun and not ended. */
+export function currentPhase(state: FlowState): Phase | undefined {
+  let best: [Phase, number] | undefined;
+  for (const p of PHASES) {
+    const rec = state.phases[p];
+    if (rec && rec.endedAt === undefined && (!best || rec.startedAt >= best[1])) best = [p, rec.startedAt];
+  }
+  return best?.[0];
+}
+
+/** Phases in the order they ran, with durations (ms), for notifications and the timeline. */
+export function timeline(state: FlowState): { phase: Phase; startedAt: number; durationMs: number | undefined; outcome: string | undefined }[] {
+  return PHASES.flatMap((p) => {
+    const rec = state.phases[p];
+    return rec
+      ? [{ phase: p, startedAt: rec.startedAt, durationMs: rec.endedAt === undefined ? undefined : rec.endedAt - rec.startedAt, outcome: rec.outcome }]
+      : [];
+  }).sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** Target and origin of the move; the re-check sets them before any step that needs them. */
+export function directionOf(state: FlowState): { target: Role; from: Role } {
+  if (state.target === undefined || state.from === undefined) {
+    throw new InputInvalidError('flow state', [{ path: 'target', message: 'not set: the re-check step has not run' }]);
+  }
+  return { target: state.target, from: state.from };
+}
+
+export function pairOf(config: { pairs: readonly PairConfig[] }, state: FlowState): PairConfig {
+  const pair = config.pairs.find((p) => p.name === state.input.pair);
+  if (!pair) throw new InputInvalidError('flow state', [{ path: 'input.pair', message: `unknown pair "${state.input.pair}"` }]);
+  return pair;
+}

@@ -1,0 +1,118 @@
+/**
+ * The state machine definition (infra/state-machine.asl.json) is a contract with the code:
+ * it must validate, reach every state, only name functions that exist, and every error name
+ * it retries or catches must be one the code can throw (or a Step Functions / Lambda service
+ * error). A renamed error class would otherwise silently stop matching a Retry.
+ */
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { ERROR_NAMES } from '#shared/errors.js';
+import { functionKeyOf, loadDefinition, resolvedDefinition, type AslState } from '#shared/adapters/sfn-local/runner.js';
+import { AWS_STEPS, CONTROL_STEPS, FIREWALL_STEPS } from '#shared/usecases/flow/events.js';
+
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (def: unknown, opts?: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+
+const SERVICE_ERRORS = new Set([
+  'States.ALL',
+  'States.Timeout',
+  'States.TaskFailed',
+  'Lambda.Unknown',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+]);
+const FUNCTIONS: Record<string, readonly string[]> = {
+  flowControl: CONTROL_STEPS,
+  flowAws: AWS_STEPS,
+  flowFirewall: FIREWALL_STEPS,
+};
+
+const def = loadDefinition();
+const states = Object.entries(def.States);
+
+function nextsOf(s: AslState): string[] {
+  const out: string[] = [];
+  if (typeof s.Next === 'string') out.push(s.Next);
+  if (typeof s.Default === 'string') out.push(s.Default);
+  for (const c of (s.Choices as { Next: string }[] | undefined) ?? []) out.push(c.Next);
+  for (const c of (s.Catch as { Next: string }[] | undefined) ?? []) out.push(c.Next);
+  return out;
+}
+
+describe('state machine definition', () => {
+  it('passes asl-validator (with resources resolved as the deployment does)', () => {
+    const res = aslValidator(resolvedDefinition(def));
+    expect(res.errorsText('\n')).toBe('');
+    expect(res.isValid).toBe(true);
+  });
+
+  it('is JSONPath only, with every state reachable and every transition to an existing state', () => {
+    expect(def.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    const reachable = new Set<string>([def.StartAt]);
+    const queue = [def.StartAt];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      const s = def.States[name];
+      expect(s, `transition to missing state ${name}`).toBeDefined();
+      for (const n of nextsOf(s!)) {
+        if (!reachable.has(n)) {
+          reachable.add(n);
+          queue.push(n);
+        }
+      }
+    }
+    expect([...reachable].sort()).toEqual(Object.keys(def.States).sort());
+  });
+
+  it('retries and catches only errors the code can throw or the service raises', () => {
+    const known = new Set<string>([...ERROR_NAMES, ...SERVICE_ERRORS]);
+    const used = new Set<string>();
+    for (const [, s] of states) {
+      for (const r of [...((s.Retry as { ErrorEquals: string[] }[]) ?? []), ...((s.Catch as { ErrorEquals: string[] }[]) ?? [])]) {
+        for (const e of r.ErrorEquals) used.add(e);
+      }
+    }
+    const unknown = [...used].filter((e) => !known.has(e));
+    expect(unknown).toEqual([]);
+    // The names the flow's failure handling relies on are really used.
+    for (const name of ['AwsThrottledError', 'AwsTransientError', 'CutoverNotVerifiedError', 'InputInvalidError']) {
+      expect(used.has(name), name).toBe(true);
+    }
+  });
+
+  it('calls only the three flow functions, with steps each of them implements', () => {
+    for (const [name, s] of states) {
+      if (s.Type !== 'Task') continue;
+      const key = functionKeyOf(s.Resource);
+      expect(key, name).toBeDefined();
+      const steps = FUNCTIONS[key!];
+      expect(steps, `${name} -> ${key}`).toBeDefined();
+      const step = (s.Parameters as { step?: string }).step;
+      expect(steps, `${name} step ${step}`).toContain(step);
+    }
+  });
+
+  it('every task that can fail mid-flow ends in Abort (lock released, consistency), except notifications', () => {
+    for (const [name, s] of states) {
+      if (s.Type !== 'Task') continue;
+      const step = (s.Parameters as { step?: string }).step;
+      if (step === 'notify' || name === 'Validate' || name === 'Abort') continue;
+      const catches = (s.Catch as { ErrorEquals: string[]; Next: string }[] | undefined) ?? [];
+      if (name === 'SkippedLocked') continue;
+      expect(catches.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Abort'), name).toBe(true);
+    }
+  });
+
+  it('the readiness wait, start retries and settle checks are loops with a Wait (short polls, not one long task)', () => {
+    const waits = states.filter(([, s]) => s.Type === 'Wait').map(([n, s]) => [n, s.SecondsPath]);
+    expect(waits).toEqual(
+      expect.arrayContaining([
+        ['WaitBeforeReadyCheck', '$.ready.waitSeconds'],
+        ['WaitBeforeStartRetry', '$.start.waitSeconds'],
+        ['WaitBeforeSettleCheck', '$.verify.waitSeconds'],
+      ]),
+    );
+  });
+});
