@@ -42,7 +42,7 @@ export interface ValidationIssue {
 }
 
 export function formatIssues(issues: readonly ValidationIssue[]): string {
-  return issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
 
 /** The configuration file is missing, unreadable or describes an impossible topology. */

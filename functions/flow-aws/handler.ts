@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
-import { awsStepDepsFromEnv } from '#shared/runtime/lambda-deps.js';
+import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
 import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 

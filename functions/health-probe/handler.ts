@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
-import { probeDepsFromEnv } from '#shared/runtime/lambda-deps.js';
+import { probeDepsFromEnv } from '#shared/runtime/probe-deps.js';
 import { runProbeInvocation, type ProbeDeps } from '#shared/usecases/probe.js';
 
 export interface ProbeSummary {

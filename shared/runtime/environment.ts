@@ -2,15 +2,15 @@
  * The deployed functions' environment, read once and validated: a missing variable is an error
  * naming it, at the first invocation, not an `undefined` deep inside a failover.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigInvalidError } from '../errors.js';
 
 const envSchema = z.object({
   /** Path of the configuration file inside the bundle. */
-  PAN_FAILOVER_CONFIG: z.string().min(1).default('pan-failover.yaml'),
-  PAN_FAILOVER_TABLE: z.string().min(1),
-  PAN_FAILOVER_TOPIC_ARN: z.string().default(''),
-  PAN_FAILOVER_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  PAN_FAILOVER_CONFIG: z._default(z.string().check(z.minLength(1)), 'pan-failover.json'),
+  PAN_FAILOVER_TABLE: z.string().check(z.minLength(1)),
+  PAN_FAILOVER_TOPIC_ARN: z._default(z.string(), ''),
+  PAN_FAILOVER_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type Environment = z.infer<typeof envSchema>;

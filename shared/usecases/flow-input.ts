@@ -5,7 +5,7 @@
  * Strict for our own payloads (unknown fields are an error: a typo in a manual trigger must not
  * be silently ignored), tolerant for AWS's alarm events, which are normalised into the same shape.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Config, PairConfig, Role } from '../config/schema.js';
 import { ROLES, formatPath } from '../config/schema.js';
 import { InputInvalidError, type ValidationIssue } from '../errors.js';
@@ -15,20 +15,22 @@ export type FlowAction = (typeof FLOW_ACTIONS)[number];
 
 export const FLOW_SOURCES = ['probe', 'alarm', 'manual', 'drift', 'drill'] as const;
 
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
 export const flowInputSchema = z.strictObject({
-  pair: z.string().min(1, 'must name a pair'),
+  pair: z.string().check(z.minLength(1, 'must name a pair')),
   action: z.enum(FLOW_ACTIONS),
-  reason: z.string().min(1).max(500).default('manual request'),
+  reason: z._default(text(500), 'manual request'),
   /** Fail over even if the active firewall looks healthy (a person's decision). */
-  force: z.boolean().default(false),
+  force: z._default(z.boolean(), false),
   /** Plan and report only: change nothing. */
-  dryRun: z.boolean().default(false),
-  source: z.enum(FLOW_SOURCES).default('manual'),
+  dryRun: z._default(z.boolean(), false),
+  source: z._default(z.enum(FLOW_SOURCES), 'manual'),
   /** The firewall believed failed: if it is no longer the owner, the trigger is stale and a no-op. */
-  from: z.enum(ROLES).optional(),
-  incidentId: z.string().min(1).max(200).optional(),
+  from: z.optional(z.enum(ROLES)),
+  incidentId: z.optional(text(200)),
   /** Who asked (IAM principal or name), for the notifications. */
-  requestedBy: z.string().min(1).max(200).optional(),
+  requestedBy: z.optional(text(200)),
 });
 
 export type FlowInput = z.input<typeof flowInputSchema>;
@@ -38,27 +40,27 @@ export type ValidFlowInput = z.output<typeof flowInputSchema>;
 const alarmEventSchema = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
     alarmName: z.string(),
-    state: z.object({ value: z.string(), reason: z.string().optional(), timestamp: z.string().optional() }),
-    configuration: z
-      .object({
-        metrics: z
-          .array(
+    state: z.object({ value: z.string(), reason: z.optional(z.string()), timestamp: z.optional(z.string()) }),
+    configuration: z.optional(
+      z.object({
+        metrics: z.optional(
+          z.array(
             z.object({
-              metricStat: z
-                .object({ metric: z.object({ dimensions: z.record(z.string(), z.string()).optional() }).optional() })
-                .optional(),
+              metricStat: z.optional(
+                z.object({ metric: z.optional(z.object({ dimensions: z.optional(z.record(z.string(), z.string())) })) }),
+              ),
             }),
-          )
-          .optional(),
-      })
-      .optional(),
+          ),
+        ),
+      }),
+    ),
   }),
 });
 
-function issuesOf(error: z.ZodError): ValidationIssue[] {
+function issuesOf(error: { issues: readonly z.core.$ZodIssue[] }): ValidationIssue[] {
   return error.issues.map((i) => ({
     path: formatPath(i.path),
     message:

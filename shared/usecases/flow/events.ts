@@ -2,7 +2,7 @@
  * The events each flow Lambda receives from the state machine: `{ step, state }` (plus `phase`
  * for notifications, `input`/`execution` for validation). Our own payloads: checked strictly.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { formatPath } from '../../config/schema.js';
 import { InputInvalidError } from '../../errors.js';
 import { flowInputSchema } from '../flow-input.js';
@@ -16,7 +16,7 @@ import { NOTIFY_PHASES } from './notifications.js';
  */
 const stateSchema = z.looseObject({
   input: flowInputSchema,
-  execution: z.string().min(1),
+  execution: z.string().check(z.minLength(1)),
   startedAt: z.number(),
   phases: z.record(z.string(), z.unknown()),
 });
@@ -26,13 +26,18 @@ export const AWS_STEPS = ['plan', 'startTarget', 'cutover', 'fence', 'dnsUpsert'
 export const FIREWALL_STEPS = ['recheck', 'checkReady', 'postVerify'] as const;
 
 const controlEvent = z.discriminatedUnion('step', [
-  z.strictObject({ step: z.literal('validate'), input: z.unknown(), execution: z.string().min(1), startTime: z.string().optional() }),
+  z.strictObject({
+    step: z.literal('validate'),
+    input: z.unknown(),
+    execution: z.string().check(z.minLength(1)),
+    startTime: z.optional(z.string()),
+  }),
   z.strictObject({ step: z.literal('notify'), phase: z.enum(NOTIFY_PHASES), state: stateSchema }),
   z.strictObject({ step: z.enum(['acquireLock', 'recordOwner', 'finish', 'abort']), state: stateSchema }),
 ]);
 const stepEvent = <T extends readonly [string, ...string[]]>(steps: T) => z.strictObject({ step: z.enum(steps), state: stateSchema });
 
-function parse(schema: z.ZodType, raw: unknown, what: string): unknown {
+function parse(schema: z.ZodMiniType, raw: unknown, what: string): unknown {
   const r = schema.safeParse(raw);
   if (!r.success) {
     throw new InputInvalidError(what, r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));

@@ -1,0 +1,255 @@
+/**
+ * The controller's own state (lock, owner, probe memory) in one DynamoDB table, with the
+ * low-level client only (no lib-dynamodb: smaller bundle, and the attribute types on the wire
+ * stay explicit for the simulator).
+ *
+ * The condition expressions are a contract with the simulator's evaluator (see
+ * `shared/ports/store.ts`): change them in both places or not at all. None of the attribute
+ * names they use (`pk`, `holder`, `expiresAt`, `version`) is a DynamoDB reserved word, so no
+ * `ExpressionAttributeNames` are needed.
+ */
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ROLES } from '#shared/config/schema.js';
+import type { Role } from '#shared/config/schema.js';
+import type {
+  LockResult,
+  LockStore,
+  OwnerRecord,
+  OwnerStore,
+  ProbeStateStore,
+  Versioned,
+} from '#shared/ports/store.js';
+import { InputInvalidError, StateConflictError } from '#shared/errors.js';
+import { awsErrorCode, callAws, malformedResponse, translateAwsError } from './errors.js';
+
+export const ITEM_KINDS = { lock: 'lock', owner: 'owner', probe: 'probe' } as const;
+type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
+
+export const LOCK_ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
+export const LOCK_RELEASE_CONDITION = 'holder = :holder';
+export const PROBE_CREATE_CONDITION = 'attribute_not_exists(pk)';
+export const PROBE_UPDATE_CONDITION = 'version = :expected';
+
+/** Expired locks linger a day for post-mortems before DynamoDB's TTL sweeps them. */
+const LOCK_TTL_GRACE_SECONDS = 86_400;
+/**
+ * Acquire is a conditional put followed by a read. If the item changes between the two (released,
+ * expired, re-taken), the read cannot explain the refusal; a few more tries settle it.
+ */
+const ACQUIRE_ATTEMPTS = 3;
+
+type Item = Record<string, AttributeValue>;
+
+export function pairKey(pair: string): string {
+  return `pair#${pair}`;
+}
+
+function key(pair: string, kind: ItemKind): Item {
+  return { pk: { S: pairKey(pair) }, sk: { S: kind } };
+}
+
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const s = (value: string): AttributeValue => ({ S: value });
+
+function isConditionalFailure(error: unknown): boolean {
+  return awsErrorCode(error) === 'ConditionalCheckFailedException';
+}
+
+export interface DynamoStateStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T> {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(options: DynamoStateStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+  }
+
+  // ---- lock ----------------------------------------------------------------------------------
+
+  async acquire(pair: string, holder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
+    const expiresAt = nowMs + leaseMs;
+    for (let attempt = 1; attempt <= ACQUIRE_ATTEMPTS; attempt++) {
+      if (await this.#putLock(pair, holder, nowMs, expiresAt)) return { acquired: true, expiresAt };
+      const current = await this.get(pair);
+      // Refused, and the read shows why: someone else holds an unexpired lease.
+      if (current !== undefined && current.holder !== holder && current.expiresAt >= nowMs) {
+        return { acquired: false, heldBy: current.holder, expiresAt: current.expiresAt };
+      }
+    }
+    throw new StateConflictError(
+      `lock of pair ${pair} kept changing during acquire (${ACQUIRE_ATTEMPTS} attempts)`,
+      {
+        details: { pair, holder },
+      },
+    );
+  }
+
+  /** True when written, false when the condition refused it. */
+  async #putLock(pair: string, holder: string, nowMs: number, expiresAt: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...key(pair, ITEM_KINDS.lock),
+            holder: s(holder),
+            acquiredAt: n(nowMs),
+            expiresAt: n(expiresAt),
+            ttl: n(Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS),
+          },
+          ConditionExpression: LOCK_ACQUIRE_CONDITION,
+          ExpressionAttributeValues: { ':now': n(nowMs), ':holder': s(holder) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+    }
+  }
+
+  async release(pair: string, holder: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: key(pair, ITEM_KINDS.lock),
+          ConditionExpression: LOCK_RELEASE_CONDITION,
+          ExpressionAttributeValues: { ':holder': s(holder) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw translateAwsError(error, { operation: 'dynamodb:DeleteItem' });
+    }
+  }
+
+  async get(pair: string): Promise<{ holder: string; expiresAt: number } | undefined> {
+    const item = await this.#read(pair, ITEM_KINDS.lock);
+    if (item === undefined) return undefined;
+    const where = `${pairKey(pair)}/lock`;
+    return { holder: str(item, 'holder', where), expiresAt: num(item, 'expiresAt', where) };
+  }
+
+  // ---- owner ---------------------------------------------------------------------------------
+
+  async getOwner(pair: string): Promise<OwnerRecord | undefined> {
+    const item = await this.#read(pair, ITEM_KINDS.owner);
+    if (item === undefined) return undefined;
+    const where = `${pairKey(pair)}/owner`;
+    return {
+      owner: role(item, where),
+      since: num(item, 'since', where),
+      changedBy: str(item, 'changedBy', where),
+      reason: str(item, 'reason', where),
+    };
+  }
+
+  async putOwner(pair: string, record: OwnerRecord): Promise<void> {
+    await callAws({ operation: 'dynamodb:PutItem' }, () =>
+      this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...key(pair, ITEM_KINDS.owner),
+            owner: s(record.owner),
+            since: n(record.since),
+            changedBy: s(record.changedBy),
+            reason: s(record.reason),
+          },
+        }),
+      ),
+    );
+  }
+
+  // ---- probe state ---------------------------------------------------------------------------
+
+  async loadProbeState(pair: string): Promise<Versioned<T | undefined>> {
+    const item = await this.#read(pair, ITEM_KINDS.probe);
+    if (item === undefined) return { value: undefined, version: undefined };
+    const where = `${pairKey(pair)}/probe`;
+    const text = str(item, 'state', where);
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch (error) {
+      throw malformedResponse('dynamodb:GetItem', `${where} state is not JSON (${(error as Error).message})`);
+    }
+    return { value, version: num(item, 'version', where) };
+  }
+
+  async saveProbeState(pair: string, value: T, expectedVersion: number | undefined): Promise<void> {
+    const state = JSON.stringify(value) as string | undefined;
+    if (state === undefined) {
+      throw new InputInvalidError('probe state', [
+        { path: '', message: 'is not JSON-serialisable (undefined or a function)' },
+      ]);
+    }
+    const conditional =
+      expectedVersion === undefined
+        ? { ConditionExpression: PROBE_CREATE_CONDITION }
+        : {
+            ConditionExpression: PROBE_UPDATE_CONDITION,
+            ExpressionAttributeValues: { ':expected': n(expectedVersion) },
+          };
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { ...key(pair, ITEM_KINDS.probe), state: s(state), version: n((expectedVersion ?? 0) + 1) },
+          ...conditional,
+        }),
+      );
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new StateConflictError(
+          `probe state of pair ${pair} changed since version ${expectedVersion ?? '(none)'} was read`,
+          { cause: error, details: { pair, expectedVersion } },
+        );
+      }
+      throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** Strongly consistent: a lock or version read just after a write must see that write. */
+  async #read(pair: string, kind: ItemKind): Promise<Item | undefined> {
+    const out = await callAws({ operation: 'dynamodb:GetItem' }, () =>
+      this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: key(pair, kind), ConsistentRead: true }),
+      ),
+    );
+    return out.Item;
+  }
+}
+
+function str(item: Item, name: string, where: string): string {
+  const value = item[name]?.S;
+  if (value === undefined)
+    throw malformedResponse('dynamodb:GetItem', `${where} lacks string attribute ${name}`);
+  return value;
+}
+
+function num(item: Item, name: string, where: string): number {
+  const text = item[name]?.N;
+  const value = text === undefined ? Number.NaN : Number(text);
+  if (!Number.isFinite(value))
+    throw malformedResponse('dynamodb:GetItem', `${where} lacks number attribute ${name}`);
+  return value;
+}
+
+function role(item: Item, where: string): Role {
+  const value = str(item, 'owner', where);
+  const found = ROLES.find((r) => r === value);
+  if (found === undefined)
+    throw malformedResponse('dynamodb:GetItem', `${where} owner is ${value}, not a role`);
+  return found;
+}
