@@ -1,0 +1,45 @@
+/**
+ * Parser throughput on real samples and on hostile bodies at the 512 KiB cap.
+ * Run: `npx tsx bench/panos-parse.ts`. Figures depend on the machine; compare runs, not numbers.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { interpretResponse, parseSystemInfo, parseVpnFlow } from '#shared/adapters/panos/index.js';
+
+const FIXTURES = new URL('../tests/fixtures/panos/', import.meta.url);
+const read = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+const CAP = 512 * 1024;
+
+function attempt(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Hostile bodies are expected to be refused; only the time matters here.
+  }
+}
+
+function time(label: string, runs: number, fn: () => void): void {
+  attempt(fn);
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) attempt(fn);
+  const perRun = (performance.now() - start) / runs;
+  console.log(`${label.padEnd(48)} ${perRun.toFixed(3).padStart(10)} ms/parse`);
+}
+
+const ctx = { target: 'bench:443' };
+time('show system info (PA-850, 2.7 KB)', 2000, () => parseSystemInfo(read('show-system-info-pa850-10.1.12.xml'), ctx));
+time('show vpn flow detailed (1.8 KB)', 2000, () => parseVpnFlow(read('show-vpn-flow-detail-active.xml'), ctx));
+const samples = readdirSync(FIXTURES).filter((f) => f.endsWith('.xml')).map(read);
+time(`all ${samples.length} samples, envelope only`, 200, () => {
+  for (const s of samples) attempt(() => interpretResponse({ status: 200, body: s }, ctx));
+});
+
+const hostile: Record<string, string> = {
+  'many <entry/> siblings': `<response status="success"><result>${'<entry/>'.repeat(CAP / 8 - 20)}</result></response>`,
+  'unclosed tags': '<a>'.repeat(CAP / 3),
+  'unquoted attributes': `<response ${'a=1 '.repeat(CAP / 4 - 4)}>`,
+  'unterminated CDATA starts': '<![CDATA['.repeat(CAP / 9),
+  'billion laughs (refused)': `<!DOCTYPE l [<!ENTITY a "${'x'.repeat(100)}">]><response status="success"><result>&a;</result></response>`,
+};
+for (const [label, body] of Object.entries(hostile)) {
+  time(`hostile: ${label}`, 5, () => interpretResponse({ status: 200, body }, ctx));
+}
