@@ -28,6 +28,17 @@ export class SimClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.#sleepReal(Math.max(0, this.toReal(ms)), signal);
+  }
+
+  /** Network timeouts never shorter than `timeoutFloorRealMs` of real time (default 250 ms). */
+  timeoutSleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.#sleepReal(Math.max(this.timeoutFloorRealMs, this.toReal(ms)), signal);
+  }
+
+  timeoutFloorRealMs = 250;
+
+  #sleepReal(realMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason as Error);
@@ -38,7 +49,7 @@ export class SimClock implements Clock {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        Math.max(0, this.toReal(ms)),
+        realMs,
       );
       const onAbort = () => {
         clearTimeout(timer);

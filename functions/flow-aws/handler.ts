@@ -4,7 +4,6 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
@@ -12,8 +11,7 @@ import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 
 export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools) {
   return middy(async (event: unknown) => runAwsStep(await getDeps(), event))
-    .use(injectLambdaContext(power.logger))
-    .use(logMetrics(power.metrics));
+    .use(injectLambdaContext(power.logger));
 }
 
 const power = createPowertools('flow-aws');

@@ -4,7 +4,6 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { firewallStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { FirewallStepDeps } from '#shared/usecases/flow/deps.js';
@@ -12,8 +11,7 @@ import { runFirewallStep } from '#shared/usecases/flow/dispatch.js';
 
 export function createFlowFirewallHandler(getDeps: () => Promise<FirewallStepDeps>, power: Powertools) {
   return middy(async (event: unknown) => runFirewallStep(await getDeps(), event))
-    .use(injectLambdaContext(power.logger))
-    .use(logMetrics(power.metrics));
+    .use(injectLambdaContext(power.logger));
 }
 
 const power = createPowertools('flow-firewall');

@@ -4,7 +4,6 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { probeDepsFromEnv } from '#shared/runtime/probe-deps.js';
@@ -25,8 +24,7 @@ export function createProbeHandler(getDeps: () => Promise<ProbeDeps>, power: Pow
       pairs: last.map((r) => ({ pair: r.pair, owner: r.owner, action: r.decision.action, code: r.decision.code, reason: r.decision.reason })),
     };
   })
-    .use(injectLambdaContext(power.logger))
-    .use(logMetrics(power.metrics, { captureColdStartMetric: true }));
+    .use(injectLambdaContext(power.logger));
 }
 
 const power = createPowertools('health-probe');

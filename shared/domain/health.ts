@@ -94,6 +94,7 @@ export const REASON_CODES = [
   'active-failing',
   'active-failed',
   'active-degraded',
+  'active-settling',
   'active-tunnels-failed',
   'active-auth-error',
   'active-untrusted',
@@ -304,6 +305,14 @@ export function decide(input: DecideInput): DecideOutput {
       });
     case 'degraded': {
       const names = active.tunnelsDown.join(', ');
+      // Right after a takeover the tunnels are still negotiating: the flow's post-verify reports on them.
+      if (input.ownerSince !== undefined && now - input.ownerSince < pair.postVerify.tunnelTimeoutSeconds * 1000) {
+        return out({
+          action: 'none',
+          code: 'active-settling',
+          reason: `${pair.firewalls[owner].name} took over ${Math.round((now - input.ownerSince) / 1000)} s ago; tunnels still coming up: ${names}`,
+        });
+      }
       const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;
       if (policy.tunnelDown === 'failover' && enough) {
         return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `expected tunnels down for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);

@@ -8,6 +8,11 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Like `sleep`, for timeouts of network calls. A clock running faster than real time keeps
+   * a real-time floor here, so CPU jitter on a busy machine is not mistaken for a dead peer.
+   */
+  timeoutSleep?(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -37,7 +42,7 @@ export const systemClock: Clock = {
 export function clockTimeout(clock: Clock, ms: number): { signal: AbortSignal; dispose: () => void } {
   const fired = new AbortController();
   const cancel = new AbortController();
-  clock.sleep(ms, cancel.signal).then(
+  (clock.timeoutSleep ?? clock.sleep).call(clock, ms, cancel.signal).then(
     () => fired.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')),
     () => undefined,
   );

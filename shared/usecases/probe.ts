@@ -22,7 +22,7 @@ import { errorMessage, StateConflictError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ec2Port, InstanceInfo } from '../ports/ec2.js';
 import type { FirewallApiFactory } from '../ports/firewall.js';
-import type { FlowStarter, Notifier } from '../ports/messaging.js';
+import type { FlowStarter, Notification, Notifier } from '../ports/messaging.js';
 import type { LockStore, OwnerRecord, OwnerStore, ProbeStateStore } from '../ports/store.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { flowExecutionName, type FlowInput } from './flow-input.js';
@@ -154,32 +154,213 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   });
   if (options.readOnly) return { ...result, acted: [] };
 
-  const acted: string[] = [];
-  let memory: ProbeMemory = { ...stored.value, ...out.memory };
-  if (ownerSource === 'aws' && placement) {
-    await deps.store.putOwner(pair.name, { owner, since: now, changedBy: 'bootstrap', reason: 'all managed objects point at it' });
-    acted.push(`recorded ${owner} as owner (from AWS)`);
-  }
+  // Decide what to do, record it (conditional write), and only then do it: two overlapping
+  // invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
+  // both alert or both start a flow, because only one of them wins the write.
   const lock = await deps.store.get(pair.name);
-  const locked = lock !== undefined && lock.expiresAt > now;
-
-  if (out.decision.action === 'failover' || out.decision.action === 'failback') {
-    memory = await startFlowOnce(deps, pair, out, memory, locked, acted);
-  } else {
-    memory = { ...memory, incident: undefined };
-    memory = await alertOnce(deps, pair, result, memory, acted);
-    if (!locked && record && placement) memory = await handleDrift(deps, pair, out, placement, record, memory, acted);
-  }
-
+  const plan = await planActions(deps, pair, {
+    out,
+    memory: { ...stored.value, ...out.memory },
+    locked: lock !== undefined && lock.expiresAt > now,
+    record,
+    ownerSource,
+    owner,
+    placement,
+    now,
+  });
   try {
-    await deps.store.saveProbeState(pair.name, memory, stored.version);
+    await deps.store.saveProbeState(pair.name, plan.memory, stored.version);
   } catch (e) {
     if (!(e instanceof StateConflictError)) throw e;
-    // Another invocation probed the same pair at the same time (overlapping schedules): its
-    // memory wins; ours is dropped rather than merged, which at worst delays detection one round.
-    log.warn('probe state conflict', { pair: pair.name });
+    log.warn('probe state conflict: another invocation acts on this round', { pair: pair.name });
+    return { ...result, acted: ['nothing: another probe invocation recorded this round first'] };
   }
+  const acted = await execute(deps, pair, plan.intents);
   return { ...result, acted };
+}
+
+type Intent =
+  | { readonly kind: 'start-flow'; readonly name: string; readonly input: FlowInput }
+  | { readonly kind: 'notify'; readonly notification: Notification }
+  | { readonly kind: 'record-owner'; readonly record: OwnerRecord }
+  | { readonly kind: 'note'; readonly text: string };
+
+interface PlanInput {
+  readonly out: DecideOutput;
+  readonly memory: ProbeMemory;
+  readonly locked: boolean;
+  readonly record: OwnerRecord | undefined;
+  readonly ownerSource: PairRoundResult['ownerSource'];
+  readonly owner: Role;
+  readonly placement: PairPlacement | undefined;
+  readonly now: number;
+}
+
+async function planActions(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  input: PlanInput,
+): Promise<{ memory: ProbeMemory; intents: Intent[] }> {
+  const { out, locked, record, placement, now } = input;
+  const intents: Intent[] = [];
+  let memory = input.memory;
+  if (input.ownerSource === 'aws' && placement) {
+    intents.push({ kind: 'record-owner', record: { owner: input.owner, since: now, changedBy: 'bootstrap', reason: 'all managed objects point at it' } });
+  }
+  if (locked && out.decision.code !== 'controller-blind') {
+    // A flow is working on the pair: its own notifications tell the story; drift is expected mid-cutover.
+    intents.push({ kind: 'note', text: 'flow in progress (lock held): no alert, no repair' });
+    return { memory, intents };
+  }
+  if (out.decision.action === 'failover' || out.decision.action === 'failback') {
+    return planFlow(deps, pair, out, memory, intents);
+  }
+  memory = { ...memory, incident: undefined };
+  memory = planAlert(pair, { code: out.decision.code, reason: out.decision.reason, alert: out.decision.action === 'alert' }, memory, now, intents);
+  if (record && placement) memory = planDrift(pair, out, placement, record, memory, now, intents);
+  return { memory, intents };
+}
+
+async function planFlow(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  out: DecideOutput,
+  memory: ProbeMemory,
+  intents: Intent[],
+): Promise<{ memory: ProbeMemory; intents: Intent[] }> {
+  const now = deps.clock.now();
+  const action = out.decision.action === 'failback' ? 'failback' : 'failover';
+  const since = out.decision.incidentSince ?? now;
+  const prev = memory.incident?.since === since && memory.incident.action === action ? memory.incident : undefined;
+  if (prev) {
+    const status = await deps.flows.status(prev.execution);
+    if (status === 'RUNNING' || status === undefined) {
+      intents.push({ kind: 'note', text: `flow ${prev.execution} ${status === 'RUNNING' ? 'running' : 'starting'}` });
+      return { memory, intents };
+    }
+    if (prev.attempts >= MAX_FLOW_ATTEMPTS) {
+      const reason = `${out.decision.reason}; ${prev.attempts} ${action} attempts ended without success (last: ${prev.execution} ${status}): a person must act`;
+      return { memory: planAlert(pair, { code: 'flow-attempts-exhausted', reason, alert: true }, memory, now, intents), intents };
+    }
+  }
+  const attempt = (prev?.attempts ?? 0) + 1;
+  const name = flowExecutionName(pair.name, action, since, attempt);
+  intents.push({
+    kind: 'start-flow',
+    name,
+    input: {
+      pair: pair.name,
+      action,
+      reason: out.decision.reason,
+      source: 'probe',
+      from: out.decision.from,
+      incidentId: `${pair.name}@${new Date(since).toISOString()}`,
+    },
+  });
+  return { memory: { ...memory, incident: { since, action, attempts: attempt, execution: name, startedAt: now } }, intents };
+}
+
+/** The same alert at most once an hour; a resolution once when it clears. */
+function planAlert(
+  pair: PairConfig,
+  a: { code: string; reason: string; alert: boolean },
+  memory: ProbeMemory,
+  now: number,
+  intents: Intent[],
+): ProbeMemory {
+  const last = memory.lastAlert;
+  if (!a.alert) {
+    if (!last) return memory;
+    intents.push({
+      kind: 'notify',
+      notification: {
+        subject: `[pan-failover] ${pair.name}: resolved (${last.code})`,
+        body: { pair: pair.name, event: 'alert-resolved', code: last.code, now: a.reason, at: new Date(now).toISOString() },
+        attributes: { pair: pair.name, event: 'alert-resolved', code: last.code },
+      },
+    });
+    return { ...memory, lastAlert: undefined };
+  }
+  if (last && last.code === a.code && now - last.at < ALERT_REPEAT_MS) return memory;
+  intents.push({
+    kind: 'notify',
+    notification: {
+      subject: `[pan-failover] ${pair.name}: ALERT ${a.code}`,
+      body: { pair: pair.name, event: 'alert', code: a.code, reason: a.reason, at: new Date(now).toISOString() },
+      attributes: { pair: pair.name, event: 'alert', code: a.code },
+    },
+  });
+  return { ...memory, lastAlert: { code: a.code, at: now } };
+}
+
+function planDrift(
+  pair: PairConfig,
+  out: DecideOutput,
+  placement: PairPlacement,
+  record: OwnerRecord,
+  memory: ProbeMemory,
+  now: number,
+  intents: Intent[],
+): ProbeMemory {
+  const drifted = driftFrom(placement, record.owner);
+  if (drifted.length === 0) return memory;
+  const labels = drifted.map(objectLabel);
+  const ownerName = pair.firewalls[record.owner].name;
+  const ownerStatus = out.statuses[record.owner];
+  const canRepair = pair.driftRepair === 'repair' && (ownerStatus === 'healthy' || ownerStatus === 'degraded');
+  if (!canRepair) {
+    const why = pair.driftRepair === 'repair' ? `not repaired: the recorded owner ${ownerName} is ${ownerStatus}` : 'driftRepair is "report"';
+    return planAlert(pair, { code: 'drift', reason: `${labels.length} managed object(s) not on ${ownerName}: ${labels.join('; ')} (${why})`, alert: true }, memory, now, intents);
+  }
+  // One repair execution per minute at most: the name is the minute.
+  const name = flowExecutionName(pair.name, 'reconcile', Math.floor(now / 60_000) * 60_000, 1);
+  if (memory.lastRepair?.execution === name) return memory;
+  intents.push({
+    kind: 'start-flow',
+    name,
+    input: { pair: pair.name, action: 'reconcile', reason: `drift: ${labels.join('; ')}`, source: 'drift', from: otherRole(record.owner) },
+  });
+  intents.push({
+    kind: 'notify',
+    notification: {
+      subject: `[pan-failover] ${pair.name}: drift detected, repairing toward ${ownerName}`,
+      body: { pair: pair.name, event: 'drift', owner: record.owner, drifted: labels, execution: name },
+      attributes: { pair: pair.name, event: 'drift' },
+    },
+  });
+  return { ...memory, lastRepair: { execution: name, at: now } };
+}
+
+async function execute(deps: ProbeDeps, pair: PairConfig, intents: readonly Intent[]): Promise<string[]> {
+  const acted: string[] = [];
+  for (const intent of intents) {
+    try {
+      switch (intent.kind) {
+        case 'note':
+          acted.push(intent.text);
+          break;
+        case 'record-owner':
+          await deps.store.putOwner(pair.name, intent.record);
+          acted.push(`recorded ${intent.record.owner} as owner (${intent.record.reason})`);
+          break;
+        case 'start-flow': {
+          const started = await deps.flows.start(intent.name, intent.input);
+          deps.telemetry.log.info('flow started', { pair: pair.name, execution: intent.name, action: intent.input.action, alreadyExisted: started.alreadyExisted });
+          acted.push(`${started.alreadyExisted ? 'already started' : 'started'} ${intent.name}`);
+          break;
+        }
+        case 'notify':
+          await deps.notifier.publish(intent.notification);
+          acted.push(`notified: ${intent.notification.subject}`);
+          break;
+      }
+    } catch (e) {
+      // One failed action must not stop the others nor the probe; the metrics still carry the state.
+      deps.telemetry.log.error('probe action failed', { pair: pair.name, action: intent.kind, error: errorMessage(e) });
+      acted.push(`FAILED ${intent.kind}: ${errorMessage(e)}`);
+    }
+  }
+  return acted;
 }
 
 async function describe(deps: ProbeDeps, pair: PairConfig): Promise<Map<string, InstanceInfo> | undefined> {
@@ -282,150 +463,6 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   m.add('ProbeAlert', 'Count', r.decision.action === 'alert' ? 1 : 0, dims);
   m.add('ControllerBlind', 'Count', r.decision.code === 'controller-blind' ? 1 : 0, dims);
   if (r.drift) m.add('DriftedObjects', 'Count', r.drift.length, dims);
-}
-
-async function startFlowOnce(
-  deps: ProbeDeps,
-  pair: PairConfig,
-  out: DecideOutput,
-  memory: ProbeMemory,
-  locked: boolean,
-  acted: string[],
-): Promise<ProbeMemory> {
-  const action = out.decision.action === 'failback' ? 'failback' : 'failover';
-  const since = out.decision.incidentSince ?? deps.clock.now();
-  const prev = memory.incident?.since === since && memory.incident.action === action ? memory.incident : undefined;
-  if (locked) {
-    acted.push('flow already running for the pair (lock held)');
-    return memory;
-  }
-  if (prev) {
-    const status = await deps.flows.status(prev.execution);
-    if (status === 'RUNNING' || status === undefined) {
-      acted.push(`flow ${prev.execution} ${status === 'RUNNING' ? 'running' : 'starting'}`);
-      return memory;
-    }
-    if (prev.attempts >= MAX_FLOW_ATTEMPTS) {
-      acted.push(`flow attempts exhausted (${prev.attempts})`);
-      return alertOnce(
-        deps,
-        pair,
-        {
-          pair: pair.name,
-          decision: {
-            action: 'alert',
-            code: out.decision.code,
-            reason: `${out.decision.reason}; ${prev.attempts} ${action} attempts ended without success (last: ${prev.execution} ${status}): a person must act`,
-          },
-        },
-        memory,
-        acted,
-      );
-    }
-  }
-  const attempt = (prev?.attempts ?? 0) + 1;
-  const name = flowExecutionName(pair.name, action, since, attempt);
-  const input: FlowInput = {
-    pair: pair.name,
-    action,
-    reason: out.decision.reason,
-    source: 'probe',
-    from: out.decision.from,
-    incidentId: `${pair.name}@${new Date(since).toISOString()}`,
-  };
-  const started = await deps.flows.start(name, input);
-  deps.telemetry.log.info('flow started', { pair: pair.name, execution: name, action, alreadyExisted: started.alreadyExisted });
-  acted.push(`${started.alreadyExisted ? 'flow already existed' : 'started'} ${name}`);
-  return { ...memory, incident: { since, action, attempts: attempt, execution: name, startedAt: deps.clock.now() } };
-}
-
-interface AlertSubject {
-  readonly pair: string;
-  readonly decision: { readonly action: string; readonly code: string; readonly reason: string };
-}
-
-async function alertOnce(
-  deps: ProbeDeps,
-  pair: PairConfig,
-  r: AlertSubject,
-  memory: ProbeMemory,
-  acted: string[],
-): Promise<ProbeMemory> {
-  const now = deps.clock.now();
-  const last = memory.lastAlert;
-  if (r.decision.action !== 'alert') {
-    if (!last) return memory;
-    await notify(deps, {
-      subject: `pan-failover ${pair.name}: resolved (${last.code})`,
-      body: { pair: pair.name, event: 'alert-resolved', code: last.code, now: r.decision.reason, at: new Date(now).toISOString() },
-    });
-    acted.push(`notified resolution of ${last.code}`);
-    return { ...memory, lastAlert: undefined };
-  }
-  if (last && last.code === r.decision.code && now - last.at < ALERT_REPEAT_MS) return memory;
-  await notify(deps, {
-    subject: `pan-failover ${pair.name}: ALERT ${r.decision.code}`,
-    body: { pair: pair.name, event: 'alert', code: r.decision.code, reason: r.decision.reason, at: new Date(now).toISOString() },
-  });
-  acted.push(`alerted ${r.decision.code}`);
-  return { ...memory, lastAlert: { code: r.decision.code, at: now } };
-}
-
-async function notify(deps: ProbeDeps, n: { subject: string; body: Record<string, unknown> }): Promise<void> {
-  try {
-    await deps.notifier.publish(n);
-  } catch (e) {
-    // A notification failure must not stop the probe; the metrics still carry the state.
-    deps.telemetry.log.error('notification failed', { subject: n.subject, error: errorMessage(e) });
-  }
-}
-
-async function handleDrift(
-  deps: ProbeDeps,
-  pair: PairConfig,
-  out: DecideOutput,
-  placement: PairPlacement,
-  record: OwnerRecord,
-  memory: ProbeMemory,
-  acted: string[],
-): Promise<ProbeMemory> {
-  const drifted = driftFrom(placement, record.owner);
-  if (drifted.length === 0) return memory;
-  const labels = drifted.map(objectLabel);
-  const ownerStatus = out.statuses[record.owner];
-  const canRepair = pair.driftRepair === 'repair' && (ownerStatus === 'healthy' || ownerStatus === 'degraded');
-  if (!canRepair) {
-    const why =
-      pair.driftRepair === 'repair'
-        ? `not repaired: the recorded owner ${pair.firewalls[record.owner].name} is ${ownerStatus}`
-        : 'driftRepair is "report"';
-    return alertOnce(
-      deps,
-      pair,
-      {
-        pair: pair.name,
-        decision: { action: 'alert', code: 'drift', reason: `${labels.length} managed object(s) not on ${pair.firewalls[record.owner].name}: ${labels.join('; ')} (${why})` },
-      },
-      memory,
-      acted,
-    );
-  }
-  const now = deps.clock.now();
-  const name = flowExecutionName(pair.name, 'reconcile', Math.floor(now / 60_000) * 60_000, 1);
-  const input: FlowInput = {
-    pair: pair.name,
-    action: 'reconcile',
-    reason: `drift: ${labels.join('; ')}`,
-    source: 'drift',
-    from: otherRole(record.owner),
-  };
-  const started = await deps.flows.start(name, input);
-  await notify(deps, {
-    subject: `pan-failover ${pair.name}: drift detected, repairing toward ${pair.firewalls[record.owner].name}`,
-    body: { pair: pair.name, event: 'drift', owner: record.owner, drifted: labels, execution: name },
-  });
-  acted.push(`${started.alreadyExisted ? 'repair already started' : 'started repair'} ${name}`);
-  return { ...memory, lastRepair: { execution: name, at: now } };
 }
 
 /** Runs rounds for one invocation window (EventBridge fires every minute). */

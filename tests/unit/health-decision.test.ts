@@ -273,3 +273,13 @@ describe('health decision', () => {
     expect(outs[6]!.decision).toMatchObject({ action: 'failback', code: 'failback-due', from: 'secondary' });
   });
 });
+
+describe('health decision right after a takeover', () => {
+  it('tunnels still negotiating on the new owner are "settling", not an alert, within postVerify.tunnelTimeoutSeconds', () => {
+    const down: Round = { primary: stoppedStandby, secondary: { api: ok({ tunnels: [tunnel('tun-head-office', false)] }) } };
+    const early = play([down], { owner: 'secondary', ownerSince: T0 - 30_000 });
+    expect(early[0]!.decision).toMatchObject({ action: 'none', code: 'active-settling' });
+    const late = play([down], { owner: 'secondary', ownerSince: T0 - 3_600_000 });
+    expect(late[0]!.decision).toMatchObject({ action: 'alert', code: 'active-degraded' });
+  });
+});

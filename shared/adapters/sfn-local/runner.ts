@@ -94,8 +94,21 @@ function viaJson<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
+// Building a StateMachine validates the whole definition (about a third of a second): once per definition.
+const machines = new WeakMap<AslDefinition, StateMachine>();
+function machineFor(source: AslDefinition, def: AslDefinition): StateMachine {
+  let machine = machines.get(source);
+  if (!machine) {
+    machine = new StateMachine(def as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(source, machine);
+  }
+  return machine;
+}
+
+let defaultDefinition: AslDefinition | undefined;
+
 export async function runFlowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
-  const source = options.definition ?? loadDefinition();
+  const source = options.definition ?? (defaultDefinition ??= loadDefinition());
   const def = withClockWaits(resolvedDefinition(source));
   const overrides: Record<string, (event: unknown) => Promise<unknown>> = {};
   const retryOverrides: Record<string, number[]> = {};
@@ -132,7 +145,7 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
     }
   }
 
-  const machine = new StateMachine(def as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machine = machineFor(source, def);
   const startTime = new Date(options.clock.now()).toISOString();
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides: retryOverrides },
@@ -152,7 +165,8 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
         const e = ev as { type?: string; state?: { name?: string } };
         if (e.type === 'StateEntered' && e.state?.name) {
           const st = source.States[e.state.name];
-          if (st && st.Type !== 'Task' && st.Type !== 'Wait') record(e.state.name);
+          // Choice and Pass states come through this log late (after the next task): only ends matter.
+          if (st && (st.Type === 'Fail' || st.Type === 'Succeed')) record(e.state.name);
         }
       }
     } catch {

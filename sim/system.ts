@@ -1,0 +1,493 @@
+/**
+ * The whole system on one machine: the simulated AWS world and its wire server, one simulated
+ * PAN-OS firewall per configured firewall, and the controller "as deployed": the real Lambda
+ * handlers (probe and flow steps) with real SDK clients pointed at the simulator through
+ * AWS_ENDPOINT_URL, the real state machine definition run by the local runner as the
+ * simulator's Step Functions, EventBridge's one-minute schedule invoking the probe, and the
+ * EC2 status-check alarms wired to the state machine. One clock drives all of it.
+ *
+ * `transport: 'direct'` swaps the SDK adapters for the world's direct ports (same semantics,
+ * no HTTP), for fast tests; the end-to-end suite and `npm start` use `wire`.
+ */
+import '#shared/polyfills.js';
+import { randomBytes } from 'node:crypto';
+import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient } from '#shared/adapters/aws/clients.js';
+import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
+import { Ec2Adapter } from '#shared/adapters/aws/ec2.js';
+import { Route53Adapter } from '#shared/adapters/aws/route53.js';
+import { createSecretReader } from '#shared/adapters/aws/secrets.js';
+import { createFlowStarter } from '#shared/adapters/aws/sfn.js';
+import { createNotifier } from '#shared/adapters/aws/sns.js';
+import { createFirewallApiFactory } from '#shared/adapters/panos/index.js';
+import { runFlowLocally, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
+import { validateConfig } from '#shared/config/load.js';
+import type { Config, PairConfig } from '#shared/config/schema.js';
+import { ROLES } from '#shared/config/schema.js';
+import { effectiveOwner, planCutover, type PairPlacement } from '#shared/domain/placement.js';
+import type { Ec2Port } from '#shared/ports/ec2.js';
+import type { DnsPort } from '#shared/ports/dns.js';
+import type { FirewallApiFactory } from '#shared/ports/firewall.js';
+import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
+import type { LockStore, OwnerStore, ProbeStateStore } from '#shared/ports/store.js';
+import { readPlacement } from '#shared/usecases/flow/cutover.js';
+import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
+import type { FlowState } from '#shared/usecases/flow/state.js';
+import type { ProbeMemory } from '#shared/usecases/probe.js';
+import { createProbeHandler, type ProbeSummary } from '#functions/health-probe/handler.js';
+import { createFlowControlHandler } from '#functions/flow-control/handler.js';
+import { createFlowAwsHandler } from '#functions/flow-aws/handler.js';
+import { createFlowFirewallHandler } from '#functions/flow-firewall/handler.js';
+import { SimClock } from './clock.js';
+import { startAwsSimulator, type AwsSimulator } from './aws/server.js';
+import { startPanosSimulator, type FaultPatch, type FirewallProfileInput, type SimFirewall } from './panos/index.js';
+import { World } from './world/world.js';
+import { createDirectPorts } from './world/ports.js';
+import type { FaultSpecInput } from './world/faults.js';
+import type { WorldTimings } from './world/context.js';
+import type { ExecutionRecord } from './world/sfn.js';
+import { profileFromConfig } from './scenario/firewall-profile.js';
+import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './scenario/topology-from-config.js';
+import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
+
+export type Transport = 'wire' | 'direct';
+
+export interface FirewallSetup {
+  readonly profile?: FirewallProfileInput;
+  readonly faults?: FaultPatch;
+}
+
+export interface SimSystemOptions {
+  /** The deployment's configuration, with its VPC management addresses (default: examples/hq-egress.yaml). */
+  readonly config: Config;
+  /** Simulated seconds per real second. */
+  readonly speed: number;
+  readonly seed?: number;
+  readonly transport?: Transport;
+  /** Per firewall name. */
+  readonly firewalls?: Readonly<Record<string, FirewallSetup>>;
+  readonly awsFaults?: FaultSpecInput;
+  readonly worldTimings?: Partial<WorldTimings>;
+  readonly unmanagedRoutes?: readonly { routeTableId: string; destination: string }[];
+  /** EventBridge invokes the probe every minute (default true). */
+  readonly schedule?: boolean;
+  /** EC2 status-check alarms start the state machine (default true). */
+  readonly alarmTrigger?: boolean;
+  readonly crash?: CrashPlan;
+  readonly onEvent?: (event: TimelineEvent) => void;
+}
+
+export type TimelineSource = 'world' | 'probe' | 'flow' | 'alarm' | 'scenario' | 'system';
+
+export interface TimelineEvent {
+  readonly at: number;
+  readonly source: TimelineSource;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export interface ConsistencyReport {
+  readonly consistent: boolean;
+  readonly problems: readonly string[];
+  readonly owner: string;
+}
+
+interface Ports {
+  readonly ec2: Ec2Port;
+  readonly dns: DnsPort;
+  readonly store: LockStore & OwnerStore & ProbeStateStore<ProbeMemory>;
+  readonly notifier: Notifier;
+  readonly flows: FlowStarter;
+  readonly secrets: SecretReader;
+}
+
+let wireSystemRunning = false;
+
+function apiKey(): string {
+  return `LUFRPT1-sim-${randomBytes(18).toString('base64url')}==`;
+}
+
+/** The configuration the controller runs with: management at the simulated firewalls, pinned certificates. */
+function runConfig(config: Config, firewalls: ReadonlyMap<string, SimFirewall>): Config {
+  const raw = JSON.parse(JSON.stringify(config)) as { pairs: { firewalls: Record<string, Record<string, unknown>> }[] };
+  for (const pair of raw.pairs) {
+    for (const role of ROLES) {
+      const fw = pair.firewalls[role];
+      const sim = fw ? firewalls.get(String(fw.name)) : undefined;
+      if (!fw || !sim) continue;
+      fw.management = { ...(fw.management as object), host: sim.managementHost, port: sim.port };
+      fw.tls = { pinnedSha256: sim.fingerprint256 };
+    }
+  }
+  return validateConfig(raw, 'simulator run configuration');
+}
+
+function secretIdsOf(config: Config): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const pair of config.pairs) {
+    for (const role of ROLES) {
+      const ref = pair.firewalls[role].apiKey;
+      if ('secretsManager' in ref) ids.set(pair.firewalls[role].name, ref.secretsManager);
+    }
+  }
+  return ids;
+}
+
+export class SimSystem {
+  readonly clock: SimClock;
+  readonly world: World;
+  readonly aws: AwsSimulator | undefined;
+  readonly firewalls: ReadonlyMap<string, SimFirewall>;
+  readonly config: Config;
+  readonly timeline: TimelineEvent[] = [];
+  readonly logs: CapturedLog[] = [];
+  readonly executions: { name: string; result: LocalRunResult }[] = [];
+  readonly stateMachineArn: string;
+  readonly topicArn: string;
+  readonly #options: SimSystemOptions;
+  readonly #ports: Ports;
+  readonly #firewallFactory: FirewallApiFactory;
+  readonly #timers: (() => void)[] = [];
+  readonly #running = new Set<Promise<unknown>>();
+  #crashesLeft: number;
+  #closed = false;
+
+  private constructor(
+    options: SimSystemOptions,
+    parts: { clock: SimClock; world: World; aws: AwsSimulator | undefined; firewalls: Map<string, SimFirewall>; config: Config },
+  ) {
+    this.#options = options;
+    this.clock = parts.clock;
+    this.world = parts.world;
+    this.aws = parts.aws;
+    this.firewalls = parts.firewalls;
+    this.config = parts.config;
+    this.stateMachineArn = this.world.sfn.stateMachineArn(SIM_STATE_MACHINE);
+    this.topicArn = this.world.sns.topicArn(SIM_TOPIC);
+    this.#ports = this.#buildPorts();
+    this.#firewallFactory = createFirewallApiFactory({ secrets: this.#ports.secrets });
+    this.#crashesLeft = options.crash?.times ?? (options.crash ? 1 : 0);
+  }
+
+  static async start(options: SimSystemOptions): Promise<SimSystem> {
+    const transport = options.transport ?? 'wire';
+    if (transport === 'wire' && wireSystemRunning) {
+      throw new Error('one wire-mode simulator per process: AWS_ENDPOINT_URL is process-wide');
+    }
+    const clock = new SimClock({ speed: options.speed });
+    const world = World.create({ clock, seed: options.seed ?? 1, timings: options.worldTimings });
+    const keys = new Map<string, string>();
+    for (const [fw] of secretIdsOf(options.config)) keys.set(fw, apiKey());
+    const secrets: Record<string, string> = {};
+    for (const [fw, id] of secretIdsOf(options.config)) secrets[id] = keys.get(fw) ?? apiKey();
+    world.load(topologyFromConfig(options.config, { secrets, unmanagedRoutes: options.unmanagedRoutes }));
+    if (options.awsFaults) world.faults.set(options.awsFaults);
+
+    let aws: AwsSimulator | undefined;
+    if (transport === 'wire') {
+      aws = await startAwsSimulator({ world });
+      wireSystemRunning = true;
+      // The unchanged SDK clients find the simulator the way they would find LocalStack.
+      process.env.AWS_ENDPOINT_URL = aws.endpoint;
+      process.env.AWS_REGION = world.region;
+      process.env.AWS_ACCESS_KEY_ID ??= 'simulator';
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'simulator';
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    }
+
+    const firewalls = new Map<string, SimFirewall>();
+    for (const pair of options.config.pairs) {
+      for (const role of ROLES) {
+        const fw = pair.firewalls[role];
+        const setup = options.firewalls?.[fw.name] ?? {};
+        const sim = await startPanosSimulator({
+          name: fw.name,
+          host: world.firewallHost(fw.instanceId),
+          clock,
+          apiKey: keys.get(fw.name) ?? apiKey(),
+          profile: { ...profileFromConfig(pair, role), ...setup.profile },
+          faults: setup.faults,
+        });
+        firewalls.set(fw.name, sim);
+      }
+    }
+    const system = new SimSystem(options, { clock, world, aws, firewalls, config: runConfig(options.config, firewalls) });
+    system.#wire();
+    return system;
+  }
+
+  // ---- the controller, as deployed ------------------------------------------------------------
+
+  #buildPorts(): Ports {
+    if (this.aws) {
+      return {
+        ec2: new Ec2Adapter(createEc2Client()),
+        dns: new Route53Adapter(createRoute53Client()),
+        store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(), tableName: SIM_TABLE }),
+        notifier: createNotifier({ client: createSnsClient(), topicArn: this.topicArn }),
+        flows: createFlowStarter({ client: createSfnClient(), stateMachineArn: this.stateMachineArn }),
+        secrets: createSecretReader({ client: createSecretsManagerClient(), clock: this.clock }),
+      };
+    }
+    const direct = createDirectPorts<ProbeMemory>(this.world, {
+      tableName: SIM_TABLE,
+      topicArn: this.topicArn,
+      stateMachineArn: this.stateMachineArn,
+    });
+    return { ec2: direct.ec2, dns: direct.dns, store: direct.store, notifier: direct.notifier, flows: direct.flow, secrets: direct.secrets };
+  }
+
+  #power(fn: string) {
+    return simPowertools(fn, this.clock, {
+      onLog: (entry) => {
+        this.logs.push(entry);
+        if (entry.message === 'probe round') this.#probeEvent(entry);
+      },
+      onMetric: (name, unit, value, dimensions) => {
+        this.world.cloudwatch.putMetricData('PanFailover', [
+          { MetricName: name, Value: value, Unit: unit, Timestamp: this.clock.now(), Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+        ]);
+      },
+    });
+  }
+
+  #probeEvent(entry: CapturedLog): void {
+    const f = entry.fields as { pair?: string; primary?: string; secondary?: string; action?: string; code?: string; reason?: string };
+    this.emit({
+      at: entry.at,
+      source: 'probe',
+      message: `${f.pair ?? '?'}: primary ${f.primary ?? '?'}, secondary ${f.secondary ?? '?'} -> ${f.action ?? '?'} (${f.reason ?? f.code ?? ''})`,
+      data: { ...f },
+    });
+  }
+
+  emit(event: TimelineEvent): void {
+    this.timeline.push(event);
+    this.#options.onEvent?.(event);
+  }
+
+  #common() {
+    return { config: this.config, clock: this.clock, ec2: this.#ports.ec2 };
+  }
+
+  /** One probe invocation, as EventBridge's schedule makes it. */
+  async invokeProbe(): Promise<ProbeSummary> {
+    const power = this.#power('health-probe');
+    const deps = {
+      ...this.#common(),
+      telemetry: power.telemetry,
+      firewalls: this.#firewallFactory,
+      store: this.#ports.store,
+      flows: this.#ports.flows,
+      notifier: this.#ports.notifier,
+    };
+    const handler = createProbeHandler(() => Promise.resolve(deps), power);
+    return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000))) as ProbeSummary;
+  }
+
+  #flowHandlers(): Record<string, (event: unknown) => Promise<unknown>> {
+    const control = this.#power('flow-control');
+    const aws = this.#power('flow-aws');
+    const fw = this.#power('flow-firewall');
+    const ctx = (name: string) => lambdaContext(name, this.clock, 900_000);
+    return {
+      flowControl: (event) =>
+        createFlowControlHandler(
+          () => Promise.resolve({ ...this.#common(), telemetry: control.telemetry, store: this.#ports.store, notifier: this.#ports.notifier }),
+          control,
+        )(event, ctx('flow-control')),
+      flowAws: (event) => this.#maybeCrash(event, aws.telemetry, (ec2) =>
+        createFlowAwsHandler(() => Promise.resolve({ ...this.#common(), ec2, telemetry: aws.telemetry, dns: this.#ports.dns }), aws)(event, ctx('flow-aws')),
+      ),
+      flowFirewall: (event) =>
+        createFlowFirewallHandler(
+          () => Promise.resolve({ ...this.#common(), telemetry: fw.telemetry, firewalls: this.#firewallFactory, store: this.#ports.store }),
+          fw,
+        )(event, ctx('flow-firewall')),
+    };
+  }
+
+  /** Runs a flow-aws invocation; if a crash is planned for its step, its container dies mid-way. */
+  #maybeCrash(event: unknown, _t: unknown, run: (ec2: Ec2Port) => Promise<unknown>): Promise<unknown> {
+    const plan = this.#options.crash;
+    const step = (event as { step?: string }).step;
+    if (!plan || plan.step !== step || this.#crashesLeft <= 0) return run(this.#ports.ec2);
+    this.#crashesLeft--;
+    return new Promise((resolve, reject) => {
+      const ec2 = mortalEc2(this.#ports.ec2, plan.afterMutations, () => {
+        this.emit({ at: this.clock.now(), source: 'system', message: `flow-aws container running "${step}" died after ${plan.afterMutations} change(s) (simulated crash)` });
+        reject(new LambdaCrash(`RequestId: sim Error: Runtime exited during ${step}`));
+      });
+      run(ec2).then(resolve, (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+    });
+  }
+
+  #wire(): void {
+    this.world.events.subscribe((e) => {
+      if (e.type.startsWith('dynamodb.')) return;
+      this.emit({ at: e.at, source: 'world', message: e.message, data: { type: e.type, resource: e.resource } });
+    });
+    this.world.setExecutor(this.stateMachineArn, async (execution) => {
+      const result = await runFlowLocally(execution.input, {
+        handlers: this.#flowHandlers(),
+        clock: this.clock,
+        executionName: execution.name,
+        retryScale: 1 / this.clock.speed,
+        onState: (s) => this.emit({ at: s.at, source: 'flow', message: `${execution.name}: ${s.state}`, data: { execution: execution.name, state: s.state, type: s.type } }),
+      });
+      this.executions.push({ name: execution.name, result });
+      if (result.status === 'FAILED') {
+        const err = new Error(result.error?.cause ?? 'failed');
+        err.name = result.error?.name ?? 'States.TaskFailed';
+        throw err;
+      }
+      return result.output;
+    });
+    if (this.#options.alarmTrigger !== false) {
+      const off = this.world.onAlarmStateChange((event) => {
+        const detail = (event as unknown as { detail: { alarmName: string; state: { value: string } } }).detail;
+        this.emit({ at: this.clock.now(), source: 'alarm', message: `${detail.alarmName} -> ${detail.state.value}` });
+        if (detail.state.value !== 'ALARM' || !detail.alarmName.startsWith('pan-failover-')) return;
+        // EventBridge rule "CloudWatch Alarm State Change" -> StartExecution (name chosen by EventBridge).
+        this.world.sfn.startExecution({ stateMachineArn: this.stateMachineArn, name: `alarm-${randomBytes(8).toString('hex')}`, input: JSON.stringify(event) });
+      });
+      this.#timers.push(off);
+    }
+    if (this.#options.schedule !== false) this.#startSchedule();
+  }
+
+  #startSchedule(): void {
+    const abort = new AbortController();
+    this.#timers.push(() => abort.abort());
+    const loop = async () => {
+      while (!abort.signal.aborted) {
+        const started = this.clock.now();
+        this.#track(this.invokeProbe().catch((e: unknown) => this.emit({ at: this.clock.now(), source: 'system', message: `probe invocation failed: ${String(e)}` })));
+        try {
+          await this.clock.sleep(Math.max(0, 60_000 - (this.clock.now() - started)), abort.signal);
+        } catch {
+          return;
+        }
+      }
+    };
+    void loop();
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#running.add(p);
+    void p.finally(() => this.#running.delete(p));
+    return p;
+  }
+
+  // ---- what a person or a test does -----------------------------------------------------------
+
+  /** StartExecution, as the console, the CLI or an EventBridge target would. */
+  startFlow(input: Record<string, unknown>, name = `manual-${randomBytes(6).toString('hex')}`): string {
+    return this.world.sfn.startExecution({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }).executionArn;
+  }
+
+  waitExecution(executionArn: string): Promise<ExecutionRecord> {
+    return this.world.sfn.waitFor(executionArn);
+  }
+
+  /** Runs a flow to its end and returns its final state (or the failure). */
+  async runFlow(input: Record<string, unknown>, name?: string): Promise<ExecutionRecord & { state: FlowState | undefined }> {
+    const record = await this.waitExecution(this.startFlow(input, name));
+    return { ...record, state: record.output ? (JSON.parse(record.output) as FlowState) : undefined };
+  }
+
+  /** Polls `predicate` every `pollMs` of simulated time until it holds or `timeoutMs` passes. */
+  async waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 1000): Promise<boolean> {
+    const deadline = this.clock.now() + timeoutMs;
+    while (this.clock.now() < deadline) {
+      if (await predicate()) return true;
+      await this.clock.sleep(pollMs);
+    }
+    return predicate();
+  }
+
+  pair(name?: string): PairConfig {
+    const pair = name ? this.config.pairs.find((p) => p.name === name) : this.config.pairs[0];
+    if (!pair) throw new Error(`no pair ${name ?? ''}`);
+    return pair;
+  }
+
+  firewall(name: string): SimFirewall {
+    const fw = this.firewalls.get(name);
+    if (!fw) throw new Error(`no simulated firewall ${name}`);
+    return fw;
+  }
+
+  runningExecutions(): ExecutionRecord[] {
+    return this.world.sfn.listExecutions(this.stateMachineArn, 'RUNNING');
+  }
+
+  ownerRecord(pair = this.pair()) {
+    return this.#directStore().getOwner(pair.name);
+  }
+
+  #directStore() {
+    return createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn }).store;
+  }
+
+  /** Where the managed objects point now (read through the world's ports: scenario faults apply). */
+  placement(pair = this.pair()): Promise<PairPlacement> {
+    return readPlacement(createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn }).ec2, pair);
+  }
+
+  /**
+   * Call it once the faults of the scenario are cleared: it reads through the world's ports.
+   *
+   * The failure-modes definition of consistent: every managed route, EIP and DNS record points
+   * at one firewall, that firewall is the recorded owner, no lock is left held, and a re-run
+   * changes nothing.
+   */
+  async consistency(pairName?: string, options: { rerun?: boolean } = {}): Promise<ConsistencyReport> {
+    const pair = this.pair(pairName);
+    const problems: string[] = [];
+    {
+      const placement = await this.placement(pair);
+      const owner = effectiveOwner(placement);
+      if (owner !== 'primary' && owner !== 'secondary') problems.push(`managed objects are ${owner}: ${JSON.stringify(placement.routes.map((r) => r.side).concat(placement.eips.map((e) => e.side)))}`);
+      const store = this.#directStore();
+      const record = await store.getOwner(pair.name);
+      if (owner === 'primary' || owner === 'secondary') {
+        if (record && record.owner !== owner) problems.push(`recorded owner ${record.owner} but AWS points at ${owner}`);
+        if (!record && owner !== 'primary') problems.push(`no recorded owner while AWS points at ${owner}`);
+        for (const rec of pair.dnsRecords) {
+          const want = desiredRecord(pair, rec, owner);
+          const have = this.world.route53.resolve(rec.name, rec.type);
+          const values = (have as { values?: readonly string[] } | undefined)?.values ?? [];
+          if ([...values].sort().join(',') !== [...want.values].sort().join(',')) problems.push(`DNS ${rec.name} is ${values.join(',') || '(absent)'}, expected ${want.values.join(',')}`);
+        }
+      }
+      const lock = await store.get(pair.name);
+      if (lock && lock.expiresAt > this.clock.now()) problems.push(`lock still held by ${lock.holder}`);
+      if (options.rerun !== false && problems.length === 0 && (owner === 'primary' || owner === 'secondary')) {
+        const before = this.world.events.list().length;
+        const res = await this.runFlow({ pair: pair.name, action: 'reconcile', reason: 'consistency check re-run', source: 'manual' });
+        const changes = this.world.events
+          .list()
+          .slice(before)
+          .filter((e) => /^ec2\.(route|eip)|^route53\.change\.submitted|^ec2\.instance\.state/.test(e.type));
+        if (res.status !== 'SUCCEEDED') problems.push(`re-run ended ${res.status}: ${res.error ?? ''} ${res.cause ?? ''}`);
+        if (changes.length > 0) problems.push(`re-run changed things: ${changes.map((c) => c.message).join('; ')}`);
+        const plan = planCutover(pair, await this.placement(pair), owner);
+        if (plan.changes.length > 0) problems.push(`plan toward ${owner} not empty after re-run`);
+      }
+      return { consistent: problems.length === 0, problems, owner: record?.owner ?? String(owner) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stop of this.#timers) stop();
+    await Promise.allSettled([...this.#running]);
+    await Promise.allSettled([...this.firewalls.values()].map((f) => f.close()));
+    if (this.aws) {
+      await this.aws.close();
+      wireSystemRunning = false;
+    }
+    this.world.close?.();
+  }
+}

@@ -1,0 +1,148 @@
+/** SNS topics that record every message, and Secrets Manager string secrets. */
+import { SimAwsError } from './aws-error.js';
+import type { WorldContext } from './context.js';
+import type { WorldTopology } from './topology.js';
+
+export interface PublishedMessage {
+  readonly topicArn: string;
+  readonly messageId: string;
+  readonly subject: string | undefined;
+  readonly message: string;
+  /** Simulated epoch ms. */
+  readonly timestamp: number;
+}
+
+export interface PublishInput {
+  readonly topicArn: string;
+  readonly message: string;
+  readonly subject?: string;
+}
+
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+export class SnsWorld {
+  readonly #ctx: WorldContext;
+  readonly #topics = new Set<string>();
+  readonly #messages: PublishedMessage[] = [];
+
+  constructor(ctx: WorldContext) {
+    this.#ctx = ctx;
+  }
+
+  load(t: WorldTopology): void {
+    for (const topic of t.topics) this.#topics.add(this.topicArn(topic.name));
+  }
+
+  topicArn(name: string): string {
+    return `arn:aws:sns:${this.#ctx.region}:${this.#ctx.accountId}:${name}`;
+  }
+
+  publish(input: PublishInput): string {
+    if (!this.#topics.has(input.topicArn)) {
+      throw new SimAwsError('sns', 'NotFound', 'Topic does not exist', { httpStatus: 404 });
+    }
+    if (input.message === '') throw invalid('Invalid parameter: Empty message');
+    if (Buffer.byteLength(input.message, 'utf8') > MAX_MESSAGE_BYTES)
+      throw invalid('Invalid parameter: Message too long');
+    if (input.subject !== undefined && !validSubject(input.subject)) {
+      throw invalid(
+        'Invalid parameter: Subject must be ASCII text that begins with a letter, number, or punctuation mark; must not include line breaks or control characters; and must be less than 100 characters long',
+      );
+    }
+    const messageId = this.#ctx.ids.uuid();
+    const timestamp = this.#ctx.now();
+    const record: PublishedMessage = {
+      topicArn: input.topicArn,
+      messageId,
+      subject: input.subject,
+      message: input.message,
+      timestamp,
+    };
+    this.#messages.push(Object.freeze(record));
+    this.#ctx.events.record(
+      timestamp,
+      'sns.published',
+      input.topicArn,
+      `SNS: ${input.subject ?? input.message.slice(0, 80)}`,
+      {
+        topicArn: input.topicArn,
+        messageId,
+        subject: input.subject,
+        message: input.message,
+      },
+    );
+    return messageId;
+  }
+
+  /** Every message published so far (to one topic, or all). */
+  messages(topicArn?: string): PublishedMessage[] {
+    return this.#messages.filter((m) => topicArn === undefined || m.topicArn === topicArn);
+  }
+}
+
+function invalid(message: string): SimAwsError {
+  return new SimAwsError('sns', 'InvalidParameter', message);
+}
+
+function validSubject(subject: string): boolean {
+  return (
+    subject.length > 0 &&
+    subject.length < 100 &&
+    /^[\x20-\x7e]+$/.test(subject) &&
+    /^[A-Za-z0-9\p{P}]/u.test(subject)
+  );
+}
+
+export interface SecretValue {
+  readonly arn: string;
+  readonly name: string;
+  readonly versionId: string;
+  readonly secretString: string;
+  readonly createdDate: number;
+}
+
+export class SecretsWorld {
+  readonly #ctx: WorldContext;
+  readonly #secrets = new Map<string, SecretValue>();
+
+  constructor(ctx: WorldContext) {
+    this.#ctx = ctx;
+  }
+
+  load(t: WorldTopology): void {
+    for (const s of t.secrets) this.put(s.name, s.value);
+  }
+
+  /** Creates or rotates a secret (a new version each time). */
+  put(name: string, value: string): SecretValue {
+    const existing = this.#secrets.get(name);
+    const secret: SecretValue = {
+      arn:
+        existing?.arn ??
+        `arn:aws:secretsmanager:${this.#ctx.region}:${this.#ctx.accountId}:secret:${name}-${this.#ctx.ids.chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`,
+      name,
+      versionId: this.#ctx.ids.uuid(),
+      secretString: value,
+      createdDate: this.#ctx.now(),
+    };
+    this.#secrets.set(name, secret);
+    return secret;
+  }
+
+  /** By name or by full ARN. */
+  get(secretId: string): SecretValue {
+    const secret = this.#secrets.get(secretId) ?? [...this.#secrets.values()].find((s) => s.arn === secretId);
+    if (secret === undefined) {
+      throw new SimAwsError(
+        'secretsmanager',
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
+    }
+    return secret;
+  }
+
+  delete(name: string): void {
+    this.#secrets.delete(name);
+  }
+}
