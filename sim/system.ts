@@ -19,7 +19,7 @@ import { createSecretReader } from '#shared/adapters/aws/secrets.js';
 import { createFlowStarter } from '#shared/adapters/aws/sfn.js';
 import { createNotifier } from '#shared/adapters/aws/sns.js';
 import { createFirewallApiFactory } from '#shared/adapters/panos/index.js';
-import { runFlowLocally, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
+import { prepareLocalRunner, runFlowLocally, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
 import { validateConfig } from '#shared/config/load.js';
 import type { Config, PairConfig } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
@@ -173,6 +173,8 @@ export class SimSystem {
     if (transport === 'wire' && wireSystemRunning) {
       throw new Error('one wire-mode simulator per process: AWS_ENDPOINT_URL is process-wide');
     }
+    // Step Functions validates a definition when it is created, not per execution.
+    prepareLocalRunner();
     const clock = new SimClock({ speed: options.speed });
     const world = World.create({ clock, seed: options.seed ?? 1, timings: options.worldTimings });
     const keys = new Map<string, string>();

@@ -1,6 +1,7 @@
-/** Commands other than `probe` register here as they are added. */
+/** Commands other than `probe`. */
 import type { Command } from 'commander';
+import { registerRehearse } from './rehearse.js';
 
-export function registerCommands(_program: Command, _common: (cmd: Command) => Command): void {
-  // failover, failback, plan, status, sim and rehearse are added by their modules.
+export function registerCommands(program: Command, _common: (cmd: Command) => Command): void {
+  registerRehearse(program);
 }

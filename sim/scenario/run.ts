@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly speed?: number;
   readonly transport?: 'wire' | 'direct';
   readonly onEvent?: (e: TimelineEvent) => void;
+  /** Called with the simulated time the scenario's clock starts from (its T+0). */
+  readonly onStart?: (at: number) => void;
   /** Leave the system running after the run (the caller closes it). */
   readonly keepOpen?: boolean;
 }
@@ -34,6 +36,8 @@ export interface ScenarioRun {
   readonly consistency: ConsistencyReport;
   /** Expectations and consistency hold. */
   readonly ok: boolean;
+  /** Requests the controller sent to the AWS simulator, by operation (wire transport), as one line. */
+  aws(): string;
   readonly failures: readonly string[];
 }
 
@@ -133,6 +137,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     onEvent: options.onEvent,
   });
   const start = system.clock.now();
+  options.onStart?.(start);
   let eventsDone = scenario.events.length === 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
   const player = (async () => {
@@ -166,5 +171,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     failures.push(`expected ${scenario.expect.flows} successful flow(s), saw ${report.flows.filter((f) => f.outcome === 'succeeded').length}`);
   }
   if (!options.keepOpen) await system.close();
-  return { scenario, system, report, consistency, ok: failures.length === 0, failures };
+  const aws = () => {
+    const counts = system.aws?.requestCounts() ?? {};
+    return Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+  };
+  return { scenario, system, report, consistency, ok: failures.length === 0, failures, aws };
 }

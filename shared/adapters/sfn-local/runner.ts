@@ -107,6 +107,12 @@ function machineFor(source: AslDefinition, def: AslDefinition): StateMachine {
 
 let defaultDefinition: AslDefinition | undefined;
 
+/** Validates and prepares the default definition now rather than at the first execution. */
+export function prepareLocalRunner(): void {
+  const source = (defaultDefinition ??= loadDefinition());
+  machineFor(source, withClockWaits(resolvedDefinition(source)));
+}
+
 export async function runFlowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
   const source = options.definition ?? (defaultDefinition ??= loadDefinition());
   const def = withClockWaits(resolvedDefinition(source));
