@@ -283,7 +283,7 @@ export class SimSystem {
       notifier: this.#ports.notifier,
     };
     const handler = createProbeHandler(() => Promise.resolve(deps), power);
-    return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000))) as ProbeSummary;
+    return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000)));
   }
 
   #flowHandlers(): Record<string, (event: unknown) => Promise<unknown>> {
@@ -363,7 +363,7 @@ export class SimSystem {
     const loop = async () => {
       while (!abort.signal.aborted) {
         const started = this.clock.now();
-        this.#track(this.invokeProbe().catch((e: unknown) => this.emit({ at: this.clock.now(), source: 'system', message: `probe invocation failed: ${String(e)}` })));
+        void this.#track(this.invokeProbe().catch((e: unknown) => this.emit({ at: this.clock.now(), source: 'system', message: `probe invocation failed: ${String(e)}` })));
         try {
           await this.clock.sleep(Math.max(0, 60_000 - (this.clock.now() - started)), abort.signal);
         } catch {

@@ -9,8 +9,6 @@ import { loadConfigFile } from '#shared/config/load.js';
 import type { Config, Role } from '#shared/config/schema.js';
 import { effectiveOwner } from '#shared/domain/placement.js';
 import { SimSystem, type ConsistencyReport, type TimelineEvent } from '../system.js';
-import type { FaultPatch, FirewallProfileInput } from '../panos/index.js';
-import type { FaultSpecInput } from '../world/faults.js';
 import { buildReport, type RehearsalReport } from './report.js';
 import type { Scenario, ScenarioEvent } from './schema.js';
 
@@ -87,14 +85,14 @@ export function applyEvent(system: SimSystem, e: ScenarioEvent): string {
     }
   }
   for (const [name, faults] of Object.entries(e.firewall ?? {})) {
-    system.firewall(name).setFaults(faults as FaultPatch);
+    system.firewall(name).setFaults(faults);
     done.push(`${name}: ${JSON.stringify(faults)}`);
   }
   if (e.aws === 'clear') {
     system.world.faults.clear();
     done.push('AWS faults cleared');
   } else if (e.aws) {
-    system.world.faults.set(e.aws as FaultSpecInput);
+    system.world.faults.set(e.aws);
     done.push(`AWS faults: ${Object.keys(e.aws).join(', ')}`);
   }
   if (e.trigger) {
@@ -128,9 +126,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     seed: scenario.seed,
     transport: options.transport ?? scenario.transport,
     firewalls: Object.fromEntries(
-      Object.entries(scenario.firewalls).map(([k, v]) => [k, { profile: v.profile as FirewallProfileInput | undefined, faults: v.faults as FaultPatch | undefined }]),
+      Object.entries(scenario.firewalls).map(([k, v]) => [k, { profile: v.profile, faults: v.faults }]),
     ),
-    awsFaults: scenario.aws.faults as FaultSpecInput | undefined,
+    awsFaults: scenario.aws.faults,
     worldTimings: scenario.aws.timings,
     unmanagedRoutes: scenario.unmanagedRoutes,
     crash: scenario.crash,

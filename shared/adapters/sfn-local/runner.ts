@@ -26,7 +26,7 @@ export function loadDefinition(): AslDefinition {
 /** Function key of a Task's `Fn::GetAtt: [key, Arn]` resource. */
 export function functionKeyOf(resource: unknown): string | undefined {
   if (resource && typeof resource === 'object' && 'Fn::GetAtt' in resource) {
-    const att = (resource as { 'Fn::GetAtt': unknown })['Fn::GetAtt'];
+    const att = (resource)['Fn::GetAtt'];
     if (Array.isArray(att) && typeof att[0] === 'string') return att[0];
   }
   return undefined;
@@ -78,7 +78,7 @@ function withClockWaits(def: AslDefinition): AslDefinition {
     const seconds = typeof s.SecondsPath === 'string' ? { 'seconds.$': s.SecondsPath } : { seconds: s.Seconds ?? 0 };
     states[name] = {
       Type: 'Task',
-      Comment: `local clock wait (was Wait): ${String(s.Comment ?? '')}`,
+      Comment: `local clock wait (was Wait): ${typeof s.Comment === 'string' ? s.Comment : ''}`,
       Resource: WAIT_RESOURCE,
       Parameters: seconds,
       ResultPath: null,
