@@ -61,6 +61,8 @@ export interface SimSystemOptions {
   readonly config: Config;
   /** Simulated seconds per real second. */
   readonly speed: number;
+  /** Simulated epoch ms at the start (default: a fixed date, for reproducible runs). */
+  readonly clockStart?: number;
   readonly seed?: number;
   readonly transport?: Transport;
   /** Per firewall name. */
@@ -175,7 +177,7 @@ export class SimSystem {
     }
     // Step Functions validates a definition when it is created, not per execution.
     prepareLocalRunner();
-    const clock = new SimClock({ speed: options.speed });
+    const clock = new SimClock({ speed: options.speed, start: options.clockStart });
     const world = World.create({ clock, seed: options.seed ?? 1, timings: options.worldTimings });
     const keys = new Map<string, string>();
     for (const [fw] of secretIdsOf(options.config)) keys.set(fw, apiKey());

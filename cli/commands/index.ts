@@ -1,7 +1,13 @@
 /** Commands other than `probe`. */
 import type { Command } from 'commander';
+import { registerFlowCommands } from './flow.js';
 import { registerRehearse } from './rehearse.js';
+import { registerSim } from './sim.js';
+import { registerStatus } from './status.js';
 
-export function registerCommands(program: Command, _common: (cmd: Command) => Command): void {
+export function registerCommands(program: Command, common: (cmd: Command) => Command): void {
+  registerStatus(program, common);
+  registerFlowCommands(program, common);
   registerRehearse(program);
+  registerSim(program);
 }

@@ -111,7 +111,11 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
   await releaseIfHeld(deps, pair, state);
   let result: NonNullable<FlowState['result']>;
   if (state.input.dryRun) {
-    result = { outcome: 'dry-run', summary: state.recheck?.mode === 'noop' ? `nothing to do: ${state.recheck.reason}` : (state.plan?.changes.join('; ') ?? '') };
+    const n = (state.plan?.changes.length ?? 0) + (state.plan?.dns.length ?? 0) + (state.plan?.instances.length ?? 0);
+    result = {
+      outcome: 'dry-run',
+      summary: state.recheck?.mode === 'noop' ? `nothing to do: ${state.recheck.reason}` : `${n} change(s) would be made; nothing was changed`,
+    };
   } else if (state.lock && !state.lock.acquired) {
     result = { outcome: 'skipped-locked', summary: `another execution (${state.lock.heldBy ?? '?'}) holds ${pair.name}: nothing changed` };
   } else if (state.recheck?.mode === 'noop') {

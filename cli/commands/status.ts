@@ -1,0 +1,88 @@
+/**
+ * `pan-failover status`: where every managed route, EIP and DNS record of each pair points
+ * now, the recorded owner, the lock, and both instances. Read-only.
+ */
+import type { Command } from 'commander';
+import { ROLES, type PairConfig } from '#shared/config/schema.js';
+import { effectiveOwner } from '#shared/domain/placement.js';
+import { readPlacement } from '#shared/usecases/flow/cutover.js';
+import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
+import { table } from '../format.js';
+import { cliConfig, cliDeps, type CliOptions } from '../context.js';
+
+function sideName(pair: PairConfig, side: string): string {
+  return side === 'primary' || side === 'secondary' ? pair.firewalls[side].name : side.toUpperCase();
+}
+
+export async function statusCommand(options: CliOptions & { pair?: string; json?: boolean }): Promise<number> {
+  const config = await cliConfig(options);
+  const deps = cliDeps(config, options);
+  const pairs = config.pairs.filter((p) => !options.pair || p.name === options.pair);
+  if (pairs.length === 0) throw new Error(`unknown pair "${options.pair ?? ''}"`);
+  const reports = [];
+  let worst = 0;
+  for (const pair of pairs) {
+    const [placement, record, lock, instances] = await Promise.all([
+      readPlacement(deps.ec2, pair),
+      deps.store.getOwner(pair.name),
+      deps.store.get(pair.name),
+      deps.ec2.describeInstances(ROLES.map((r) => pair.firewalls[r].instanceId)),
+    ]);
+    const aws = effectiveOwner(placement);
+    const dns = await Promise.all(
+      pair.dnsRecords.map(async (r) => {
+        const have = await deps.dns.getRecord(r.hostedZoneId, r.name, r.type);
+        const side = ROLES.find((role) => {
+          const want = desiredRecord(pair, r, role).values;
+          return have !== undefined && [...have.values].sort().join() === [...want].sort().join();
+        });
+        return { name: r.name, type: r.type, values: have?.values ?? [], side: side ?? (have ? 'elsewhere' : 'missing') };
+      }),
+    );
+    const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws || (pair.dnsRecords.find((r) => r.name === d.name)?.followElasticIp !== undefined && d.side !== 'missing'));
+    if (!consistent) worst = 1;
+    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent });
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(reports.map((r) => ({ ...r, pair: r.pair.name })), null, 2)}\n`);
+    return worst;
+  }
+  for (const r of reports) {
+    const p = r.pair;
+    const out: string[] = [];
+    out.push(`pair ${p.name}: AWS points at ${sideName(p, r.aws)}; recorded owner ${r.record ? `${sideName(p, r.record.owner)} since ${new Date(r.record.since).toISOString()} (${r.record.changedBy})` : 'none'}; lock ${r.lock && r.lock.expiresAt > Date.now() ? `HELD by ${r.lock.holder} until ${new Date(r.lock.expiresAt).toISOString()}` : 'free'}`);
+    out.push(
+      table(
+        ['firewall', 'role', 'instance', 'state', 'type', 'status checks'],
+        ROLES.map((role) => {
+          const fw = p.firewalls[role];
+          const i = r.instances.find((x) => x.instanceId === fw.instanceId);
+          return [fw.name, role, fw.instanceId, i?.state ?? 'not found', i?.instanceType ?? '-', i ? `${i.systemStatus ?? '-'}/${i.instanceStatus ?? '-'}` : '-'];
+        }),
+      ),
+    );
+    out.push(
+      table(
+        ['object', 'points at', 'target'],
+        [
+          ...r.placement.routes.map((x) => [`route ${x.route.destination} ${x.route.routeTableId}`, sideName(p, x.side), `${x.currentTarget ?? '-'}${x.blackhole ? ' (blackhole)' : ''}`]),
+          ...r.placement.eips.map((x) => [`EIP ${x.publicIp ?? x.eip.allocationId}`, sideName(p, x.side), `${x.currentEni ?? '-'} ${x.currentPrivateIp ?? ''}`]),
+          ...r.dns.map((d) => [`DNS ${d.name} ${d.type}`, sideName(p, d.side), d.values.join(',') || '-']),
+        ],
+      ),
+    );
+    out.push(r.consistent ? 'consistent' : 'NOT CONSISTENT: managed objects are split, or differ from the recorded owner');
+    process.stdout.write(`${out.join('\n')}\n\n`);
+  }
+  return worst;
+}
+
+export function registerStatus(program: Command, common: (cmd: Command) => Command): void {
+  common(program.command('status'))
+    .description('where every managed route, EIP and DNS record points, the recorded owner and the lock (read-only)')
+    .option('-p, --pair <name>', 'only this pair')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: Parameters<typeof statusCommand>[0]) => {
+      process.exitCode = await statusCommand(opts);
+    });
+}
