@@ -296,7 +296,14 @@ export class SimSystem {
     return {
       flowControl: (event) =>
         createFlowControlHandler(
-          () => Promise.resolve({ ...this.#common(), telemetry: control.telemetry, store: this.#ports.store, notifier: this.#ports.notifier }),
+          () =>
+            Promise.resolve({
+              ...this.#common(),
+              telemetry: control.telemetry,
+              store: this.#ports.store,
+              notifier: this.#ports.notifier,
+              flows: this.#ports.flows,
+            }),
           control,
         )(event, ctx('flow-control')),
       flowAws: (event) => this.#maybeCrash(event, aws.telemetry, (ec2) =>

@@ -5,8 +5,8 @@
  * Table layout (DynamoDB adapter and simulator alike): string keys `pk` = `pair#<name>`,
  * `sk` = `lock` | `owner` | `probe`.
  * - lock: `holder` (S), `acquiredAt`, `expiresAt` (N, epoch ms), `ttl` (N, epoch s). Acquire is a
- *   PutItem with `attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder`; release is a
- *   DeleteItem with `holder = :holder`.
+ *   PutItem with `attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder`; take-over of
+ *   a stale holder a PutItem with `holder = :stale`; release is a DeleteItem with `holder = :holder`.
  * - owner: the OwnerRecord fields.
  * - probe: `state` (S, JSON), `version` (N); saved with `attribute_not_exists(pk)` or
  *   `version = :expected`.
@@ -23,6 +23,11 @@ export interface LockStore {
    * (re-entrant, so a retried step does not lock itself out). Atomic (conditional write).
    */
   acquire(pair: string, holder: string, nowMs: number, leaseMs: number): Promise<LockResult>;
+  /**
+   * Takes the lock from `staleHolder` (an execution known to have ended without releasing it,
+   * e.g. aborted by a person): atomic, only if `staleHolder` still holds it.
+   */
+  takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult>;
   /** Releases it if `holder` still holds it. Returns false when it was not held by `holder`. */
   release(pair: string, holder: string): Promise<boolean>;
   /** Current holder, if any (expired locks are reported with their expiry). */

@@ -1,5 +1,6 @@
 /** Composition roots of the three flow functions. */
-import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient } from '../adapters/aws/clients.js';
+import { createFlowStarter } from '../adapters/aws/sfn.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { Route53Adapter } from '../adapters/aws/route53.js';
@@ -21,6 +22,9 @@ export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlD
     ec2: new Ec2Adapter(createEc2Client()),
     store: new DynamoStateStore({ client: createDynamoDbClient(), tableName: env.PAN_FAILOVER_TABLE }),
     notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry),
+    flows: env.PAN_FAILOVER_STATE_MACHINE_ARN
+      ? createFlowStarter({ client: createSfnClient(), stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN })
+      : undefined,
   };
 }
 

@@ -26,6 +26,8 @@ import type { FlowStarter, Notification, Notifier } from '../ports/messaging.js'
 import type { LockStore, OwnerRecord, OwnerStore, ProbeStateStore } from '../ports/store.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { flowExecutionName, type FlowInput } from './flow-input.js';
+import { holderEnded } from './flow/control-steps.js';
+import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
@@ -158,10 +160,11 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   // invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
   // both alert or both start a flow, because only one of them wins the write.
   const lock = await deps.store.get(pair.name);
+  const held = lock !== undefined && lock.expiresAt > now && !(await holderEnded(deps, lock.holder));
   const plan = await planActions(deps, pair, {
     out,
     memory: { ...stored.value, ...out.memory },
-    locked: lock !== undefined && lock.expiresAt > now,
+    locked: held,
     record,
     ownerSource,
     owner,
@@ -365,8 +368,8 @@ async function execute(deps: ProbeDeps, pair: PairConfig, intents: readonly Inte
 
 async function describe(deps: ProbeDeps, pair: PairConfig): Promise<Map<string, InstanceInfo> | undefined> {
   try {
-    const list = await deps.ec2.describeInstances(ROLES.map((r) => pair.firewalls[r].instanceId));
-    return new Map(list.map((i) => [i.instanceId, i]));
+    const found = await describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId));
+    return new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined));
   } catch (e) {
     deps.telemetry.log.warn('describe instances failed', { pair: pair.name, error: errorMessage(e) });
     return undefined;

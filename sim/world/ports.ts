@@ -43,6 +43,7 @@ import { malformedResponse, translateAwsError, type AwsCallContext } from '#shar
 import {
   ITEM_KINDS,
   LOCK_ACQUIRE_CONDITION,
+  LOCK_TAKEOVER_CONDITION,
   LOCK_RELEASE_CONDITION,
   PROBE_CREATE_CONDITION,
   PROBE_UPDATE_CONDITION,
@@ -438,7 +439,23 @@ export class WorldStateStore<T = unknown> implements LockStore, OwnerStore, Prob
     );
   }
 
-  async #putLock(pair: string, holder: string, nowMs: number, expiresAt: number): Promise<boolean> {
+  async takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
+    const expiresAt = nowMs + leaseMs;
+    if (await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) })) {
+      return { acquired: true, expiresAt };
+    }
+    const current = await this.get(pair);
+    return { acquired: false, heldBy: current?.holder ?? '(released)', expiresAt: current?.expiresAt ?? nowMs };
+  }
+
+  async #putLock(
+    pair: string,
+    holder: string,
+    nowMs: number,
+    expiresAt: number,
+    condition: string = LOCK_ACQUIRE_CONDITION,
+    values: Record<string, AttributeValue> = { ':now': n(nowMs), ':holder': s(holder) },
+  ): Promise<boolean> {
     const w = this.#world;
     const result = await attempt(w, 'dynamodb:PutItem', () =>
       w.dynamodb.putItem({
@@ -450,8 +467,8 @@ export class WorldStateStore<T = unknown> implements LockStore, OwnerStore, Prob
           expiresAt: n(expiresAt),
           ttl: n(Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS),
         },
-        ConditionExpression: LOCK_ACQUIRE_CONDITION,
-        ExpressionAttributeValues: { ':now': n(nowMs), ':holder': s(holder) },
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
       }),
     );
     if (result.ok) return true;

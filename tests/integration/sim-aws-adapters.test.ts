@@ -200,7 +200,18 @@ describe.each([
       expiresAt: 61_000,
     });
     expect(await store.release('hq-egress', 'exec-2')).toBe(false);
-    expect(await store.release('hq-egress', 'exec-1')).toBe(true);
+    // Take-over only from the named stale holder, atomically.
+    expect(await store.takeOver('hq-egress', 'exec-3', 'exec-9', 3_000, 60_000)).toEqual({
+      acquired: false,
+      heldBy: 'exec-1',
+      expiresAt: 61_000,
+    });
+    expect(await store.takeOver('hq-egress', 'exec-3', 'exec-1', 3_000, 60_000)).toEqual({
+      acquired: true,
+      expiresAt: 63_000,
+    });
+    expect(await store.release('hq-egress', 'exec-1')).toBe(false);
+    expect(await store.release('hq-egress', 'exec-3')).toBe(true);
     await store.putOwner('hq-egress', {
       owner: 'secondary',
       since: 7,

@@ -28,6 +28,7 @@ type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
 
 export const LOCK_ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
 export const LOCK_RELEASE_CONDITION = 'holder = :holder';
+export const LOCK_TAKEOVER_CONDITION = 'holder = :stale';
 export const PROBE_CREATE_CONDITION = 'attribute_not_exists(pk)';
 export const PROBE_UPDATE_CONDITION = 'version = :expected';
 
@@ -91,7 +92,23 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
   }
 
   /** True when written, false when the condition refused it. */
-  async #putLock(pair: string, holder: string, nowMs: number, expiresAt: number): Promise<boolean> {
+  async takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
+    const expiresAt = nowMs + leaseMs;
+    if (await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) })) {
+      return { acquired: true, expiresAt };
+    }
+    const current = await this.get(pair);
+    return { acquired: false, heldBy: current?.holder ?? '(released)', expiresAt: current?.expiresAt ?? nowMs };
+  }
+
+  async #putLock(
+    pair: string,
+    holder: string,
+    nowMs: number,
+    expiresAt: number,
+    condition: string = LOCK_ACQUIRE_CONDITION,
+    values: Record<string, AttributeValue> = { ':now': n(nowMs), ':holder': s(holder) },
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -103,8 +120,8 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
             expiresAt: n(expiresAt),
             ttl: n(Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS),
           },
-          ConditionExpression: LOCK_ACQUIRE_CONDITION,
-          ExpressionAttributeValues: { ':now': n(nowMs), ':holder': s(holder) },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;

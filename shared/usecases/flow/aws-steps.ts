@@ -6,6 +6,7 @@ import type { DnsRecordConfig, PairConfig, Role } from '../../config/schema.js';
 import { changeLabel, planCutover } from '../../domain/placement.js';
 import { errorMessage, InstanceStateConflictError, InsufficientCapacityError, TargetUnusableError } from '../../errors.js';
 import type { DnsRecordValue } from '../../ports/dns.js';
+import { describeInstancesTolerant } from '../instances.js';
 import { withRetry } from '../pacing.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { AwsStepDeps } from './deps.js';
@@ -43,9 +44,9 @@ export async function plan(deps: AwsStepDeps, state: FlowState): Promise<FlowSta
   const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
   const cut = planCutover(pair, placement, target);
   const instances = await withRetry(deps.clock, () =>
-    deps.ec2.describeInstances([pair.firewalls[target].instanceId, pair.firewalls[from].instanceId]),
+    describeInstancesTolerant(deps.ec2, [pair.firewalls[target].instanceId, pair.firewalls[from].instanceId]),
   );
-  const stateOf = (id: string) => instances.find((i) => i.instanceId === id)?.state ?? 'not found';
+  const stateOf = (id: string) => instances.get(id)?.state ?? 'not found';
   const instanceActions: string[] = [];
   const t = pair.firewalls[target];
   if (stateOf(t.instanceId) !== 'running') instanceActions.push(`start ${t.instanceId} (${t.name}, now ${stateOf(t.instanceId)})`);
@@ -84,7 +85,7 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
   const now = deps.clock.now();
   const phases = beginPhase(state, 'start', now);
   const prev = state.start ?? { done: false, state: 'unknown', attempts: 0, typeIndex: 0, waitSeconds: 0, notes: [] };
-  const [info] = await withRetry(deps.clock, () => deps.ec2.describeInstances([fw.instanceId]));
+  const info = (await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, [fw.instanceId]))).get(fw.instanceId);
   if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
     throw new TargetUnusableError(`${fw.name}: instance ${fw.instanceId} is ${info?.state ?? 'not found'}`);
   }
@@ -170,6 +171,14 @@ export async function fence(deps: AwsStepDeps, state: FlowState): Promise<FlowSt
       ...state,
       phases: endPhase({ ...state, phases }, 'fence', now, 'not applicable'),
       fence: { action: 'none', detail: `fencing ${pair.fencing === 'none' ? 'disabled' : 'not applicable'} for ${state.input.action}` },
+    };
+  }
+  const current = (await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, [fw.instanceId]))).get(fw.instanceId);
+  if (!current || current.state === 'terminated' || current.state === 'shutting-down') {
+    return {
+      ...state,
+      phases: endPhase({ ...state, phases }, 'fence', deps.clock.now(), 'not needed'),
+      fence: { action: 'none', detail: `${fw.name} (${fw.instanceId}) is ${current?.state ?? 'gone'}: nothing to fence` },
     };
   }
   try {

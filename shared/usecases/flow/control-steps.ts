@@ -44,7 +44,12 @@ export function validate(deps: Pick<ControlDeps, 'config' | 'clock'>, event: Val
 export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<FlowState> {
   const pair = pairOf(deps.config, state);
   const now = deps.clock.now();
-  const res = await deps.store.acquire(pair.name, state.execution, now, leaseMs(pair));
+  let res = await deps.store.acquire(pair.name, state.execution, now, leaseMs(pair));
+  if (!res.acquired && (await holderEnded(deps, res.heldBy))) {
+    // The holder ended without releasing (aborted by a person, or timed out): its lock is stale.
+    deps.telemetry.log.warn('taking over a stale lock', { pair: pair.name, execution: state.execution, staleHolder: res.heldBy });
+    res = await deps.store.takeOver(pair.name, state.execution, res.heldBy, now, leaseMs(pair));
+  }
   deps.telemetry.log.info('lock', { pair: pair.name, execution: state.execution, acquired: res.acquired, heldBy: res.acquired ? undefined : res.heldBy });
   const phases = endPhase({ ...state, phases: beginPhase(state, 'lock', now) }, 'lock', deps.clock.now(), res.acquired ? 'acquired' : `held by ${res.heldBy}`);
   return {
@@ -54,6 +59,18 @@ export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<
       ? { acquired: true, expiresAt: res.expiresAt }
       : { acquired: false, heldBy: res.heldBy, expiresAt: res.expiresAt },
   };
+}
+
+/** True when the lock's holder is an execution that is known to have ended. */
+export async function holderEnded(deps: Pick<ControlDeps, 'flows'>, holder: string): Promise<boolean> {
+  if (!deps.flows) return false;
+  try {
+    const status = await deps.flows.status(holder);
+    return status !== undefined && status !== 'RUNNING';
+  } catch {
+    // Unknown is not ended: never steal a lock on a guess.
+    return false;
+  }
 }
 
 async function assertLockHeld(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {

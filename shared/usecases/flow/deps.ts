@@ -4,7 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DnsPort } from '../../ports/dns.js';
 import type { Ec2Port } from '../../ports/ec2.js';
 import type { FirewallApiFactory } from '../../ports/firewall.js';
-import type { Notifier } from '../../ports/messaging.js';
+import type { FlowStarter, Notifier } from '../../ports/messaging.js';
 import type { LockStore, OwnerStore } from '../../ports/store.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 
@@ -17,10 +17,12 @@ export interface FlowDeps {
   readonly store: LockStore & OwnerStore;
   readonly notifier: Notifier;
   readonly firewalls: FirewallApiFactory;
+  /** Execution status lookups, to recognise a lock left by an execution that has ended. Optional. */
+  readonly flows?: Pick<FlowStarter, 'status'>;
 }
 
 /** flow-control: validate, lock, record, notify, finish, abort (DynamoDB, SNS; EC2 for abort's consistency check). */
-export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2'>;
+export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'flows'>;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
 export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
 /** flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads and the owner record). */

@@ -14,14 +14,15 @@ import { effectiveOwner, planCutover } from '../../domain/placement.js';
 import { ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
 import type { InstanceInfo } from '../../ports/ec2.js';
 import { withRetry } from '../pacing.js';
+import { describeInstancesTolerant } from '../instances.js';
 import { observeFirewallApi } from '../observe.js';
 import { readPlacement } from './cutover.js';
 import type { FirewallStepDeps } from './deps.js';
 import { beginPhase, directionOf, endPhase, pairOf, type FlowState, type RecheckMode } from './state.js';
 
 async function describeOne(deps: FirewallStepDeps, instanceId: string): Promise<InstanceInfo | undefined> {
-  const list = await withRetry(deps.clock, () => deps.ec2.describeInstances([instanceId]));
-  return list.find((i) => i.instanceId === instanceId);
+  const found = await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, [instanceId]));
+  return found.get(instanceId);
 }
 
 async function observe(
@@ -74,7 +75,7 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
   const [placement, record, instances] = await Promise.all([
     withRetry(deps.clock, () => readPlacement(deps.ec2, pair)),
     deps.store.getOwner(pair.name),
-    withRetry(deps.clock, () => deps.ec2.describeInstances([pair.firewalls.primary.instanceId, pair.firewalls.secondary.instanceId])),
+    withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, [pair.firewalls.primary.instanceId, pair.firewalls.secondary.instanceId])),
   ]);
   const awsOwner = effectiveOwner(placement);
   const recorded = record?.owner;
@@ -106,7 +107,7 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
   }
   const from = otherRole(target);
 
-  const byId = new Map(instances.map((i) => [i.instanceId, i]));
+  const byId = instances;
   const [fromObs, targetObs] = await Promise.all([
     observe(deps, pair, from, byId.get(pair.firewalls[from].instanceId), input.action === 'failover' && pair.tunnels.length > 0),
     observe(deps, pair, target, byId.get(pair.firewalls[target].instanceId), false),

@@ -1,0 +1,69 @@
+/**
+ * A lock left by an execution that ended without releasing it (a person aborted it, or it timed
+ * out before its Catch could run) must not block the pair until the lease expires: a new
+ * execution takes it over, but only when Step Functions says the holder has ended.
+ */
+import { describe, expect, it } from 'vitest';
+import { recordingTelemetry } from '#shared/observability/telemetry.js';
+import type { ExecutionStatus } from '#shared/ports/messaging.js';
+import { acquireLock } from '#shared/usecases/flow/control-steps.js';
+import type { FlowState } from '#shared/usecases/flow/state.js';
+import { ManualClock } from '#sim/world/manual-clock.js';
+import { createDirectPorts } from '#sim/world/ports.js';
+import { World } from '#sim/world/world.js';
+import { topologyFromConfig } from '#sim/scenario/topology-from-config.js';
+import { makeConfig } from '../support/config.js';
+
+function setup(holderStatus: ExecutionStatus | undefined | 'throws') {
+  const config = makeConfig();
+  const clock = new ManualClock();
+  const world = World.create({ clock }).load(topologyFromConfig(config, { secrets: {} }));
+  const ports = createDirectPorts(world, { tableName: 'pan-failover-state', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:pan-failover' });
+  const asked: string[] = [];
+  const deps = {
+    config,
+    clock,
+    telemetry: recordingTelemetry(),
+    ec2: ports.ec2,
+    store: ports.store,
+    notifier: ports.notifier,
+    flows: {
+      status: (name: string) => {
+        asked.push(name);
+        return holderStatus === 'throws' ? Promise.reject(new Error('sfn down')) : Promise.resolve(holderStatus);
+      },
+    },
+  };
+  const state = (execution: string): FlowState => ({
+    input: { pair: 'hq-egress', action: 'failover', reason: 'r', force: false, dryRun: false, source: 'manual' },
+    execution,
+    startedAt: clock.now(),
+    phases: {},
+  });
+  return { deps, state, asked, world };
+}
+
+describe('lock take-over from an execution that ended', () => {
+  for (const ended of ['ABORTED', 'TIMED_OUT', 'FAILED', 'SUCCEEDED'] as const) {
+    it(`takes the lock when its holder is ${ended}`, async () => {
+      const { deps, state, asked, world } = setup(ended);
+      expect((await acquireLock(deps, state('old'))).lock?.acquired).toBe(true);
+      const next = await acquireLock(deps, state('new'));
+      expect(next.lock).toMatchObject({ acquired: true });
+      expect(asked).toEqual(['old']);
+      expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'new' });
+      world.close();
+    });
+  }
+
+  for (const status of ['RUNNING', undefined, 'throws'] as const) {
+    it(`leaves the lock when its holder is ${String(status)} (unknown is not ended)`, async () => {
+      const { deps, state, world } = setup(status);
+      await acquireLock(deps, state('old'));
+      const next = await acquireLock(deps, state('new'));
+      expect(next.lock).toMatchObject({ acquired: false, heldBy: 'old' });
+      expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'old' });
+      world.close();
+    });
+  }
+});
