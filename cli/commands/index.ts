@@ -4,10 +4,12 @@ import { registerFlowCommands } from './flow.js';
 import { registerRehearse } from './rehearse.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
+import { registerValidate } from './validate.js';
 
 export function registerCommands(program: Command, common: (cmd: Command) => Command): void {
   registerStatus(program, common);
   registerFlowCommands(program, common);
   registerRehearse(program);
   registerSim(program);
+  registerValidate(program);
 }

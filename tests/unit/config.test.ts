@@ -130,3 +130,19 @@ describe('configuration', () => {
     await expect(loadConfigFile('/nonexistent/pan-failover.yaml')).rejects.toThrow(/cannot read the file \(ENOENT\)/);
   });
 });
+
+describe('configuration packaged for the functions', () => {
+  it('the JSON written from the YAML loads back identical through the Lambda loader', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadJsonConfigFile } = await import('#shared/config/load-json.js');
+    const yaml = await loadConfigFile('examples/hq-egress.yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'pf-'));
+    const file = join(dir, 'pan-failover.json');
+    await writeFile(file, JSON.stringify(yaml));
+    expect(await loadJsonConfigFile(file)).toEqual(yaml);
+    await writeFile(file, '{"version": 1, "pairs": [}');
+    await expect(loadJsonConfigFile(file)).rejects.toThrow(/not valid JSON/);
+  });
+});
