@@ -14,6 +14,7 @@ import {
   type ControllerSignals,
   type DecideOutput,
   type FirewallObservation,
+  type FirewallStatus,
   type InstanceObservation,
   type PairMemory,
 } from '../domain/health.js';
@@ -59,6 +60,20 @@ export interface ProbeDeps {
   readonly telemetry: Telemetry;
   readonly canary?: CanaryCheck;
 }
+
+/**
+ * Status as a number, so one metric per firewall can be graphed and alarmed on: higher is worse;
+ * 0-2 carry or may soon carry traffic, 3 and up do not.
+ */
+export const STATUS_CODES: Readonly<Record<FirewallStatus, number>> = {
+  healthy: 0,
+  degraded: 1,
+  booting: 2,
+  stopped: 3,
+  'auth-error': 4,
+  untrusted: 5,
+  unreachable: 6,
+};
 
 /** How many times the probe restarts a failed flow for the same incident before leaving it to people. */
 export const MAX_FLOW_ATTEMPTS = 3;
@@ -453,6 +468,7 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
     const dims = { Pair: pair.name, Firewall: fw.name };
     const answered = fw.observation.api.outcome === 'ok';
     m.add('FirewallHealthy', 'Count', fw.status === 'healthy' ? 1 : 0, dims);
+    m.add('FirewallStatusCode', 'None', STATUS_CODES[fw.status], dims);
     m.add('FirewallReachable', 'Count', answered ? 1 : 0, dims);
     if (answered) m.add('ApiLatency', 'Milliseconds', fw.observation.api.latencyMs, dims);
     if (fw.role === r.owner && pair.tunnels.length > 0) {
