@@ -302,6 +302,7 @@ export class SimSystem {
               telemetry: control.telemetry,
               store: this.#ports.store,
               notifier: this.#ports.notifier,
+              dns: this.#ports.dns,
               flows: this.#ports.flows,
             }),
           control,
@@ -479,7 +480,12 @@ export class SimSystem {
         const changes = this.world.events
           .list()
           .slice(before)
-          .filter((e) => /^ec2\.(route|eip)|^route53\.change\.submitted|^ec2\.instance\.state/.test(e.type));
+          .filter(
+            (e) =>
+              /^ec2\.(route|eip)|^route53\.change\.submitted/.test(e.type) ||
+              // A stop or start the re-run initiated (a stop already under way may finish during it).
+              (e.type === 'ec2.instance.state' && ['pending', 'stopping'].includes(String((e.data as { to?: unknown }).to))),
+          );
         if (res.status !== 'SUCCEEDED') problems.push(`re-run ended ${res.status}: ${res.error ?? ''} ${res.cause ?? ''}`);
         if (changes.length > 0) problems.push(`re-run changed things: ${changes.map((c) => c.message).join('; ')}`);
         const plan = planCutover(pair, await this.placement(pair), owner);

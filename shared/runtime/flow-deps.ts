@@ -20,6 +20,7 @@ export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlD
     clock: systemClock,
     telemetry,
     ec2: new Ec2Adapter(createEc2Client()),
+    dns: new Route53Adapter(createRoute53Client()),
     store: new DynamoStateStore({ client: createDynamoDbClient(), tableName: env.PAN_FAILOVER_TABLE }),
     notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry),
     flows: env.PAN_FAILOVER_STATE_MACHINE_ARN

@@ -116,3 +116,14 @@ describe('state machine definition', () => {
     );
   });
 });
+
+describe('state machine timeout and lock lease', () => {
+  it('the lease cap is the definition timeout, so no lease outlives the execution that holds it', async () => {
+    const { STATE_MACHINE_TIMEOUT_SECONDS } = await import('#shared/usecases/flow/control-steps.js');
+    expect(def.TimeoutSeconds).toBe(STATE_MACHINE_TIMEOUT_SECONDS);
+  });
+
+  it('no state sets ResultPath "$" (the local runner stores it under a "$" key; omit it instead)', () => {
+    expect(states.filter(([, s]) => s.ResultPath === '$').map(([n]) => n)).toEqual([]);
+  });
+});

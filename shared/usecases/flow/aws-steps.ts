@@ -4,7 +4,13 @@
  */
 import type { DnsRecordConfig, PairConfig, Role } from '../../config/schema.js';
 import { changeLabel, planCutover } from '../../domain/placement.js';
-import { errorMessage, InstanceStateConflictError, InsufficientCapacityError, TargetUnusableError } from '../../errors.js';
+import {
+  errorMessage,
+  InstanceStateConflictError,
+  InsufficientCapacityError,
+  StandbyNotReadyError,
+  TargetUnusableError,
+} from '../../errors.js';
 import type { DnsRecordValue } from '../../ports/dns.js';
 import { describeInstancesTolerant } from '../instances.js';
 import { withRetry } from '../pacing.js';
@@ -106,8 +112,19 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
     start: { ...base, ...extra, done: false, state: s, waitSeconds },
   });
 
+  // Waiting for a stop to finish counts against the readiness deadline: it is part of "start".
+  const waitStopping = (): FlowState => {
+    const waited = deps.clock.now() - base.requestedAt;
+    if (waited >= pair.readiness.deadlineSeconds * 1000) {
+      throw new StandbyNotReadyError(
+        `${fw.name} (${fw.instanceId}) still stopping ${Math.round(waited / 1000)} s after the start request (deadline ${pair.readiness.deadlineSeconds} s): it cannot be started`,
+      );
+    }
+    return again('stopping', STOPPING_POLL_SECONDS);
+  };
+
   if (info.state === 'running' || info.state === 'pending') return finish(info.state);
-  if (info.state === 'stopping') return again('stopping', STOPPING_POLL_SECONDS);
+  if (info.state === 'stopping') return waitStopping();
 
   try {
     const after = await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), {
@@ -117,7 +134,7 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
     });
     return finish(after, [...base.notes, `StartInstances on ${info.instanceType}`]);
   } catch (e) {
-    if (e instanceof InstanceStateConflictError) return again('stopping', STOPPING_POLL_SECONDS);
+    if (e instanceof InstanceStateConflictError) return waitStopping();
     if (!(e instanceof InsufficientCapacityError)) throw e;
     const attempts = base.attempts + 1;
     const note = `no capacity for ${info.instanceType} (attempt ${attempts} of ${pair.start.maxAttempts})`;

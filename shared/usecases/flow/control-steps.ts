@@ -11,12 +11,19 @@ import { effectiveOwner } from '../../domain/placement.js';
 import { errorMessage, LockLostError } from '../../errors.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
+import { dnsUpsert, fence } from './aws-steps.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { ControlDeps } from './deps.js';
 import { phaseNotification, type NotifyPhase } from './notifications.js';
-import { beginPhase, currentPhase, endPhase, pairOf, timeline, type FlowState } from './state.js';
+import { beginPhase, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
 
-/** Longest a flow can run for this pair: the lease outlives it, so a live flow never loses its lock. */
+/**
+ * Lease of the pair's lock: twice the longest a flow can plausibly run for this pair (start
+ * retries, readiness deadline, cutover with its retries, settling), capped at the state
+ * machine's timeout. A live flow never loses its lock to expiry; a lock left by an execution
+ * that ended is taken over at once (`holderEnded`), so the lease only matters when Step
+ * Functions itself cannot be asked.
+ */
 export function leaseMs(pair: PairConfig): number {
   const types = 1 + pair.start.fallbackInstanceTypes.length;
   const seconds =
@@ -25,8 +32,11 @@ export function leaseMs(pair: PairConfig): number {
     pair.cutover.verifyTimeoutSeconds * 4 +
     Math.max(pair.postVerify.dnsSyncTimeoutSeconds, pair.postVerify.tunnelTimeoutSeconds) +
     900;
-  return Math.min(seconds, 3 * 3600) * 1000;
+  return Math.min(2 * seconds, STATE_MACHINE_TIMEOUT_SECONDS) * 1000;
 }
+
+/** `TimeoutSeconds` of infra/state-machine.asl.json (a test keeps them equal). */
+export const STATE_MACHINE_TIMEOUT_SECONDS = 3 * 3600;
 
 export interface ValidateEvent {
   readonly input: unknown;
@@ -179,7 +189,7 @@ async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): 
   if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
   const from = state.from ?? 'primary';
   const first: Role = state.ready?.ready && state.target ? state.target : from;
-  const notes: string[] = [];
+  const notes: string[] = [`managed objects were split (${owner})`];
   for (const side of [first, otherRole(first)]) {
     try {
       await cutover(deps.ec2, pair, side, deps.clock);
@@ -192,23 +202,41 @@ async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): 
   return { side: undefined, note: notes.join('; ') };
 }
 
+/**
+ * After a failure once the flow held the pair: leave AWS consistent. Whatever is split is
+ * converged; if everything ended on the target (the cutover had done its work, or converging
+ * finished it), the flow's remaining duties are done here too: fence the old owner, record the
+ * new one, point the DNS records at it (without waiting for INSYNC).
+ */
+async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowState, errorName: string): Promise<string[]> {
+  const notes: string[] = [];
+  const { side, note } = await converge(deps, pair, state);
+  notes.push(note);
+  const record = await deps.store.getOwner(pair.name);
+  if (side === undefined || side === (record?.owner ?? state.from)) return notes;
+  if (side === state.target) {
+    const fenced = await fence(deps, state);
+    if (fenced.fence && fenced.fence.action !== 'none') notes.push(`fencing: ${fenced.fence.detail}`);
+    const dns = await dnsUpsert(deps, state);
+    if (dns.dns && dns.dns.changes.length > 0) notes.push(`DNS: ${dns.dns.changes.map((c) => c.record).join('; ')}`);
+  }
+  await deps.store.putOwner(pair.name, { owner: side, since: deps.clock.now(), changedBy: state.execution, reason: `converged after ${errorName}` });
+  notes.push(`recorded ${pair.firewalls[side].name} as owner`);
+  return notes;
+}
+
 /** Any failure: nothing half-moved, lock released, the phase and the error reported. */
 export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowState> {
   const pair = pairOf(deps.config, state);
-  const failedPhase = currentPhase(state);
+  const phase = failedPhase(state);
   const errorName = state.error?.Error ?? 'UnknownError';
   const message = causeMessage(state.error?.Cause);
   const notes: string[] = [];
-  // Only a flow that began moving things can have left them split.
-  if (state.lock?.acquired && state.phases.cutover && !state.input.dryRun) {
+  // A step that dies part-way never returns its state, so the cutover may have begun without
+  // the state saying so: look at AWS itself whenever the flow held the pair and knew its target.
+  if (state.lock?.acquired && state.target && !state.input.dryRun) {
     try {
-      const { side, note } = await converge(deps, pair, state);
-      notes.push(note);
-      const record = await deps.store.getOwner(pair.name);
-      if (side && record?.owner !== side) {
-        await deps.store.putOwner(pair.name, { owner: side, since: deps.clock.now(), changedBy: state.execution, reason: `converged after ${errorName}` });
-        notes.push(`recorded ${pair.firewalls[side].name} as owner`);
-      }
+      notes.push(...(await makeConsistent(deps, pair, state, errorName)));
     } catch (e) {
       notes.push(`consistency check failed: ${errorMessage(e)}`);
     }
@@ -222,20 +250,20 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   const failed: FlowState = {
     ...state,
     error: { Error: errorName, Cause: message || errorName },
-    phases: failedPhase ? endPhase(state, failedPhase, now, `failed: ${errorName}`) : state.phases,
+    phases: endPhase(state, phase, now, `failed: ${errorName}`),
     result: {
       outcome: 'failed',
-      summary: `${errorName} in phase ${failedPhase ?? 'unknown'}: ${message}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
+      summary: `${errorName} in phase ${phase}: ${message}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
     },
   };
-  deps.telemetry.log.error('flow failed', { pair: pair.name, execution: state.execution, phase: failedPhase, error: errorName, message, notes });
+  deps.telemetry.log.error('flow failed', { pair: pair.name, execution: state.execution, phase, error: errorName, message, notes });
   publishFlowMetrics(deps, pair, failed, now);
   const n = phaseNotification(pair, failed, 'result', now);
   try {
     await deps.notifier.publish({
       ...n,
-      subject: `[pan-failover] ${pair.name} ${state.input.action.toUpperCase()} FAILED in phase ${failedPhase ?? '?'}: ${errorName}`.slice(0, 100),
-      body: { ...n.body, failedPhase, consistency: notes },
+      subject: `[pan-failover] ${pair.name} ${state.input.action.toUpperCase()} FAILED in phase ${phase}: ${errorName}`.slice(0, 100),
+      body: { ...n.body, failedPhase: phase, consistency: notes },
     });
   } catch (e) {
     deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });

@@ -21,8 +21,11 @@ export interface FlowDeps {
   readonly flows?: Pick<FlowStarter, 'status'>;
 }
 
-/** flow-control: validate, lock, record, notify, finish, abort (DynamoDB, SNS; EC2 for abort's consistency check). */
-export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'flows'>;
+/**
+ * flow-control: validate, lock, record, notify, finish, abort (DynamoDB, SNS; EC2 and Route 53
+ * for abort, which makes AWS consistent after a failure). Outside the VPC.
+ */
+export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'flows'>;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
 export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
 /** flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads and the owner record). */

@@ -4,7 +4,7 @@
  */
 import type { PairConfig, Role } from '../../config/schema.js';
 import type { Notification } from '../../ports/messaging.js';
-import { currentPhase, timeline, type FlowState } from './state.js';
+import { failedPhase, timeline, type FlowState } from './state.js';
 
 export const NOTIFY_PHASES = ['started', 'starting', 'ready', 'cutover', 'result'] as const;
 export type NotifyPhase = (typeof NOTIFY_PHASES)[number];
@@ -112,6 +112,6 @@ function resultSubject(pair: PairConfig, state: FlowState, now: number): string 
       return `${p} ${act} skipped: another execution holds the pair`;
     case 'failed':
     default:
-      return `${p} ${act} FAILED in phase ${currentPhase(state) ?? '?'}: ${state.error?.Error ?? 'unknown error'}`;
+      return `${p} ${act} FAILED in phase ${failedPhase(state)}: ${state.error?.Error ?? 'unknown error'}`;
   }
 }

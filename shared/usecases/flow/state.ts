@@ -121,14 +121,22 @@ export function endPhase(state: FlowState, phase: Phase, now: number, outcome = 
   return { ...state.phases, [phase]: { ...rec, endedAt: now, outcome } };
 }
 
-/** The phase that was running when something failed: the latest begun and not ended. */
-export function currentPhase(state: FlowState): Phase | undefined {
-  let best: [Phase, number] | undefined;
-  for (const p of PHASES) {
+/**
+ * The phase a failure happened in. A step that throws never returns the phase it began, so the
+ * phase is inferred from the flow's order: the first one of this execution's path that has not
+ * ended well (a readiness deadline ends `boot` with outcome `deadline`).
+ */
+export function failedPhase(state: FlowState): Phase {
+  const path: Phase[] = state.input.dryRun
+    ? ['validate', 'recheck', 'plan', 'finish']
+    : state.recheck?.mode === 'complete'
+      ? ['validate', 'lock', 'recheck', 'fence', 'record', 'dns', 'verify', 'finish']
+      : ['validate', 'lock', 'recheck', 'start', 'boot', 'cutover', 'fence', 'record', 'dns', 'verify', 'finish'];
+  for (const p of path) {
     const rec = state.phases[p];
-    if (rec && rec.endedAt === undefined && (!best || rec.startedAt >= best[1])) best = [p, rec.startedAt];
+    if (!rec || rec.endedAt === undefined || rec.outcome === 'deadline' || rec.outcome?.startsWith('failed')) return p;
   }
-  return best?.[0];
+  return 'finish';
 }
 
 /** Phases in the order they ran, with durations (ms), for notifications and the timeline. */
