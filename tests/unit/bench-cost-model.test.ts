@@ -1,0 +1,96 @@
+/**
+ * The cost model's arithmetic: DynamoDB item sizes and request units as AWS bills them, each
+ * monthly line as quantity times the copied unit price, the standby comparison.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  HOURS_PER_MONTH,
+  PRICES,
+  controllerCost,
+  dynamoItemBytes,
+  lambdaFreeTierCredit,
+  requestUnits,
+  standbyCost,
+  total,
+  type CostInputs,
+} from '../../bench/lib/cost-model.js';
+
+const inputs: CostInputs = {
+  probeInvocations: 43_800,
+  probeDurationSeconds: 55,
+  probeMemoryMb: 256,
+  roundsPerInvocation: 6,
+  dynamoReadsPerRound: 3,
+  dynamoWritesPerRound: 1,
+  readUnitsPerRead: 1,
+  writeUnitsPerWrite: 2,
+  customMetrics: 11,
+  logBytesPerInvocation: 1024 ** 3 / 43_800,
+  flowsPerMonth: 2,
+  transitionsPerFlow: 100,
+  alarms: 6,
+  dashboards: 1,
+  snsPublishesPerMonth: 1_500_000,
+  secrets: 2,
+  secretCallsPerMonth: 10_000,
+};
+
+const line = (item: string) => {
+  const l = controllerCost(inputs).find((x) => x.item.startsWith(item));
+  if (!l) throw new Error(`no line ${item}`);
+  return l;
+};
+
+describe('DynamoDB sizes and units', () => {
+  it('sizes an item as attribute names plus values', () => {
+    // pk: 2 + 7, sk: 2 + 5, version: 7 + (1 byte for two digits + 1)
+    expect(dynamoItemBytes({ pk: { S: 'pair#hq' }, sk: { S: 'probe' }, version: { N: '12' } })).toBe(9 + 7 + 9);
+    // Leading and trailing zeros and the sign do not count: 1.5 -> "15"
+    expect(dynamoItemBytes({ n: { N: '-001.500' } })).toBe(1 + 2);
+    expect(dynamoItemBytes({ m: { M: { a: { S: 'xy' } } } })).toBe(1 + 3 + 1 + 1 + 2);
+    expect(() => dynamoItemBytes({ bad: { X: 1 } })).toThrow(RangeError);
+  });
+
+  it('rounds reads up per 4 KB and writes per 1 KB, at least one unit', () => {
+    expect(requestUnits(0, 'read')).toBe(1);
+    expect(requestUnits(4096, 'read')).toBe(1);
+    expect(requestUnits(4097, 'read')).toBe(2);
+    expect(requestUnits(1024, 'write')).toBe(1);
+    expect(requestUnits(1500, 'write')).toBe(2);
+  });
+});
+
+describe('monthly lines', () => {
+  it('prices the probe Lambda by GB-seconds per architecture', () => {
+    const gbSeconds = 43_800 * 55 * 0.25;
+    expect(line('probe Lambda compute').x86).toBeCloseTo(gbSeconds * PRICES.lambdaGbSecondX86, 6);
+    expect(line('probe Lambda compute').arm64).toBeCloseTo(gbSeconds * PRICES.lambdaGbSecondArm64, 6);
+  });
+
+  it('multiplies rounds, requests per round and units per request for DynamoDB', () => {
+    const rounds = 43_800 * 6;
+    expect(line('DynamoDB reads').x86).toBeCloseTo(((rounds * 3 * 1) / 1e6) * PRICES.dynamoPerMillionReadUnits, 9);
+    expect(line('DynamoDB writes').x86).toBeCloseTo(((rounds * 1 * 2) / 1e6) * PRICES.dynamoPerMillionWriteUnits, 9);
+  });
+
+  it('charges logs per GB, SNS only past the first million, secrets per secret and per call', () => {
+    expect(line('CloudWatch Logs').x86).toBeCloseTo(PRICES.logsIngestionPerGb, 9);
+    expect(line('SNS').x86).toBeCloseTo(0.5 * PRICES.snsPerMillionPublishesAfterFirstMillion, 9);
+    expect(line('Secrets Manager').x86).toBeCloseTo(2 * PRICES.secretPerMonth + PRICES.secretsPer10kCalls, 9);
+    expect(line('Step Functions').x86).toBeCloseTo(0.2 * PRICES.sfnPerThousandTransitions, 9);
+  });
+
+  it('totals every line, and the Lambda free tier caps at 400,000 GB-s', () => {
+    const lines = controllerCost(inputs);
+    expect(total(lines).x86).toBeCloseTo(lines.reduce((s, l) => s + l.x86, 0), 9);
+    const credit = lambdaFreeTierCredit(inputs);
+    expect(credit.x86).toBeCloseTo(400_000 * PRICES.lambdaGbSecondX86 + (43_800 / 1e6) * PRICES.lambdaPerMillionRequests, 9);
+  });
+
+  it('compares a warm standby running all month with a cold one that only keeps its disk', () => {
+    const s = standbyCost({ ebsGb: 60, coldRunHours: 1 });
+    expect(s.ebs).toBeCloseTo(60 * PRICES.ebsGp3PerGbMonth, 9);
+    expect(s.warm).toBeCloseTo(HOURS_PER_MONTH * PRICES.m5xlargePerHour + s.ebs, 9);
+    expect(s.cold).toBeCloseTo(s.ebs + PRICES.m5xlargePerHour, 9);
+  });
+});
