@@ -59,12 +59,19 @@ export interface RetryPolicy {
   readonly attempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
+  /** Which errors to retry (default: every retryable one). */
+  readonly retryIf?: (e: unknown) => boolean;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 export function isRetryable(e: unknown): boolean {
   return isPanFailoverError(e) && e.retryable;
+}
+
+/** Throttling and transient transport errors only: what is worth retrying at once, in place. */
+export function isTransient(e: unknown): boolean {
+  return isPanFailoverError(e) && (e.name === 'AwsThrottledError' || e.name === 'AwsTransientError');
 }
 
 export function isThrottle(e: unknown): boolean {
@@ -86,7 +93,7 @@ export async function withRetry<T>(
     try {
       return await call();
     } catch (e) {
-      if (!isRetryable(e) || attempt >= policy.attempts) throw e;
+      if (!(policy.retryIf ?? isRetryable)(e) || attempt >= policy.attempts) throw e;
       onRetry(e, attempt);
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       await clock.sleep(random() * cap);

@@ -41,8 +41,8 @@ export interface ProbeMemory extends PairMemory {
     readonly execution: string;
     readonly startedAt: number;
   };
-  /** Last alert sent, so the same condition is not notified every round. */
-  readonly lastAlert?: { readonly code: string; readonly at: number };
+  /** Alert code -> when it was last sent: each condition is notified once (again after an hour). */
+  readonly alerts?: Readonly<Record<string, number>>;
   /** Last drift repair started. */
   readonly lastRepair?: { readonly execution: string; readonly at: number };
 }
@@ -193,13 +193,40 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     log.warn('probe state conflict: another invocation acts on this round', { pair: pair.name });
     return { ...result, acted: ['nothing: another probe invocation recorded this round first'] };
   }
-  const acted = await execute(deps, pair, plan.intents);
+  const { acted, failedAlerts } = await execute(deps, pair, plan.intents);
+  if (failedAlerts.length > 0) await forgetFailedAlerts(deps, pair, plan.memory, stored.version, failedAlerts, stored.value?.alerts ?? {});
   return { ...result, acted };
+}
+
+/**
+ * A notification that could not be sent must be tried again next round: put its code back as it
+ * was before this round (a second conditional write; if another invocation wrote in between, it
+ * has taken over and ours is dropped).
+ */
+async function forgetFailedAlerts(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  saved: ProbeMemory,
+  savedOnVersion: number | undefined,
+  codes: readonly string[],
+  before: Readonly<Record<string, number>>,
+): Promise<void> {
+  const alerts: Record<string, number> = { ...saved.alerts };
+  for (const code of codes) {
+    const was = before[code];
+    if (was === undefined) delete alerts[code];
+    else alerts[code] = was;
+  }
+  try {
+    await deps.store.saveProbeState(pair.name, { ...saved, alerts }, (savedOnVersion ?? 0) + 1);
+  } catch (e) {
+    if (!(e instanceof StateConflictError)) throw e;
+  }
 }
 
 type Intent =
   | { readonly kind: 'start-flow'; readonly name: string; readonly input: FlowInput }
-  | { readonly kind: 'notify'; readonly notification: Notification }
+  | { readonly kind: 'notify'; readonly notification: Notification; readonly alertCode?: string }
   | { readonly kind: 'record-owner'; readonly record: OwnerRecord }
   | { readonly kind: 'note'; readonly text: string };
 
@@ -230,13 +257,20 @@ async function planActions(
     intents.push({ kind: 'note', text: 'flow in progress (lock held): no alert, no repair' });
     return { memory, intents };
   }
+  const active: ActiveAlert[] = [];
   if (out.decision.action === 'failover' || out.decision.action === 'failback') {
-    return planFlow(deps, pair, out, memory, intents);
+    memory = await planFlow(deps, pair, out, memory, intents, active);
+  } else {
+    memory = { ...memory, incident: undefined };
+    if (out.decision.action === 'alert') active.push({ code: out.decision.code, reason: out.decision.reason });
+    if (record && placement) memory = planDrift(pair, out, placement, record, memory, now, intents, active);
   }
-  memory = { ...memory, incident: undefined };
-  memory = planAlert(pair, { code: out.decision.code, reason: out.decision.reason, alert: out.decision.action === 'alert' }, memory, now, intents);
-  if (record && placement) memory = planDrift(pair, out, placement, record, memory, now, intents);
-  return { memory, intents };
+  return { memory: planAlerts(pair, active, memory, now, intents), intents };
+}
+
+interface ActiveAlert {
+  readonly code: string;
+  readonly reason: string;
 }
 
 async function planFlow(
@@ -245,70 +279,80 @@ async function planFlow(
   out: DecideOutput,
   memory: ProbeMemory,
   intents: Intent[],
-): Promise<{ memory: ProbeMemory; intents: Intent[] }> {
+  active: ActiveAlert[],
+): Promise<ProbeMemory> {
   const now = deps.clock.now();
   const action = out.decision.action === 'failback' ? 'failback' : 'failover';
   const since = out.decision.incidentSince ?? now;
   const prev = memory.incident?.since === since && memory.incident.action === action ? memory.incident : undefined;
+  const flowInput = (): FlowInput => ({
+    pair: pair.name,
+    action,
+    reason: out.decision.reason,
+    source: 'probe',
+    from: out.decision.from,
+    incidentId: `${pair.name}@${new Date(since).toISOString()}`,
+  });
   if (prev) {
     const status = await deps.flows.status(prev.execution);
-    if (status === 'RUNNING' || status === undefined) {
-      intents.push({ kind: 'note', text: `flow ${prev.execution} ${status === 'RUNNING' ? 'running' : 'starting'}` });
-      return { memory, intents };
+    if (status === 'RUNNING') {
+      intents.push({ kind: 'note', text: `flow ${prev.execution} running` });
+      return memory;
+    }
+    if (status === undefined) {
+      // Recorded but not known to Step Functions: the start failed (throttled, network). Start
+      // it again under the same name: if it did start after all, Step Functions makes it a no-op.
+      intents.push({ kind: 'start-flow', name: prev.execution, input: flowInput() });
+      return memory;
     }
     if (prev.attempts >= MAX_FLOW_ATTEMPTS) {
-      const reason = `${out.decision.reason}; ${prev.attempts} ${action} attempts ended without success (last: ${prev.execution} ${status}): a person must act`;
-      return { memory: planAlert(pair, { code: 'flow-attempts-exhausted', reason, alert: true }, memory, now, intents), intents };
+      active.push({
+        code: 'flow-attempts-exhausted',
+        reason: `${out.decision.reason}; ${prev.attempts} ${action} attempts ended without success (last: ${prev.execution} ${status}): a person must act`,
+      });
+      return memory;
     }
   }
   const attempt = (prev?.attempts ?? 0) + 1;
   const name = flowExecutionName(pair.name, action, since, attempt);
-  intents.push({
-    kind: 'start-flow',
-    name,
-    input: {
-      pair: pair.name,
-      action,
-      reason: out.decision.reason,
-      source: 'probe',
-      from: out.decision.from,
-      incidentId: `${pair.name}@${new Date(since).toISOString()}`,
-    },
-  });
-  return { memory: { ...memory, incident: { since, action, attempts: attempt, execution: name, startedAt: now } }, intents };
+  intents.push({ kind: 'start-flow', name, input: flowInput() });
+  return { ...memory, incident: { since, action, attempts: attempt, execution: name, startedAt: now } };
 }
 
-/** The same alert at most once an hour; a resolution once when it clears. */
-function planAlert(
-  pair: PairConfig,
-  a: { code: string; reason: string; alert: boolean },
-  memory: ProbeMemory,
-  now: number,
-  intents: Intent[],
-): ProbeMemory {
-  const last = memory.lastAlert;
-  if (!a.alert) {
-    if (!last) return memory;
+/**
+ * Each standing condition is notified once (again after an hour), and its resolution once when
+ * it clears; several conditions (say an auth error and a drift) are tracked separately.
+ */
+function planAlerts(pair: PairConfig, active: readonly ActiveAlert[], memory: ProbeMemory, now: number, intents: Intent[]): ProbeMemory {
+  const sent: Record<string, number> = { ...memory.alerts };
+  for (const a of active) {
+    const last = sent[a.code];
+    if (last !== undefined && now - last < ALERT_REPEAT_MS) continue;
+    intents.push({
+      kind: 'notify',
+      alertCode: a.code,
+      notification: {
+        subject: `[pan-failover] ${pair.name}: ALERT ${a.code}`,
+        body: { pair: pair.name, event: 'alert', code: a.code, reason: a.reason, at: new Date(now).toISOString() },
+        attributes: { pair: pair.name, event: 'alert', code: a.code },
+      },
+    });
+    sent[a.code] = now;
+  }
+  const activeCodes = new Set(active.map((a) => a.code));
+  for (const code of Object.keys(sent)) {
+    if (activeCodes.has(code)) continue;
     intents.push({
       kind: 'notify',
       notification: {
-        subject: `[pan-failover] ${pair.name}: resolved (${last.code})`,
-        body: { pair: pair.name, event: 'alert-resolved', code: last.code, now: a.reason, at: new Date(now).toISOString() },
-        attributes: { pair: pair.name, event: 'alert-resolved', code: last.code },
+        subject: `[pan-failover] ${pair.name}: resolved (${code})`,
+        body: { pair: pair.name, event: 'alert-resolved', code, at: new Date(now).toISOString() },
+        attributes: { pair: pair.name, event: 'alert-resolved', code },
       },
     });
-    return { ...memory, lastAlert: undefined };
+    delete sent[code];
   }
-  if (last && last.code === a.code && now - last.at < ALERT_REPEAT_MS) return memory;
-  intents.push({
-    kind: 'notify',
-    notification: {
-      subject: `[pan-failover] ${pair.name}: ALERT ${a.code}`,
-      body: { pair: pair.name, event: 'alert', code: a.code, reason: a.reason, at: new Date(now).toISOString() },
-      attributes: { pair: pair.name, event: 'alert', code: a.code },
-    },
-  });
-  return { ...memory, lastAlert: { code: a.code, at: now } };
+  return { ...memory, alerts: sent };
 }
 
 function planDrift(
@@ -319,6 +363,7 @@ function planDrift(
   memory: ProbeMemory,
   now: number,
   intents: Intent[],
+  active: ActiveAlert[],
 ): ProbeMemory {
   const drifted = driftFrom(placement, record.owner);
   if (drifted.length === 0) return memory;
@@ -328,7 +373,8 @@ function planDrift(
   const canRepair = pair.driftRepair === 'repair' && (ownerStatus === 'healthy' || ownerStatus === 'degraded');
   if (!canRepair) {
     const why = pair.driftRepair === 'repair' ? `not repaired: the recorded owner ${ownerName} is ${ownerStatus}` : 'driftRepair is "report"';
-    return planAlert(pair, { code: 'drift', reason: `${labels.length} managed object(s) not on ${ownerName}: ${labels.join('; ')} (${why})`, alert: true }, memory, now, intents);
+    active.push({ code: 'drift', reason: `${labels.length} managed object(s) not on ${ownerName}: ${labels.join('; ')} (${why})` });
+    return memory;
   }
   // One repair execution per minute at most: the name is the minute.
   const name = flowExecutionName(pair.name, 'reconcile', Math.floor(now / 60_000) * 60_000, 1);
@@ -349,8 +395,13 @@ function planDrift(
   return { ...memory, lastRepair: { execution: name, at: now } };
 }
 
-async function execute(deps: ProbeDeps, pair: PairConfig, intents: readonly Intent[]): Promise<string[]> {
+async function execute(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  intents: readonly Intent[],
+): Promise<{ acted: string[]; failedAlerts: string[] }> {
   const acted: string[] = [];
+  const failedAlerts: string[] = [];
   for (const intent of intents) {
     try {
       switch (intent.kind) {
@@ -376,9 +427,10 @@ async function execute(deps: ProbeDeps, pair: PairConfig, intents: readonly Inte
       // One failed action must not stop the others nor the probe; the metrics still carry the state.
       deps.telemetry.log.error('probe action failed', { pair: pair.name, action: intent.kind, error: errorMessage(e) });
       acted.push(`FAILED ${intent.kind}: ${errorMessage(e)}`);
+      if (intent.kind === 'notify' && intent.alertCode !== undefined) failedAlerts.push(intent.alertCode);
     }
   }
-  return acted;
+  return { acted, failedAlerts };
 }
 
 async function describe(deps: ProbeDeps, pair: PairConfig): Promise<Map<string, InstanceInfo> | undefined> {
@@ -499,8 +551,9 @@ export async function runProbeInvocation(
     const roundStart = start + k * interval;
     // Leave the last round time to finish before the next scheduled invocation.
     if (k > 0 && roundStart - start + maxTimeout + 1000 > windowMs) break;
-    if (options.remainingMs && k > 0 && options.remainingMs() < maxTimeout * 2 + 2000) break;
     const wait = roundStart - clock.now();
+    // The round must finish inside the Lambda's time, counting the wait before it starts.
+    if (options.remainingMs && k > 0 && options.remainingMs() - Math.max(0, wait) < maxTimeout * 2 + 2000) break;
     if (wait > 0) await clock.sleep(wait);
     rounds.push(await probeRound(deps));
   }

@@ -1,4 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadJsonConfigFile } from '#shared/config/load-json.js';
 import { loadConfigFile, parseConfig, validateConfig } from '#shared/config/load.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { exampleRaw } from '../support/config.js';
@@ -133,10 +137,6 @@ describe('configuration', () => {
 
 describe('configuration packaged for the functions', () => {
   it('the JSON written from the YAML loads back identical through the Lambda loader', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadJsonConfigFile } = await import('#shared/config/load-json.js');
     const yaml = await loadConfigFile('examples/hq-egress.yaml');
     const dir = await mkdtemp(join(tmpdir(), 'pf-'));
     const file = join(dir, 'pan-failover.json');

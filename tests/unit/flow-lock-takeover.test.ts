@@ -27,6 +27,7 @@ function setup(holderStatus: ExecutionStatus | undefined | 'throws') {
     ec2: ports.ec2,
     store: ports.store,
     notifier: ports.notifier,
+    dns: ports.dns,
     flows: {
       status: (name: string) => {
         asked.push(name);

@@ -13,7 +13,7 @@ import {
 } from '../../errors.js';
 import type { DnsRecordValue } from '../../ports/dns.js';
 import { describeInstancesTolerant } from '../instances.js';
-import { withRetry } from '../pacing.js';
+import { isTransient, withRetry } from '../pacing.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { AwsStepDeps } from './deps.js';
 import { beginPhase, directionOf, endPhase, pairOf, type FlowState } from './state.js';
@@ -127,10 +127,13 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
   if (info.state === 'stopping') return waitStopping();
 
   try {
+    // Only throttling is retried here: no capacity, or still stopping, is the flow's loop's job,
+    // spaced by start.retryIntervalSeconds and counted against start.maxAttempts.
     const after = await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), {
       attempts: 3,
       baseDelayMs: 500,
       maxDelayMs: 4000,
+      retryIf: isTransient,
     });
     return finish(after, [...base.notes, `StartInstances on ${info.instanceType}`]);
   } catch (e) {

@@ -112,7 +112,10 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
     observe(deps, pair, from, byId.get(pair.firewalls[from].instanceId), input.action === 'failover' && pair.tunnels.length > 0),
     observe(deps, pair, target, byId.get(pair.firewalls[target].instanceId), false),
   ]);
-  const fromStatus = classifyFirewall(fromObs, emptyFirewallMemory, pair.probe, input.action === 'failover' ? pair.tunnels : []).status;
+  // The recorded owner was carrying traffic (a flow saw it ready) since `record.since`: if that is
+  // after its instance started, its silence now is a failure, not a boot.
+  const fromMemory = record?.owner === from ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
+  const fromStatus = classifyFirewall(fromObs, fromMemory, pair.probe, input.action === 'failover' ? pair.tunnels : []).status;
   const targetStatus = classifyFirewall(targetObs, emptyFirewallMemory, pair.probe, []).status;
   const statuses = { [from]: fromStatus, [target]: targetStatus } as Record<Role, FirewallStatus>;
 
@@ -230,7 +233,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       ready,
       deadlineAt,
       deadlineExceeded,
-      waitSeconds: pair.readiness.pollIntervalSeconds,
+      // Polls start every interval whatever a check took, so readiness is noticed at most one interval late.
+      waitSeconds: Math.max(1, Math.round(pair.readiness.pollIntervalSeconds - (after - now) / 1000)),
       checks,
       detail,
       swVersion,
