@@ -20,6 +20,7 @@ export const commonOptions = (cmd: Command): Command =>
     .requiredOption('-c, --config <file>', 'configuration file (YAML or JSON)', process.env.PAN_FAILOVER_CONFIG_FILE)
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
     .option('--table <name>', 'DynamoDB state table (default: PAN_FAILOVER_TABLE or pan-failover-state)')
+    .option('--topic-arn <arn>', 'SNS topic for notifications of --local flows (default: PAN_FAILOVER_TOPIC_ARN; none: log only)')
     .option('-v, --verbose', 'log what happens on stderr');
 
 commonOptions(program.command('probe'))

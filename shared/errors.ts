@@ -2,7 +2,7 @@
  * Typed errors with stable names.
  *
  * The `name` of each class is a contract: Step Functions matches Retry/Catch on it
- * (`tests/unit/asl-error-names.test.ts` ties every name used in `infra/state-machine.asl.json`
+ * (`tests/unit/asl-definition.test.ts` ties every name used in `infra/state-machine.asl.json`
  * to a class below), metrics and notifications report it, and operators grep for it.
  * Never rename one without changing the definition and the runbook.
  *
@@ -236,12 +236,6 @@ export class CutoverFailedError extends PanFailoverError {
   readonly retryable = false;
 }
 
-/** The pair's lock is held by another execution. */
-export class LockHeldError extends PanFailoverError {
-  readonly name = 'LockHeldError';
-  readonly retryable = false;
-}
-
 /** The caller no longer holds the lock it tries to use (lease expired and taken over). */
 export class LockLostError extends PanFailoverError {
   readonly name = 'LockLostError';
@@ -278,7 +272,6 @@ export const ERROR_NAMES = [
   'TargetUnusableError',
   'CutoverNotVerifiedError',
   'CutoverFailedError',
-  'LockHeldError',
   'LockLostError',
   'StateConflictError',
 ] as const;

@@ -29,6 +29,7 @@ export async function simCommand(options: { config?: string; speed?: string; qui
   const env = {
     AWS_ENDPOINT_URL: system.aws?.endpoint ?? '',
     AWS_REGION: system.world.region,
+    AWS_DEFAULT_REGION: system.world.region,
     AWS_ACCESS_KEY_ID: 'simulator',
     AWS_SECRET_ACCESS_KEY: 'simulator',
     PAN_FAILOVER_TABLE: SIM_TABLE,

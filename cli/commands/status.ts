@@ -32,14 +32,15 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
     const dns = await Promise.all(
       pair.dnsRecords.map(async (r) => {
         const have = await deps.dns.getRecord(r.hostedZoneId, r.name, r.type);
-        const side = ROLES.find((role) => {
-          const want = desiredRecord(pair, r, role).values;
-          return have !== undefined && [...have.values].sort().join() === [...want].sort().join();
-        });
-        return { name: r.name, type: r.type, values: have?.values ?? [], side: side ?? (have ? 'elsewhere' : 'missing') };
+        const matches = (role: (typeof ROLES)[number]) =>
+          have !== undefined && [...have.values].sort().join() === [...desiredRecord(pair, r, role).values].sort().join();
+        // A record that follows an EIP has the same value on both sides: it is where its EIP is.
+        const followed = r.followElasticIp ? placement.eips.find((e) => e.eip.allocationId === r.followElasticIp)?.side : undefined;
+        const side = have === undefined ? 'missing' : followed !== undefined ? (matches('primary') ? followed : 'elsewhere') : (ROLES.find(matches) ?? 'elsewhere');
+        return { name: r.name, type: r.type, values: have?.values ?? [], side };
       }),
     );
-    const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws || (pair.dnsRecords.find((r) => r.name === d.name)?.followElasticIp !== undefined && d.side !== 'missing'));
+    const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws);
     if (!consistent) worst = 1;
     reports.push({ pair, placement, record, lock, instances, aws, dns, consistent });
   }

@@ -7,6 +7,7 @@
  * the field path. See docs/configuration.md for the meaning of each field.
  */
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import type { ValidationIssue } from '../errors.js';
 import { classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
 
@@ -29,6 +30,8 @@ const DNS_NAME = /^(\*\.)?([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)+[a-z
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/;
 
 // zod/mini (not the chaining API): the Lambda bundles carry about 70 KiB less for the same checks.
+// It comes without messages: load the English ones, or every range error reads "Invalid input".
+z.config(en());
 const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 const intIn = seconds;
 const matching = (re: RegExp, message: string) => z.string().check(z.regex(re, message));

@@ -13,7 +13,7 @@
  * - never fail over toward a standby known to be unusable, nor twice within the cooldown.
  */
 import type { PairConfig, ProbePolicy, Role, TunnelConfig } from '../config/schema.js';
-import { otherRole } from '../config/schema.js';
+import { ROLES, otherRole } from '../config/schema.js';
 import type { InstanceState, StatusCheck } from '../ports/ec2.js';
 import type { TunnelStatus } from '../ports/firewall.js';
 
@@ -184,7 +184,9 @@ export function classifyFirewall(
   const booting = inBootWindow(obs, memory, policy);
   switch (obs.api.outcome) {
     case 'ok': {
-      if (obs.api.chassisReady === false) return { status: 'booting', tunnelsDown: [] };
+      // Answering but not chassis-ready: booting while it may still be booting; after that, its
+      // dataplane is not up and it carries no traffic: a failure.
+      if (obs.api.chassisReady === false) return { status: booting ? 'booting' : 'unreachable', tunnelsDown: [] };
       const down = obs.api.tunnels ? expectedTunnelsDown(expectedTunnels, obs.api.tunnels) : [];
       return { status: down.length > 0 ? 'degraded' : 'healthy', tunnelsDown: down };
     }
@@ -258,7 +260,7 @@ export function decide(input: DecideInput): DecideOutput {
   } as Record<Role, FirewallMemory>;
   const activeMem = nextFirewalls[owner];
 
-  const blind = isBlind(observations, owner, controller);
+  const blind = isBlind(observations, statuses, controller);
   const base = { statuses, tunnelsDown: active.tunnelsDown };
   const memory = (): PairMemory => ({
     firewalls: nextFirewalls,
@@ -415,7 +417,7 @@ function failbackDecision(
  */
 function isBlind(
   observations: Readonly<Record<Role, FirewallObservation>>,
-  _owner: Role,
+  statuses: Readonly<Record<Role, FirewallStatus>>,
   controller: ControllerSignals,
 ): string | undefined {
   const all = [observations.primary, observations.secondary];
@@ -427,7 +429,11 @@ function isBlind(
   if (controller.canariesReachable === false) {
     return 'the probe reaches neither the canaries nor any firewall: its own network is broken';
   }
-  const expectedToAnswer = all.filter((o) => o.instance.state === 'running');
+  // A firewall that is booting is not expected to answer (a cold standby just started refuses
+  // connections for a minute): only firewalls that should answer tell anything about our network.
+  const expectedToAnswer = ROLES.filter((r) => observations[r].instance.state === 'running' && statuses[r] !== 'booting').map(
+    (r) => observations[r],
+  );
   if (expectedToAnswer.length >= 2 && expectedToAnswer.every((o) => NETWORK_FAILURES.has(o.api.outcome))) {
     return 'both firewalls run but neither answers: the controller is blind (or both are down); no failover';
   }

@@ -31,4 +31,6 @@ export interface FlowStarter {
 export interface SecretReader {
   /** The secret's string value. Throws `SecretUnavailableError` (naming the id, never the value). */
   getSecretString(secretId: string): Promise<string>;
+  /** Drops a cached value (the firewall refused it: the key may have been rotated). Optional. */
+  invalidate?(secretId: string): void;
 }

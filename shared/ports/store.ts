@@ -1,5 +1,5 @@
 /**
- * Ports to the controller's own state, kept in one DynamoDB table (see docs/decisions/0001-lock.md):
+ * Ports to the controller's own state, kept in one DynamoDB table (see docs/decisions/0001-single-flight-lock.md):
  * the per-pair lock, the recorded owner, and the probe's memory between invocations.
  *
  * Table layout (DynamoDB adapter and simulator alike): string keys `pk` = `pair#<name>`,

@@ -283,3 +283,24 @@ describe('health decision right after a takeover', () => {
     expect(late[0]!.decision).toMatchObject({ action: 'alert', code: 'active-degraded' });
   });
 });
+
+describe('health decision: not blind because of a booting standby, not ready forever', () => {
+  it('primary dead while the cold standby, just started, still refuses connections: failover, not "blind"', () => {
+    const booting: Obs = { api: fail('unreachable'), state: 'running', launchTime: T0 - 20_000 };
+    const outs = play([
+      { primary: { api: fail('unreachable') }, secondary: booting },
+      { primary: { api: fail('unreachable') }, secondary: booting },
+      { primary: { api: fail('unreachable') }, secondary: booting },
+    ]);
+    expect(outs.map((o) => o.statuses.secondary)).toEqual(['booting', 'booting', 'booting']);
+    expect(codes(outs)).not.toContain('controller-blind');
+    expect(outs[2]!.decision).toMatchObject({ action: 'failover', from: 'primary' });
+  });
+
+  it('a firewall answering with chassis-ready "no" long after its start is failed (no dataplane), not booting', () => {
+    const notReady: Round = { primary: { api: ok({ chassisReady: false }) } };
+    const outs = play([notReady, notReady, notReady]);
+    expect(outs[0]!.statuses.primary).toBe('unreachable');
+    expect(outs[2]!.decision).toMatchObject({ action: 'failover', code: 'active-failed' });
+  });
+});

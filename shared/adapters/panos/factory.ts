@@ -3,7 +3,7 @@
  * Manager, file or environment) and the TLS trust (pin, or a CA bundle read once per path).
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigInvalidError, SecretUnavailableError, errorMessage } from '../../errors.js';
+import { ConfigInvalidError, FirewallAuthError, SecretUnavailableError, errorMessage } from '../../errors.js';
 import type { ApiKeyRef, FirewallConfig, TlsConfig } from '../../config/schema.js';
 import type { FirewallApi, FirewallApiFactory } from '../../ports/firewall.js';
 import type { SecretReader } from '../../ports/messaging.js';
@@ -120,7 +120,7 @@ export function createFirewallApiFactory(deps: FirewallApiFactoryDeps): Firewall
   return {
     async forFirewall(firewall: FirewallConfig, options: { timeoutMs: number }): Promise<FirewallApi> {
       const [apiKey, trust] = await Promise.all([resolveApiKey(firewall.apiKey, resolved), trustFor(firewall.tls)]);
-      return new PanosClient({
+      const client = new PanosClient({
         host: firewall.management.host,
         port: firewall.management.port,
         apiKey,
@@ -129,6 +129,31 @@ export function createFirewallApiFactory(deps: FirewallApiFactoryDeps): Firewall
         connectTimeoutMs: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS),
         maxResponseBytes: deps.maxResponseBytes,
       });
+      const ref = firewall.apiKey;
+      return 'secretsManager' in ref ? forgetKeyOnAuthError(client, () => deps.secrets.invalidate?.(ref.secretsManager)) : client;
     },
+  };
+}
+
+/**
+ * A refused key may have been rotated in Secrets Manager since it was cached: drop the cached
+ * value so the next call reads the new one (instead of failing until the cache expires).
+ */
+function forgetKeyOnAuthError(api: FirewallApi, forget: () => void): FirewallApi {
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof FirewallAuthError) forget();
+      throw e;
+    }
+  };
+  return {
+    target: api.target,
+    systemInfo: (o) => guard(() => api.systemInfo(o)),
+    chassisReady: (o) => guard(() => api.chassisReady(o)),
+    jobs: (o) => guard(() => api.jobs(o)),
+    ipsecState: (o) => guard(() => api.ipsecState(o)),
+    configShow: (x, o) => guard(() => api.configShow(x, o)),
   };
 }
