@@ -70,6 +70,8 @@ export interface FirewallMemory {
   readonly lastReadyAt?: number;
   /** Epoch ms since when it has been continuously healthy (for auto-failback hold). */
   readonly healthySince?: number;
+  /** Epoch ms it was first seen ready after its instance last started (tunnels negotiate after it). */
+  readonly readySinceStart?: number;
   readonly lastStatus?: FirewallStatus;
 }
 
@@ -211,10 +213,14 @@ function remember(
   status: FirewallStatus,
   tunnelsDown: number,
   now: number,
+  launchTime: number | undefined,
 ): FirewallMemory {
   const failed = FAILED.has(status);
   const ready = READY.has(status);
+  const firstReadySinceStart =
+    prev.readySinceStart !== undefined && (launchTime === undefined || prev.readySinceStart >= launchTime) ? prev.readySinceStart : now;
   return {
+    readySinceStart: ready ? firstReadySinceStart : prev.readySinceStart,
     consecutiveFailures: failed ? prev.consecutiveFailures + 1 : 0,
     failingSince: failed ? (prev.failingSince ?? now) : undefined,
     consecutiveTunnelFailures: status === 'degraded' && tunnelsDown > 0 ? prev.consecutiveTunnelFailures + 1 : 0,
@@ -255,8 +261,8 @@ export function decide(input: DecideInput): DecideOutput {
   const statuses = { [owner]: active.status, [standby]: passive.status } as Record<Role, FirewallStatus>;
 
   const nextFirewalls = {
-    [owner]: remember(prev.firewalls[owner], active.status, active.tunnelsDown.length, now),
-    [standby]: remember(prev.firewalls[standby], passive.status, 0, now),
+    [owner]: remember(prev.firewalls[owner], active.status, active.tunnelsDown.length, now, observations[owner].instance.launchTime),
+    [standby]: remember(prev.firewalls[standby], passive.status, 0, now, observations[standby].instance.launchTime),
   } as Record<Role, FirewallMemory>;
   const activeMem = nextFirewalls[owner];
 
@@ -307,12 +313,24 @@ export function decide(input: DecideInput): DecideOutput {
       });
     case 'degraded': {
       const names = active.tunnelsDown.join(', ');
-      // Right after a takeover the tunnels are still negotiating: the flow's post-verify reports on them.
-      if (input.ownerSince !== undefined && now - input.ownerSince < pair.postVerify.tunnelTimeoutSeconds * 1000) {
+      // Right after a takeover, or right after the active firewall booted, its tunnels are still
+      // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
+      const settleMs = pair.postVerify.tunnelTimeoutSeconds * 1000;
+      const launch = observations[owner].instance.launchTime;
+      const bootedRecently = launch !== undefined && now - launch < policy.bootGraceSeconds * 1000 + settleMs;
+      const readySince = activeMem.readySinceStart;
+      if (input.ownerSince !== undefined && now - input.ownerSince < settleMs) {
         return out({
           action: 'none',
           code: 'active-settling',
           reason: `${pair.firewalls[owner].name} took over ${Math.round((now - input.ownerSince) / 1000)} s ago; tunnels still coming up: ${names}`,
+        });
+      }
+      if (bootedRecently && readySince !== undefined && now - readySince < settleMs) {
+        return out({
+          action: 'none',
+          code: 'active-settling',
+          reason: `${pair.firewalls[owner].name} became ready ${Math.round((now - readySince) / 1000)} s ago after a start; tunnels still coming up: ${names}`,
         });
       }
       const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;

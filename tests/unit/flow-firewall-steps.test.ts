@@ -100,7 +100,6 @@ describe('recheck', () => {
   });
 
   it.each([
-    ['booting (chassis not ready)', { chassisReady: false }, 'booting'],
     ['refusing the key', { outcomes: 'auth' }, 'auth-error'],
     ['presenting an untrusted certificate', { outcomes: 'untrusted' }, 'untrusted'],
   ] as const)('an active firewall %s is not failed: no-op', async (_what, script, status) => {
@@ -109,6 +108,26 @@ describe('recheck', () => {
     expect(s.recheck?.statuses.primary).toBe(status);
     expect(s.recheck?.mode).toBe('noop');
     expect(s.recheck?.reason).toBe(`re-checked: fw-a is ${status}, which is not a failure; no failover (use force to override)`);
+  });
+
+  it('chassis-ready "no" right after the instance (re)started is booting: no-op', async () => {
+    const w = setup(makeConfig(), { 'fw-a': { chassisReady: false } });
+    const id = w.pair.firewalls.primary.instanceId;
+    w.world.ec2.stopInstances([id]);
+    await w.clock.advance(25_000);
+    w.world.ec2.startInstances([id]);
+    await w.clock.advance(20_000);
+    const s = await recheckOf(w);
+    expect(s.recheck?.statuses.primary).toBe('booting');
+    expect(s.recheck?.mode).toBe('noop');
+    expect(s.recheck?.reason).toBe('re-checked: fw-a is booting, which is not a failure; no failover (use force to override)');
+  });
+
+  it('chassis-ready "no" long after the start is a dead dataplane: the failover proceeds', async () => {
+    const w = setup(makeConfig(), { 'fw-a': { chassisReady: false } });
+    const s = await recheckOf(w);
+    expect(s.recheck?.statuses.primary).toBe('unreachable');
+    expect(s.recheck?.mode).toBe('proceed');
   });
 
   it('403 right after the instance (re)started is booting, not an auth failure', async () => {

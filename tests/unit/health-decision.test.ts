@@ -304,3 +304,18 @@ describe('health decision: not blind because of a booting standby, not ready for
     expect(outs[2]!.decision).toMatchObject({ action: 'failover', code: 'active-failed' });
   });
 });
+
+describe('health decision right after the active firewall booted', () => {
+  it('tunnels still negotiating just after it first became ready are "settling"; still down much later is degraded', () => {
+    const launch = T0 - 120_000;
+    const ready: Obs = { api: ok({ tunnels: [tunnel('tun-head-office', false)] }), launchTime: launch };
+    const outs = play([{ primary: { api: fail('unreachable'), launchTime: launch } }, { primary: ready }, { primary: ready }]);
+    expect(outs[0]!.statuses.primary).toBe('booting');
+    expect(codes(outs).slice(1)).toEqual(['active-settling', 'active-settling']);
+    // A long-running firewall whose tunnel drops is degraded at once.
+    expect(play([{ primary: { api: ok({ tunnels: [tunnel('tun-head-office', false)] }) } }])[0]!.decision.code).toBe('active-degraded');
+    // And one that booted long enough ago to have settled, too.
+    const later = play([{ primary: ready }], { start: T0 + 3_600_000, memory: outs[2]!.memory });
+    expect(later[0]!.decision.code).toBe('active-degraded');
+  });
+});

@@ -105,7 +105,6 @@ describe('createFirewallApiFactory', () => {
     const api = await factory.forFirewall(firewall({ management: { host: '10.0.1.10', port: 8443, interfaceSwap: false } }), {
       timeoutMs: 4000,
     });
-    expect(api).toBeInstanceOf(PanosClient);
     expect(api.target).toBe('10.0.1.10:8443');
   });
 
@@ -133,7 +132,7 @@ describe('createFirewallApiFactory', () => {
     const e = await failure(factory.forFirewall(flaky, { timeoutMs: 1000 }));
     expect(e).toBeInstanceOf(ConfigInvalidError);
     expect(e.message).toContain('/flaky.pem');
-    await expect(factory.forFirewall(flaky, { timeoutMs: 1000 })).resolves.toBeInstanceOf(PanosClient);
+    await expect(factory.forFirewall(flaky, { timeoutMs: 1000 })).resolves.toMatchObject({ target: '10.0.1.10:443' });
   });
 
   it('refuses a CA file without a PEM certificate', async () => {

@@ -153,8 +153,10 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
   const done: FlowState = { ...state, result, phases: endPhase({ ...state, phases: beginPhase(state, 'finish', now) }, 'finish', now) };
   publishFlowMetrics(deps, pair, done, now);
   deps.telemetry.log.info('flow finished', { pair: pair.name, execution: state.execution, outcome: result.outcome, summary: result.summary });
-  // A trigger that lost the race is not news: the winner reports.
-  if (result.outcome !== 'skipped-locked') await notifySafely(deps, pair, done);
+  // A trigger that lost the race is not news (the winner reports), nor is a repair that found
+  // nothing to repair.
+  const quiet = result.outcome === 'skipped-locked' || (result.outcome === 'noop' && state.input.action === 'reconcile');
+  if (!quiet) await notifySafely(deps, pair, done);
   return done;
 }
 
