@@ -476,7 +476,10 @@ export class SimSystem {
       if (lock && lock.expiresAt > this.clock.now()) problems.push(`lock still held by ${lock.holder}`);
       if (options.rerun !== false && problems.length === 0 && (owner === 'primary' || owner === 'secondary')) {
         const before = this.world.events.list().length;
-        const res = await this.runFlow({ pair: pair.name, action: 'reconcile', reason: 'consistency check re-run', source: 'manual' });
+        const res = await this.runFlow(
+          { pair: pair.name, action: 'reconcile', reason: 'consistency check re-run', source: 'manual' },
+          `consistency-check-${randomBytes(4).toString('hex')}`,
+        );
         const changes = this.world.events
           .list()
           .slice(before)

@@ -20,6 +20,7 @@ export async function rehearseCommand(options: { scenario?: string; speed?: stri
   out(`  simulated AWS and two simulated PAN-OS firewalls on this machine; clock x${options.speed ?? scenario.speed}; nothing leaves it`);
   out();
   let startAt = 0;
+  let finished = false;
   const print = livePrinter(out, () => startAt);
   const run = await runScenario(scenario, {
     baseDir: dirname(path),
@@ -28,9 +29,10 @@ export async function rehearseCommand(options: { scenario?: string; speed?: stri
     keepOpen: true,
     onStart: (at) => (startAt = at),
     onEvent: (e) => {
-      if (startAt !== 0) print(e);
+      if (startAt !== 0 && !finished) print(e);
     },
   });
+  finished = true;
   try {
     out();
     for (const l of summaryLines(run)) out(l);
