@@ -11,9 +11,19 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
 import { PROJECT_ROOT } from '#sim/scenario/run.js';
-import { kib, median, spread, statusOf, table, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
+import {
+  kib,
+  median,
+  spread,
+  statusOf,
+  table,
+  type BenchContext,
+  type Figure,
+  type SectionResult,
+} from '../lib/report.js';
 
 const run = promisify(execFile);
 
@@ -21,21 +31,6 @@ const SIZE_TARGET_BYTES = 1024 * 1024;
 const LOAD_TARGET_MS = 150;
 const PROBE = 'health-probe';
 const BASELINE = 'baseline: @aws-sdk/client-ec2 only';
-
-/**
- * The options of scripts/build.mjs, repeated (that script builds inline and exports nothing):
- * keep the two in step, or the baseline stops being comparable.
- */
-function lambdaCredentials(): Plugin {
-  return {
-    name: 'lambda-credentials',
-    setup(b) {
-      b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-        path: join(PROJECT_ROOT, 'shared', 'runtime', 'lambda-credentials.ts'),
-      }));
-    },
-  };
-}
 
 async function buildBaseline(): Promise<string> {
   const outfile = join(PROJECT_ROOT, 'dist', 'bench', 'ec2-baseline', 'index.mjs');
@@ -48,19 +43,8 @@ async function buildBaseline(): Promise<string> {
       sourcefile: 'ec2-baseline.ts',
       loader: 'ts',
     },
+    ...lambdaBuildOptions(PROJECT_ROOT),
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    legalComments: 'none',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-    plugins: [lambdaCredentials()],
   });
   return outfile;
 }
@@ -85,18 +69,26 @@ interface LoadSample {
 }
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   // tsx registers its loader for children through NODE_OPTIONS; a bundle must load on plain node.
   delete env.NODE_OPTIONS;
   return env;
 }
 
 async function loadOnce(file: string): Promise<LoadSample> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LOADER, pathToFileURL(file).href], {
-    env: childEnv(),
-    cwd: PROJECT_ROOT,
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', LOADER, pathToFileURL(file).href],
+    {
+      env: childEnv(),
+      cwd: PROJECT_ROOT,
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout) as LoadSample;
 }
 
@@ -104,14 +96,24 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
   const { out } = ctx;
   const runs = ctx.quick ? 3 : 7;
   const t0 = performance.now();
-  const built = await run(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.mjs')], { cwd: PROJECT_ROOT, env: childEnv(), timeout: 300_000 });
+  const built = await run(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.mjs')], {
+    cwd: PROJECT_ROOT,
+    env: childEnv(),
+    timeout: 300_000,
+  });
   out(`node scripts/build.mjs (${((performance.now() - t0) / 1000).toFixed(1)} s):`);
   for (const l of built.stdout.trimEnd().split('\n')) out(`  ${l}`);
   const baseline = await buildBaseline();
 
   const dir = join(PROJECT_ROOT, 'dist', 'functions');
-  const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  const bundles = [...names.map((n) => ({ name: n, file: join(dir, n, 'index.mjs') })), { name: BASELINE, file: baseline }];
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const bundles = [
+    ...names.map((n) => ({ name: n, file: join(dir, n, 'index.mjs') })),
+    { name: BASELINE, file: baseline },
+  ];
   const sizes = new Map<string, number>();
   for (const b of bundles) sizes.set(b.name, (await stat(b.file)).size);
 
@@ -142,7 +144,12 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
   });
   out();
   out(`Module load and initialisation, fresh node per run (${process.version}), ${runs} runs each:`);
-  for (const l of table(['bundle', 'bytes', 'size', 'load + init (wall)', 'CPU', 'x baseline', 'RSS after'], rows, [1, 2, 4, 5, 6])) out(`  ${l}`);
+  for (const l of table(
+    ['bundle', 'bytes', 'size', 'load + init (wall)', 'CPU', 'x baseline', 'RSS after'],
+    rows,
+    [1, 2, 4, 5, 6],
+  ))
+    out(`  ${l}`);
 
   const probeSize = sizes.get(PROBE) ?? Number.NaN;
   const probeMs = median(loadMs(PROBE));
@@ -185,6 +192,10 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
   }
   return {
     figures,
-    data: { sizes: Object.fromEntries(sizes), loads: Object.fromEntries(samples), baselineEntry: "export { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2'" },
+    data: {
+      sizes: Object.fromEntries(sizes),
+      loads: Object.fromEntries(samples),
+      baselineEntry: "export { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2'",
+    },
   };
 }

@@ -10,76 +10,7 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { InstanceState } from '#shared/ports/ec2.js';
 import type { FirewallHostView, HeldAddress } from '#sim/world/firewall-host.js';
 
-interface Timer {
-  readonly at: number;
-  readonly seq: number;
-  readonly resolve: () => void;
-  readonly detach: () => void;
-}
-
-/** Simulated time that advances only through `advance`/`set`; sleeps resolve in due order. */
-export class ManualClock implements Clock {
-  #now: number;
-  #seq = 0;
-  #timers: Timer[] = [];
-
-  constructor(start = Date.UTC(2026, 0, 1, 9, 0, 0)) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const onAbort = () => {
-        this.#timers = this.#timers.filter((t) => t !== timer);
-        reject(signal?.reason as Error);
-      };
-      const timer: Timer = {
-        at: this.#now + Math.max(0, ms),
-        seq: this.#seq++,
-        resolve,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#timers.push(timer);
-      // A zero sleep is due now; it still resolves asynchronously, as a timer would.
-      if (ms <= 0) queueMicrotask(() => this.#fireDue());
-    });
-  }
-
-  /** Sleeps not yet resolved. */
-  pendingSleeps(): number {
-    return this.#timers.length;
-  }
-
-  advance(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError('advance needs ms >= 0');
-    this.#now += ms;
-    this.#fireDue();
-  }
-
-  set(epochMs: number): void {
-    if (epochMs < this.#now) throw new RangeError('time does not go backwards');
-    this.#now = epochMs;
-    this.#fireDue();
-  }
-
-  #fireDue(): void {
-    const due = this.#timers.filter((t) => t.at <= this.#now).sort((a, b) => a.at - b.at || a.seq - b.seq);
-    this.#timers = this.#timers.filter((t) => t.at > this.#now);
-    for (const t of due) {
-      t.detach();
-      t.resolve();
-    }
-  }
-}
+export { ManualClock } from '../manual-clock.js';
 
 /** A host view a test drives by hand: start/stop the instance, move Elastic IPs. */
 export class FakeFirewallHost implements FirewallHostView {

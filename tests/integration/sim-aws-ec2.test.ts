@@ -19,7 +19,7 @@ import {
 import { SimClock } from '#sim/clock.js';
 import { startAwsSimulator, type AwsSimulator } from '#sim/aws/server.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { World } from '#sim/world/world.js';
 import type { Clock } from '#shared/ports/clock.js';
 

@@ -59,14 +59,14 @@ describe('PanosClient against a booting simulated firewall', () => {
     host.start();
     const t0 = clock.now();
     await expect(client.systemInfo()).rejects.toBeInstanceOf(FirewallUnreachableError);
-    clock.set(t0 + 60_000);
+    await clock.set(t0 + 60_000);
     await expect(client.systemInfo()).rejects.toBeInstanceOf(FirewallAuthError);
-    clock.set(t0 + 105_000);
+    await clock.set(t0 + 105_000);
     const info = await client.systemInfo();
     expect(info).toMatchObject({ hostname: 'fw-client', model: 'PA-VM', swVersion: '10.2.11-h12', uptimeSeconds: 105 });
     expect(await client.chassisReady()).toBe(false);
     expect(autoCommitState(await client.jobs())).toBe('pending');
-    clock.set(t0 + 360_000);
+    await clock.set(t0 + 360_000);
     expect(await client.chassisReady()).toBe(true);
     expect(autoCommitState(await client.jobs())).toBe('done');
   });
@@ -81,7 +81,7 @@ describe('PanosClient against a booting simulated firewall', () => {
       ['to-dr', false],
     ]);
     host.associate(EIP);
-    clock.advance(20_000);
+    await clock.advance(20_000);
     const up = await client.ipsecState();
     expect(up.map((t) => [t.name, t.flowState, t.ikeSa, t.ipsecSa, t.up])).toEqual([
       ['to-hq:lan', 'active', true, true, true],

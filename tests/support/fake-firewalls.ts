@@ -41,7 +41,7 @@ import type { FlowDeps } from '#shared/usecases/flow/deps.js';
 import type { ProbeDeps, ProbeMemory } from '#shared/usecases/probe.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import type { WorldTimings } from '#sim/world/context.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { createDirectPorts, type DirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 

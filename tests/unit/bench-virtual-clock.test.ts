@@ -78,6 +78,6 @@ describe('VirtualClock', () => {
     const sleeping = clock.sleep(1000, abort.signal);
     abort.abort(new Error('cancelled'));
     await expect(sleeping).rejects.toThrow('cancelled');
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingSleepers).toBe(0);
   });
 });

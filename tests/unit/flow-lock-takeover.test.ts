@@ -8,7 +8,7 @@ import { recordingTelemetry } from '#shared/observability/telemetry.js';
 import type { ExecutionStatus } from '#shared/ports/messaging.js';
 import { acquireLock } from '#shared/usecases/flow/control-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { createDirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 import { topologyFromConfig } from '#sim/scenario/topology-from-config.js';

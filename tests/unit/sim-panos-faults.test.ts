@@ -90,15 +90,15 @@ describe('faults of a running simulated firewall', () => {
   it('flapping: dead for periodMs, alive for periodMs, dead again', async () => {
     fw.setFaults({ flapping: { periodMs: 10_000 } });
     expect(await op(INFO)).toEqual(RESET);
-    clock.advance(9_999);
+    await clock.advance(9_999);
     expect(await op(INFO)).toEqual(RESET);
-    clock.advance(1);
+    await clock.advance(1);
     expect(answered(await op(INFO)).status).toBe(200);
-    clock.advance(9_999);
+    await clock.advance(9_999);
     expect(answered(await op(INFO)).status).toBe(200);
-    clock.advance(1);
+    await clock.advance(1);
     expect(await op(INFO)).toEqual(RESET);
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect(answered(await op(INFO)).status).toBe(200);
   });
 
@@ -106,15 +106,15 @@ describe('faults of a running simulated firewall', () => {
     fw.setFaults({ slowBoot: 2 });
     host.start();
     const t0 = clock.now();
-    clock.set(t0 + 60_000); // 403 on a normal boot
+    await clock.set(t0 + 60_000); // 403 on a normal boot
     expect(await op(READY)).toEqual(RESET);
-    clock.set(t0 + 120_000);
+    await clock.set(t0 + 120_000);
     expect(answered(await op(READY)).status).toBe(403);
-    clock.set(t0 + 210_000);
+    await clock.set(t0 + 210_000);
     expect(answered(await op(READY)).body).toContain('[CDATA[no]]');
-    clock.set(t0 + 360_000); // ready on a normal boot
+    await clock.set(t0 + 360_000); // ready on a normal boot
     expect(answered(await op(READY)).body).toContain('[CDATA[no]]');
-    clock.set(t0 + 720_000);
+    await clock.set(t0 + 720_000);
     expect(answered(await op(READY)).body).toContain('[CDATA[yes]]');
   });
 
@@ -157,12 +157,12 @@ describe('faults of a running simulated firewall', () => {
   it('slowResponseMs: the answer comes only after that much simulated time', async () => {
     fw.setFaults({ slowResponseMs: 5_000 });
     const req = track(op(INFO));
-    await vi.waitFor(() => expect(clock.pendingSleeps()).toBe(1));
-    clock.advance(4_999);
+    await vi.waitFor(() => expect(clock.pendingSleepers).toBe(1));
+    await clock.advance(4_999);
     await ticks();
     expect(req.state.settled).toBe(false);
-    expect(clock.pendingSleeps()).toBe(1);
-    clock.advance(1);
+    expect(clock.pendingSleepers).toBe(1);
+    await clock.advance(1);
     expect(answered(await req.p).status).toBe(200);
   });
 
@@ -170,23 +170,23 @@ describe('faults of a running simulated firewall', () => {
     fw.setFaults({ latencyMs: 200 });
     const before = count('show system info');
     const req = track(op(INFO));
-    await vi.waitFor(() => expect(clock.pendingSleeps()).toBe(1));
+    await vi.waitFor(() => expect(clock.pendingSleepers).toBe(1));
     await ticks();
     expect(count('show system info')).toBe(before); // still before the handshake
-    clock.advance(200);
+    await clock.advance(200);
     await vi.waitFor(() => expect(count('show system info')).toBe(before + 1));
-    await vi.waitFor(() => expect(clock.pendingSleeps()).toBe(1));
+    await vi.waitFor(() => expect(clock.pendingSleepers).toBe(1));
     expect(req.state.settled).toBe(false);
-    clock.advance(200);
+    await clock.advance(200);
     expect(answered(await req.p).status).toBe(200);
   });
 
   it('an instance stopped while a request is in flight resets the connection', async () => {
     fw.setFaults({ slowResponseMs: 1_000 });
     const req = op(INFO);
-    await vi.waitFor(() => expect(clock.pendingSleeps()).toBe(1));
+    await vi.waitFor(() => expect(clock.pendingSleepers).toBe(1));
     host.stop();
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect(await req).toEqual(RESET);
   });
 });

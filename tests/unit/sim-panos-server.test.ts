@@ -82,20 +82,20 @@ describe('simulated firewall over HTTPS, driven by a manual clock', () => {
     expect(fw.status().phase).toBe('refusing');
     expect(await op(CMD.info)).toEqual({ outcome: 'network-error', code: 'ECONNRESET' });
 
-    clock.set(t0 + 59_999);
+    await clock.set(t0 + 59_999);
     expect(await op(CMD.info)).toMatchObject({ outcome: 'network-error' });
 
-    clock.set(t0 + 60_000);
+    await clock.set(t0 + 60_000);
     const forbidden = answered(await op(CMD.info));
     expect([forbidden.status, forbidden.statusMessage, forbidden.body]).toEqual([403, 'Invalid Credential', FORBIDDEN_BODY]);
 
-    clock.set(t0 + 105_000);
+    await clock.set(t0 + 105_000);
     expect((result(await op(CMD.info))['system'] as Record<string, unknown>)['uptime']).toBe('0 days, 0:01:45');
     expect(answered(await op(CMD.ready)).body).toBe('<response status="success"><result><![CDATA[no]]></result></response>');
     const pending = result(await op(CMD.jobs))['job'] as Record<string, unknown>[];
     expect(pending.find((j) => j['type'] === 'AutoCom')).toMatchObject({ status: 'ACT', result: 'PEND', tfin: 'Still Active' });
 
-    clock.set(t0 + 360_000);
+    await clock.set(t0 + 360_000);
     expect(answered(await op(CMD.ready)).body).toBe('<response status="success"><result><![CDATA[yes]]></result></response>');
     const done = result(await op(CMD.jobs))['job'] as Record<string, unknown>[];
     expect(done.find((j) => j['type'] === 'AutoCom')).toMatchObject({ id: '1', status: 'FIN', result: 'OK' });
@@ -111,7 +111,7 @@ describe('simulated firewall over HTTPS, driven by a manual clock', () => {
     expect(await op(CMD.info)).toMatchObject({ outcome: 'network-error', code: 'ECONNRESET' });
     host.start();
     expect(await op(CMD.info)).toMatchObject({ outcome: 'network-error', code: 'ECONNRESET' });
-    clock.advance(360_000);
+    await clock.advance(360_000);
     expect((result(await op(CMD.info))['system'] as Record<string, unknown>)['uptime']).toBe('0 days, 0:06:00');
   });
 
@@ -130,9 +130,9 @@ describe('simulated firewall over HTTPS, driven by a manual clock', () => {
     expect((result(await op(CMD.ike))['entry'] as Record<string, unknown>[]).map((e) => e['name'])).toEqual(['hq']);
     expect(result(await op(CMD.ipsec))).toEqual({ ntun: '2', entries: '' });
 
-    clock.advance(19_999);
+    await clock.advance(19_999);
     expect((await flowStates())['to-hq:lan']).toBe('init');
-    clock.advance(1);
+    await clock.advance(1);
     expect(await flowStates()).toEqual({ 'to-hq:lan': 'active', 'to-branch': 'inactive' });
     const sa = (result(await op(CMD.ipsec))['entries'] as { entry: Record<string, unknown>[] }).entry;
     expect(sa.map((e) => [e['name'], e['gwid'], e['tid'], String(e['remote']).trim()])).toEqual([['to-hq:lan', '1', '1', '198.51.100.1']]);

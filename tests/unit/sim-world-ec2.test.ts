@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimAwsError } from '#sim/world/aws-error.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { World } from '#sim/world/world.js';
 
 /** The AWS error code `fn` fails with (and fails the test if it does not fail). */

@@ -3,7 +3,7 @@ import { InputInvalidError } from '#shared/errors.js';
 import { SimAwsError } from '#sim/world/aws-error.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
 import { EC2_THROTTLE_DEFAULTS } from '#sim/world/faults.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { World } from '#sim/world/world.js';
 
 let world: World | undefined;

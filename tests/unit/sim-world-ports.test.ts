@@ -11,7 +11,7 @@ import {
   StateConflictError,
 } from '#shared/errors.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { createDirectPorts, type DirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 

@@ -3,7 +3,7 @@ import { ConfigInvalidError, InputInvalidError } from '#shared/errors.js';
 import { SimAwsError } from '#sim/world/aws-error.js';
 import type { AlarmStateChangeEvent } from '#sim/world/cloudwatch.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
-import { ManualClock } from '#sim/world/manual-clock.js';
+import { ManualClock } from '#sim/manual-clock.js';
 import { World } from '#sim/world/world.js';
 
 let world: World | undefined;
