@@ -24,35 +24,14 @@ import type {
   SecretReader,
   StartResult,
 } from '#shared/ports/messaging.js';
-import type {
-  LockResult,
-  LockStore,
-  OwnerRecord,
-  OwnerStore,
-  ProbeStateStore,
-  Versioned,
-} from '#shared/ports/store.js';
-import { ROLES } from '#shared/config/schema.js';
-import {
-  ManagedResourceNotFoundError,
-  SecretUnavailableError,
-  StateConflictError,
-  InputInvalidError,
-} from '#shared/errors.js';
+import type { LockStore, OwnerStore, ProbeStateStore } from '#shared/ports/store.js';
+import { ManagedResourceNotFoundError, SecretUnavailableError, InputInvalidError } from '#shared/errors.js';
 import { malformedResponse, translateAwsError, type AwsCallContext } from '#shared/adapters/aws/errors.js';
-import {
-  ITEM_KINDS,
-  LOCK_ACQUIRE_CONDITION,
-  LOCK_TAKEOVER_CONDITION,
-  LOCK_RELEASE_CONDITION,
-  PROBE_CREATE_CONDITION,
-  PROBE_UPDATE_CONDITION,
-  pairKey,
-} from '#shared/adapters/aws/dynamodb-store.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { notificationMessage, sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
 import { SimAwsError } from './aws-error.js';
-import type { AttributeValue, Item } from './dynamodb-expressions.js';
 import type { InstanceView } from './ec2.js';
 import type { World } from './world.js';
 
@@ -404,203 +383,37 @@ export class WorldDnsPort implements DnsPort {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DynamoDB state store (same items and conditions as DynamoStateStore)
+// DynamoDB state store: the real adapter (`DynamoStateStore`) over a client that hands its
+// commands to the world instead of HTTP. Same items, same conditions, same error translation.
 
-const ACQUIRE_ATTEMPTS = 3;
-const LOCK_TTL_GRACE_SECONDS = 86_400;
-const n = (value: number): AttributeValue => ({ N: String(value) });
-const s = (value: string): AttributeValue => ({ S: value });
-type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
-const key = (pair: string, kind: ItemKind): Item => ({ pk: s(pairKey(pair)), sk: s(kind) });
+const DYNAMODB_OPERATIONS = {
+  GetItemCommand: 'getItem',
+  PutItemCommand: 'putItem',
+  DeleteItemCommand: 'deleteItem',
+  UpdateItemCommand: 'updateItem',
+} as const;
 
-export class WorldStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T> {
-  readonly #world: World;
-  readonly #table: string;
-
-  constructor(world: World, tableName: string) {
-    this.#world = world;
-    this.#table = tableName;
-  }
-
-  async acquire(pair: string, holder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
-    const expiresAt = nowMs + leaseMs;
-    for (let i = 1; i <= ACQUIRE_ATTEMPTS; i++) {
-      if (await this.#putLock(pair, holder, nowMs, expiresAt)) return { acquired: true, expiresAt };
-      const current = await this.get(pair);
-      if (current !== undefined && current.holder !== holder && current.expiresAt >= nowMs) {
-        return { acquired: false, heldBy: current.holder, expiresAt: current.expiresAt };
-      }
-    }
-    throw new StateConflictError(
-      `lock of pair ${pair} kept changing during acquire (${ACQUIRE_ATTEMPTS} attempts)`,
-      {
-        details: { pair, holder },
-      },
-    );
-  }
-
-  async takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
-    const expiresAt = nowMs + leaseMs;
-    if (await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) })) {
-      return { acquired: true, expiresAt };
-    }
-    const current = await this.get(pair);
-    return { acquired: false, heldBy: current?.holder ?? '(released)', expiresAt: current?.expiresAt ?? nowMs };
-  }
-
-  async #putLock(
-    pair: string,
-    holder: string,
-    nowMs: number,
-    expiresAt: number,
-    condition: string = LOCK_ACQUIRE_CONDITION,
-    values: Record<string, AttributeValue> = { ':now': n(nowMs), ':holder': s(holder) },
-  ): Promise<boolean> {
-    const w = this.#world;
-    const result = await attempt(w, 'dynamodb:PutItem', () =>
-      w.dynamodb.putItem({
-        TableName: this.#table,
-        Item: {
-          ...key(pair, ITEM_KINDS.lock),
-          holder: s(holder),
-          acquiredAt: n(nowMs),
-          expiresAt: n(expiresAt),
-          ttl: n(Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS),
-        },
-        ConditionExpression: condition,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    if (result.ok) return true;
-    if (result.error.code === 'ConditionalCheckFailedException') return false;
-    throw translateAwsError(sdkShaped(result.error), { operation: 'dynamodb:PutItem' });
-  }
-
-  async release(pair: string, holder: string): Promise<boolean> {
-    const w = this.#world;
-    const result = await attempt(w, 'dynamodb:DeleteItem', () =>
-      w.dynamodb.deleteItem({
-        TableName: this.#table,
-        Key: key(pair, ITEM_KINDS.lock),
-        ConditionExpression: LOCK_RELEASE_CONDITION,
-        ExpressionAttributeValues: { ':holder': s(holder) },
-      }),
-    );
-    if (result.ok) return true;
-    if (result.error.code === 'ConditionalCheckFailedException') return false;
-    throw translateAwsError(sdkShaped(result.error), { operation: 'dynamodb:DeleteItem' });
-  }
-
-  async get(pair: string): Promise<{ holder: string; expiresAt: number } | undefined> {
-    const item = await this.#read(pair, ITEM_KINDS.lock);
-    if (item === undefined) return undefined;
-    const where = `${pairKey(pair)}/lock`;
-    return { holder: str(item, 'holder', where), expiresAt: num(item, 'expiresAt', where) };
-  }
-
-  async getOwner(pair: string): Promise<OwnerRecord | undefined> {
-    const item = await this.#read(pair, ITEM_KINDS.owner);
-    if (item === undefined) return undefined;
-    const where = `${pairKey(pair)}/owner`;
-    const owner = str(item, 'owner', where);
-    const role = ROLES.find((r) => r === owner);
-    if (role === undefined)
-      throw malformedResponse('dynamodb:GetItem', `${where} owner is ${owner}, not a role`);
-    return {
-      owner: role,
-      since: num(item, 'since', where),
-      changedBy: str(item, 'changedBy', where),
-      reason: str(item, 'reason', where),
-    };
-  }
-
-  async putOwner(pair: string, record: OwnerRecord): Promise<void> {
-    const w = this.#world;
-    await viaWorld(w, 'dynamodb:PutItem', { operation: 'dynamodb:PutItem' }, () =>
-      w.dynamodb.putItem({
-        TableName: this.#table,
-        Item: {
-          ...key(pair, ITEM_KINDS.owner),
-          owner: s(record.owner),
-          since: n(record.since),
-          changedBy: s(record.changedBy),
-          reason: s(record.reason),
-        },
-      }),
-    );
-  }
-
-  async loadProbeState(pair: string): Promise<Versioned<T | undefined>> {
-    const item = await this.#read(pair, ITEM_KINDS.probe);
-    if (item === undefined) return { value: undefined, version: undefined };
-    const where = `${pairKey(pair)}/probe`;
-    const text = str(item, 'state', where);
-    let value: T;
+/** The part of `DynamoDBClient` the adapter uses, answered by the world (faults included). */
+export function worldDynamoDbClient(world: World): DynamoDBClient {
+  const send = async (command: { constructor: { name: string }; input: unknown }): Promise<unknown> => {
+    const method = DYNAMODB_OPERATIONS[command.constructor.name as keyof typeof DYNAMODB_OPERATIONS];
+    if (method === undefined) throw new Error(`the world's DynamoDB client does not know ${command.constructor.name}`);
+    const op = `dynamodb:${command.constructor.name.replace(/Command$/, '')}`;
     try {
-      value = JSON.parse(text) as T;
-    } catch (error) {
-      throw malformedResponse('dynamodb:GetItem', `${where} state is not JSON (${(error as Error).message})`);
+      return await world.call(op, () => (world.dynamodb[method] as (input: unknown) => unknown)(command.input));
+    } catch (e) {
+      // Shaped like the SDK's service exceptions, so the adapter's own translation applies.
+      if (e instanceof SimAwsError) throw sdkShaped(e);
+      throw e;
     }
-    return { value, version: num(item, 'version', where) };
-  }
-
-  async saveProbeState(pair: string, value: T, expectedVersion: number | undefined): Promise<void> {
-    const state = JSON.stringify(value) as string | undefined;
-    if (state === undefined) {
-      throw new InputInvalidError('probe state', [
-        { path: '', message: 'is not JSON-serialisable (undefined or a function)' },
-      ]);
-    }
-    const conditional =
-      expectedVersion === undefined
-        ? { ConditionExpression: PROBE_CREATE_CONDITION }
-        : {
-            ConditionExpression: PROBE_UPDATE_CONDITION,
-            ExpressionAttributeValues: { ':expected': n(expectedVersion) },
-          };
-    const w = this.#world;
-    const result = await attempt(w, 'dynamodb:PutItem', () =>
-      w.dynamodb.putItem({
-        TableName: this.#table,
-        Item: { ...key(pair, ITEM_KINDS.probe), state: s(state), version: n((expectedVersion ?? 0) + 1) },
-        ...conditional,
-      }),
-    );
-    if (result.ok) return;
-    if (result.error.code === 'ConditionalCheckFailedException') {
-      throw new StateConflictError(
-        `probe state of pair ${pair} changed since version ${expectedVersion ?? '(none)'} was read`,
-        {
-          cause: sdkShaped(result.error),
-          details: { pair, expectedVersion },
-        },
-      );
-    }
-    throw translateAwsError(sdkShaped(result.error), { operation: 'dynamodb:PutItem' });
-  }
-
-  async #read(pair: string, kind: ItemKind): Promise<Item | undefined> {
-    const w = this.#world;
-    const out = await viaWorld(w, 'dynamodb:GetItem', { operation: 'dynamodb:GetItem' }, () =>
-      w.dynamodb.getItem({ TableName: this.#table, Key: key(pair, kind), ConsistentRead: true }),
-    );
-    return out.Item;
-  }
+  };
+  return { send } as unknown as DynamoDBClient;
 }
 
-function str(item: Item, name: string, where: string): string {
-  const v = item[name];
-  if (v === undefined || !('S' in v))
-    throw malformedResponse('dynamodb:GetItem', `${where} lacks string attribute ${name}`);
-  return v.S;
-}
-
-function num(item: Item, name: string, where: string): number {
-  const v = item[name];
-  const value = v !== undefined && 'N' in v ? Number(v.N) : Number.NaN;
-  if (!Number.isFinite(value))
-    throw malformedResponse('dynamodb:GetItem', `${where} lacks number attribute ${name}`);
-  return value;
+export class WorldStateStore<T = unknown> extends DynamoStateStore<T> {
+  constructor(world: World, tableName: string) {
+    super({ client: worldDynamoDbClient(world), tableName });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
