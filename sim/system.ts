@@ -365,6 +365,46 @@ export class SimSystem {
       this.#timers.push(off);
     }
     if (this.#options.schedule !== false) this.#startSchedule();
+    this.#watchFirewalls();
+  }
+
+  /** Boot phases of the simulated firewalls, in the timeline (what an engineer would see on the console). */
+  #watchFirewalls(): void {
+    const abort = new AbortController();
+    this.#timers.push(() => abort.abort());
+    const said: Record<string, string> = {};
+    const PHASE_TEXT: Record<string, string> = {
+      off: 'off (instance not running)',
+      refusing: 'management plane starting: connections refused',
+      'auth-down': 'management plane answers, auth daemon not up yet: 403 even with the right key',
+      'not-ready': 'API up, dataplane not ready: chassis-ready no, AutoCom running',
+      ready: 'ready: chassis-ready yes, AutoCom done',
+    };
+    const loop = async () => {
+      while (!abort.signal.aborted) {
+        for (const fw of this.firewalls.values()) {
+          const status = fw.status();
+          const phase = status.phase;
+          if (said[fw.name] !== undefined && said[fw.name] !== phase) {
+            this.emit({ at: this.clock.now(), source: 'world', message: `${fw.name} PAN-OS: ${PHASE_TEXT[phase] ?? phase}`, data: { firewall: fw.name, phase } });
+          }
+          said[fw.name] = phase;
+          for (const t of status.tunnels) {
+            const key = `${fw.name}/${t.name}`;
+            if (said[key] !== undefined && said[key] !== t.state) {
+              this.emit({ at: this.clock.now(), source: 'world', message: `${fw.name} IPsec ${t.name} to ${t.peerIp}: ${t.state}`, data: { firewall: fw.name, tunnel: t.name, state: t.state } });
+            }
+            said[key] = t.state;
+          }
+        }
+        try {
+          await this.clock.sleep(2000, abort.signal);
+        } catch {
+          return;
+        }
+      }
+    };
+    void loop();
   }
 
   #startSchedule(): void {
