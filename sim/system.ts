@@ -303,7 +303,7 @@ export class SimSystem {
               store: this.#ports.store,
               notifier: this.#ports.notifier,
               dns: this.#ports.dns,
-              flows: this.#ports.flows,
+              executions: (arn: string) => (arn === this.stateMachineArn ? this.#ports.flows : { status: () => Promise.resolve(undefined) }),
             }),
           control,
         )(event, ctx('flow-control')),
@@ -343,6 +343,7 @@ export class SimSystem {
         handlers: this.#flowHandlers(),
         clock: this.clock,
         executionName: execution.name,
+        stateMachineArn: this.stateMachineArn,
         retryScale: 1 / this.clock.speed,
         onState: (s) => this.emit({ at: s.at, source: 'flow', message: `${execution.name}: ${s.state}`, data: { execution: execution.name, state: s.state, type: s.type } }),
       });

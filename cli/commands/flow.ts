@@ -24,6 +24,10 @@ export interface FlowCommandOptions extends CliOptions {
   readonly wait?: boolean;
 }
 
+/** Lease of the lock a CLI `--local` run takes, renewed every minute while it runs. */
+export const CLI_LOCK_LEASE_MS = 5 * 60_000;
+const CLI_LOCK_RENEW_MS = 60_000;
+
 function requester(): string {
   return process.env.USER ?? process.env.USERNAME ?? 'cli';
 }
@@ -84,18 +88,29 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   }
 
   out(`running the ${action} flow for ${options.pair} locally${options.dryRun ? ' (dry run: nothing will change)' : ''} as ${name}`);
-  const result = await runFlowLocally(raw, {
-    clock: deps.clock,
-    executionName: name,
-    handlers: {
-      flowControl: (e) => runControlStep(deps, e),
-      flowAws: (e) => runAwsStep(deps, e),
-      flowFirewall: (e) => runFirewallStep(deps, e),
-    },
-    onState: (s) => {
-      if (options.verbose) out(`  ${new Date(s.at).toISOString()}  ${s.state}`);
-    },
-  });
+  // Step Functions cannot vouch for a process on a laptop: the lock it takes is short and renewed
+  // while the flow runs, so an interrupted run blocks the pair for minutes, not hours.
+  const local = { ...deps, lockLeaseMs: CLI_LOCK_LEASE_MS };
+  const renew = setInterval(() => {
+    void deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).catch(() => undefined);
+  }, CLI_LOCK_RENEW_MS);
+  let result: Awaited<ReturnType<typeof runFlowLocally>>;
+  try {
+    result = await runFlowLocally(raw, {
+      clock: deps.clock,
+      executionName: name,
+      handlers: {
+        flowControl: (e) => runControlStep(local, e),
+        flowAws: (e) => runAwsStep(local, e),
+        flowFirewall: (e) => runFirewallStep(local, e),
+      },
+      onState: (s) => {
+        if (options.verbose) out(`  ${new Date(s.at).toISOString()}  ${s.state}`);
+      },
+    });
+  } finally {
+    clearInterval(renew);
+  }
   const state = result.output as FlowState | undefined;
   for (const l of renderFlowResult(state)) out(l);
   if (result.status === 'FAILED') {

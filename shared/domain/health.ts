@@ -66,6 +66,8 @@ export interface FirewallMemory {
   /** Epoch ms of the first failure of the current streak. */
   readonly failingSince?: number;
   readonly consecutiveTunnelFailures: number;
+  /** Epoch ms the current streak of expected tunnels down began. */
+  readonly tunnelsDownSince?: number;
   /** Epoch ms of the last round in which the firewall was healthy or degraded (ready). */
   readonly lastReadyAt?: number;
   /** Epoch ms since when it has been continuously healthy (for auto-failback hold). */
@@ -224,6 +226,7 @@ function remember(
     consecutiveFailures: failed ? prev.consecutiveFailures + 1 : 0,
     failingSince: failed ? (prev.failingSince ?? now) : undefined,
     consecutiveTunnelFailures: status === 'degraded' && tunnelsDown > 0 ? prev.consecutiveTunnelFailures + 1 : 0,
+    tunnelsDownSince: status === 'degraded' && tunnelsDown > 0 ? (prev.tunnelsDownSince ?? now) : undefined,
     lastReadyAt: ready ? now : prev.lastReadyAt,
     healthySince: status === 'healthy' ? (prev.healthySince ?? now) : undefined,
     lastStatus: status,
@@ -396,7 +399,14 @@ function failoverOrHold(
   }
   return {
     ...base,
-    decision: { action: 'failover', code, reason: why, from: owner, incidentSince: activeMem.failingSince ?? now },
+    decision: {
+      action: 'failover',
+      code,
+      reason: why,
+      from: owner,
+      // One incident, one stable execution name, one attempt count, however many rounds it lasts.
+      incidentSince: (code === 'active-tunnels-failed' ? activeMem.tunnelsDownSince : activeMem.failingSince) ?? now,
+    },
     memory: memory(),
   };
 }

@@ -29,6 +29,9 @@ async function base(telemetry: Telemetry): Promise<Base> {
   return { env, config: await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG), clock: systemClock, telemetry, ec2: new Ec2Adapter(createEc2Client()) };
 }
 
+let sfnClient: ReturnType<typeof createSfnClient> | undefined;
+const sfn = () => (sfnClient ??= createSfnClient());
+
 const store = (env: Environment) => new DynamoStateStore({ client: createDynamoDbClient(), tableName: env.PAN_FAILOVER_TABLE });
 
 export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlDeps> {
@@ -38,9 +41,9 @@ export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlD
     dns: new Route53Adapter(createRoute53Client()),
     store: store(env),
     notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry),
-    flows: env.PAN_FAILOVER_STATE_MACHINE_ARN
-      ? createFlowStarter({ client: createSfnClient(), stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN })
-      : undefined,
+    // The state machine's ARN comes from the execution's context: no circular reference between
+    // the function and the state machine in the deployment.
+    executions: (stateMachineArn) => createFlowStarter({ client: sfn(), stateMachineArn }),
   };
 }
 

@@ -19,7 +19,7 @@ import {
   type PairMemory,
 } from '../domain/health.js';
 import { driftFrom, effectiveOwner, objectLabel, observePlacement, type PairPlacement } from '../domain/placement.js';
-import { errorMessage, StateConflictError } from '../errors.js';
+import { errorMessage, isPanFailoverError, StateConflictError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ec2Port, InstanceInfo } from '../ports/ec2.js';
 import type { FirewallApiFactory } from '../ports/firewall.js';
@@ -30,6 +30,7 @@ import { flowExecutionName, type FlowInput } from './flow-input.js';
 import { holderEnded } from './flow/control-steps.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
+import { isTransient, withRetry } from './pacing.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
 export interface ProbeMemory extends PairMemory {
@@ -43,6 +44,8 @@ export interface ProbeMemory extends PairMemory {
   };
   /** Alert code -> when it was last sent: each condition is notified once (again after an hour). */
   readonly alerts?: Readonly<Record<string, number>>;
+  /** Epoch ms of the last round that decided for this pair (to tell overlapping invocations apart). */
+  readonly lastRoundAt?: number;
   /** Last drift repair started. */
   readonly lastRepair?: { readonly execution: string; readonly at: number };
 }
@@ -109,10 +112,23 @@ export interface ProbeOptions {
   readonly pairs?: readonly string[];
 }
 
-/** One round over every (selected) pair, concurrently. */
+/**
+ * One round over every (selected) pair, concurrently. A pair whose round fails (its state could
+ * not be read, say) is logged and counted; the other pairs' rounds go on unharmed.
+ */
 export async function probeRound(deps: ProbeDeps, options: ProbeOptions = {}): Promise<PairRoundResult[]> {
   const pairs = deps.config.pairs.filter((p) => !options.pairs || options.pairs.includes(p.name));
-  return Promise.all(pairs.map((pair) => probePair(deps, pair, options)));
+  const settled = await Promise.allSettled(pairs.map((pair) => probePair(deps, pair, options)));
+  const results: PairRoundResult[] = [];
+  settled.forEach((r, i) => {
+    const pair = pairs[i]?.name ?? '?';
+    if (r.status === 'fulfilled') results.push(r.value);
+    else {
+      deps.telemetry.log.error('probe round failed', { pair, error: errorMessage(r.reason) });
+      deps.telemetry.metrics.add('ProbeError', 'Count', 1, { Pair: pair });
+    }
+  });
+  return results;
 }
 
 async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions): Promise<PairRoundResult> {
@@ -120,7 +136,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   const now = clock.now();
   const log = telemetry.log;
 
-  const [instances, placement, stored, record, canaries] = await Promise.all([
+  const [{ instances, awsReachable }, placement, stored, record, canaries] = await Promise.all([
     describe(deps, pair),
     readPlacement(deps, pair),
     options.readOnly ? Promise.resolve({ value: undefined, version: undefined }) : deps.store.loadProbeState(pair.name),
@@ -130,7 +146,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
 
   const { owner, ownerSource } = resolveOwner(record, placement);
   const observations = await observeBoth(deps, pair, owner, instances);
-  const controller: ControllerSignals = { awsReachable: instances !== undefined, canariesReachable: canaries };
+  const controller: ControllerSignals = { awsReachable, canariesReachable: canaries };
   const out = decide({
     pair,
     owner,
@@ -170,16 +186,24 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     drift: drift?.length,
   });
   if (options.readOnly) return { ...result, acted: [] };
+  // Two invocations interleaving their rounds (a duplicate EventBridge delivery) would count a
+  // failure twice per interval: a round too close to the last one observes but does not decide.
+  const lastRound = stored.value?.lastRoundAt;
+  if (lastRound !== undefined && now - lastRound < (pair.probe.intervalSeconds * 1000) / 2 && now >= lastRound) {
+    return { ...result, acted: [`nothing: another invocation probed this pair ${Math.round((now - lastRound) / 1000)} s ago`] };
+  }
 
   // Decide what to do, record it (conditional write), and only then do it: two overlapping
   // invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
   // both alert or both start a flow, because only one of them wins the write.
   const lock = await deps.store.get(pair.name);
-  const held = lock !== undefined && lock.expiresAt > now && !(await holderEnded(deps, lock.holder));
+  const held = lock !== undefined && lock.expiresAt > now && !(await holderEnded((n) => deps.flows.status(n), lock.holder));
   const plan = await planActions(deps, pair, {
     out,
-    memory: { ...stored.value, ...out.memory },
+    memory: { ...stored.value, ...out.memory, lastRoundAt: now },
     locked: held,
+    holder: lock?.holder,
+    holderKnown: lock !== undefined && held ? (await deps.flows.status(lock.holder).catch(() => undefined)) !== undefined : true,
     record,
     ownerSource,
     owner,
@@ -234,6 +258,9 @@ interface PlanInput {
   readonly out: DecideOutput;
   readonly memory: ProbeMemory;
   readonly locked: boolean;
+  readonly holder: string | undefined;
+  /** Step Functions knows the lock's holder (a running execution); a CLI `--local` run is not known. */
+  readonly holderKnown: boolean;
   readonly record: OwnerRecord | undefined;
   readonly ownerSource: PairRoundResult['ownerSource'];
   readonly owner: Role;
@@ -249,21 +276,30 @@ async function planActions(
   const { out, locked, record, placement, now } = input;
   const intents: Intent[] = [];
   let memory = input.memory;
-  if (input.ownerSource === 'aws' && placement) {
+  if (input.ownerSource === 'aws' && placement && !locked) {
     intents.push({ kind: 'record-owner', record: { owner: input.owner, since: now, changedBy: 'bootstrap', reason: 'all managed objects point at it' } });
   }
+  const active: ActiveAlert[] = [];
   if (locked && out.decision.code !== 'controller-blind') {
-    // A flow is working on the pair: its own notifications tell the story; drift is expected mid-cutover.
-    intents.push({ kind: 'note', text: 'flow in progress (lock held): no alert, no repair' });
+    // A flow is working on the pair: its own notifications tell the story; drift is expected
+    // mid-cutover. But a lock whose holder Step Functions does not know (a CLI --local run that
+    // was interrupted) must not silence a needed failover without anyone being told.
+    intents.push({ kind: 'note', text: `flow in progress (lock held by ${input.holder ?? '?'}): no repair` });
+    if ((out.decision.action === 'failover' || out.decision.action === 'failback') && !input.holderKnown) {
+      active.push({
+        code: 'failover-blocked-by-lock',
+        reason: `${out.decision.reason}; but the pair's lock is held by ${input.holder ?? '?'}, which Step Functions does not know (an interrupted CLI run?): no ${out.decision.action} until it is released or expires`,
+      });
+      return { memory: planAlerts(pair, active, memory, now, intents, { keepOthers: true }), intents };
+    }
     return { memory, intents };
   }
-  const active: ActiveAlert[] = [];
   if (out.decision.action === 'failover' || out.decision.action === 'failback') {
     memory = await planFlow(deps, pair, out, memory, intents, active);
   } else {
     memory = { ...memory, incident: undefined };
     if (out.decision.action === 'alert') active.push({ code: out.decision.code, reason: out.decision.reason });
-    if (record && placement) memory = planDrift(pair, out, placement, record, memory, now, intents, active);
+    if (record && placement) memory = await planDrift(deps, pair, out, placement, record, memory, now, intents, active);
   }
   return { memory: planAlerts(pair, active, memory, now, intents), intents };
 }
@@ -323,7 +359,14 @@ async function planFlow(
  * Each standing condition is notified once (again after an hour), and its resolution once when
  * it clears; several conditions (say an auth error and a drift) are tracked separately.
  */
-function planAlerts(pair: PairConfig, active: readonly ActiveAlert[], memory: ProbeMemory, now: number, intents: Intent[]): ProbeMemory {
+function planAlerts(
+  pair: PairConfig,
+  active: readonly ActiveAlert[],
+  memory: ProbeMemory,
+  now: number,
+  intents: Intent[],
+  options: { keepOthers?: boolean } = {},
+): ProbeMemory {
   const sent: Record<string, number> = { ...memory.alerts };
   for (const a of active) {
     const last = sent[a.code];
@@ -341,7 +384,7 @@ function planAlerts(pair: PairConfig, active: readonly ActiveAlert[], memory: Pr
   }
   const activeCodes = new Set(active.map((a) => a.code));
   for (const code of Object.keys(sent)) {
-    if (activeCodes.has(code)) continue;
+    if (activeCodes.has(code) || options.keepOthers) continue;
     intents.push({
       kind: 'notify',
       notification: {
@@ -355,7 +398,11 @@ function planAlerts(pair: PairConfig, active: readonly ActiveAlert[], memory: Pr
   return { ...memory, alerts: sent };
 }
 
-function planDrift(
+/** After a repair that failed, wait this long before trying again (meanwhile: one drift alert). */
+export const REPAIR_RETRY_MS = 15 * 60_000;
+
+async function planDrift(
+  deps: ProbeDeps,
   pair: PairConfig,
   out: DecideOutput,
   placement: PairPlacement,
@@ -364,7 +411,7 @@ function planDrift(
   now: number,
   intents: Intent[],
   active: ActiveAlert[],
-): ProbeMemory {
+): Promise<ProbeMemory> {
   const drifted = driftFrom(placement, record.owner);
   if (drifted.length === 0) return memory;
   const labels = drifted.map(objectLabel);
@@ -379,6 +426,19 @@ function planDrift(
   // One repair execution per minute at most: the name is the minute.
   const name = flowExecutionName(pair.name, 'reconcile', Math.floor(now / 60_000) * 60_000, 1);
   if (memory.lastRepair?.execution === name) return memory;
+  const last = memory.lastRepair;
+  if (last && now - last.at < REPAIR_RETRY_MS) {
+    const status = await deps.flows.status(last.execution).catch(() => undefined);
+    if (status === 'RUNNING') return memory;
+    if (status === 'FAILED' || status === 'TIMED_OUT' || status === 'ABORTED') {
+      // The repair itself fails (a deleted route, a denied permission): say so once, not every minute.
+      active.push({
+        code: 'drift',
+        reason: `${labels.length} managed object(s) not on ${ownerName}: ${labels.join('; ')} (the repair ${last.execution} ended ${status}; next try in ${Math.round((REPAIR_RETRY_MS - (now - last.at)) / 60_000)} min)`,
+      });
+      return memory;
+    }
+  }
   intents.push({
     kind: 'start-flow',
     name,
@@ -433,13 +493,26 @@ async function execute(
   return { acted, failedAlerts };
 }
 
-async function describe(deps: ProbeDeps, pair: PairConfig): Promise<Map<string, InstanceInfo> | undefined> {
+/**
+ * Instance states, and whether the EC2 API could be reached at all. An answer of any kind
+ * (throttling, access denied) proves the probe's network works; only a transport failure
+ * (no answer) is evidence of a broken network.
+ */
+async function describe(
+  deps: ProbeDeps,
+  pair: PairConfig,
+): Promise<{ instances: Map<string, InstanceInfo> | undefined; awsReachable: boolean }> {
   try {
-    const found = await describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId));
-    return new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined));
+    const found = await withRetry(
+      deps.clock,
+      () => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)),
+      { attempts: 2, baseDelayMs: 300, maxDelayMs: 1000, retryIf: isTransient },
+    );
+    return { instances: new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined)), awsReachable: true };
   } catch (e) {
     deps.telemetry.log.warn('describe instances failed', { pair: pair.name, error: errorMessage(e) });
-    return undefined;
+    const answered = isPanFailoverError(e) && e.name !== 'AwsTransientError';
+    return { instances: undefined, awsReachable: answered };
   }
 }
 

@@ -381,16 +381,24 @@ describe('abort', () => {
     expect(w.notifier.subjects()).toEqual(['[pan-failover] hq-egress FAILOVER FAILED in phase boot: Lambda.Unknown']);
   });
 
-  it('if the first side cannot be reached, converges on the other', async () => {
+  it('if the ready target cannot be reached, it does not move traffic back onto the failed origin: the split is reported', async () => {
     const w = setup();
     const state = await halfMoved(w, true);
+    const before = truePlacement(w.world, w.pair);
     const spy = spyEc2(w.ports.ec2, w.clock, (method, args) => {
       if (method === 'associateAddress' && String(args[1]).startsWith('eni-0b')) throw new Error('fw-b side unreachable (injected)');
     });
     const failed = await abort(w.flowDeps({ ec2: spy.port }), state);
-    expect(truePlacement(w.world, w.pair).owner).toBe('primary');
+    // What had moved to fw-b stays there: nothing already on fw-b went back to fw-a (the firewall
+    // that failed); the forward attempt that could not finish undid only its own moves.
+    const [r0, r1] = w.pair.routes;
+    for (const r of [r0!, r1!]) {
+      const now = w.world.ec2.describeRouteTables({ ids: [r.routeTableId] })[0]?.routes.find((x) => x.destination === r.destination);
+      expect(now?.networkInterfaceId).toBe(r.targets.secondary);
+    }
+    expect(truePlacement(w.world, w.pair).owner).toBe(before.owner);
+    expect(failed.result?.summary).toContain('managed objects were split');
     expect(failed.result?.summary).toContain('could not converge on fw-b');
-    expect(failed.result?.summary).toContain('converged on fw-a');
     expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('primary');
   });
 

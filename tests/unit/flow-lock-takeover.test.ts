@@ -28,16 +28,17 @@ function setup(holderStatus: ExecutionStatus | undefined | 'throws') {
     store: ports.store,
     notifier: ports.notifier,
     dns: ports.dns,
-    flows: {
+    executions: (stateMachineArn: string) => ({
       status: (name: string) => {
-        asked.push(name);
+        asked.push(`${stateMachineArn.split(':').at(-1) ?? ''}/${name}`);
         return holderStatus === 'throws' ? Promise.reject(new Error('sfn down')) : Promise.resolve(holderStatus);
       },
-    },
+    }),
   };
   const state = (execution: string): FlowState => ({
     input: { pair: 'hq-egress', action: 'failover', reason: 'r', force: false, dryRun: false, source: 'manual' },
     execution,
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:pan-failover',
     startedAt: clock.now(),
     phases: {},
   });
@@ -51,7 +52,7 @@ describe('lock take-over from an execution that ended', () => {
       expect((await acquireLock(deps, state('old'))).lock?.acquired).toBe(true);
       const next = await acquireLock(deps, state('new'));
       expect(next.lock).toMatchObject({ acquired: true });
-      expect(asked).toEqual(['old']);
+      expect(asked).toEqual(['pan-failover/old']);
       expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'new' });
       world.close();
     });

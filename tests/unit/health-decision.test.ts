@@ -319,3 +319,13 @@ describe('health decision right after the active firewall booted', () => {
     expect(later[0]!.decision.code).toBe('active-degraded');
   });
 });
+
+describe('health decision: incidents keep one identity', () => {
+  it('tunnelDown=failover: every round of the same tunnel outage names the same incident', () => {
+    const pair = makePair({ probe: { tunnelDown: 'failover', tunnelFailuresBeforeFailover: 2 } });
+    const down: Round = { primary: { api: ok({ tunnels: [] }) } };
+    const outs = play([down, down, down, down], { pair });
+    const incidents = outs.filter((o) => o.decision.action === 'failover').map((o) => o.decision.incidentSince);
+    expect(incidents).toEqual([T0, T0, T0]);
+  });
+});

@@ -240,7 +240,7 @@ describe('probe: drift', () => {
     const w = await drifted(makeConfig());
     await w.ports.store.acquire('hq-egress', 'hq-egress-failover-x-1', w.clock.now(), 600_000);
     const [r] = await probeRound(w.probeDeps());
-    expect(r?.acted).toEqual(['flow in progress (lock held): no alert, no repair']);
+    expect(r?.acted).toEqual(['flow in progress (lock held by hq-egress-failover-x-1): no repair']);
     expect(w.flows.starts).toEqual([]);
     expect(w.notifier.published).toEqual([]);
   });

@@ -52,6 +52,8 @@ export interface LocalRunOptions {
   readonly handlers: Readonly<Record<string, StepHandler>>;
   readonly clock: Clock;
   readonly executionName: string;
+  /** `$$.StateMachine.Id` of the local run (default: a local ARN no Step Functions knows). */
+  readonly stateMachineArn?: string;
   /** Multiplier on Retry intervals (e.g. 1/speed in the simulator); `undefined` keeps them. */
   readonly retryScale?: number;
   readonly definition?: AslDefinition;
@@ -156,6 +158,10 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides: retryOverrides },
     context: {
+      StateMachine: {
+        Id: options.stateMachineArn ?? 'arn:aws:states:us-east-1:000000000000:stateMachine:pan-failover-local',
+        Name: (options.stateMachineArn ?? 'pan-failover-local').split(':').at(-1),
+      },
       Execution: {
         Id: `arn:aws:states:us-east-1:000000000000:execution:pan-failover:${options.executionName}`,
         Name: options.executionName,

@@ -6,9 +6,9 @@
  * firewall).
  */
 import type { PairConfig, Role } from '../../config/schema.js';
-import { otherRole } from '../../config/schema.js';
-import { effectiveOwner } from '../../domain/placement.js';
-import { errorMessage, LockLostError } from '../../errors.js';
+import { allPlacements, effectiveOwner, objectLabel } from '../../domain/placement.js';
+import { CutoverNotVerifiedError, errorMessage, LockLostError } from '../../errors.js';
+import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
 import { dnsUpsert, fence } from './aws-steps.js';
@@ -41,24 +41,34 @@ export const STATE_MACHINE_TIMEOUT_SECONDS = 3 * 3600;
 export interface ValidateEvent {
   readonly input: unknown;
   readonly execution: string;
+  /** `$$.StateMachine.Id`: the state machine running this flow. */
+  readonly stateMachine?: string;
 }
 
 /** Phase 1: strict input validation; throws `InputInvalidError` naming what is wrong. */
 export function validate(deps: Pick<ControlDeps, 'config' | 'clock'>, event: ValidateEvent): FlowState {
   const input = parseFlowInput(event.input, deps.config);
   const now = deps.clock.now();
-  return { input, execution: event.execution, startedAt: now, phases: { validate: { startedAt: now, endedAt: now, outcome: 'ok' } } };
+  return {
+    input,
+    execution: event.execution,
+    stateMachineArn: event.stateMachine,
+    startedAt: now,
+    phases: { validate: { startedAt: now, endedAt: now, outcome: 'ok' } },
+  };
 }
 
 /** Phase 2: single-flight per pair. Not acquiring it is a normal outcome (another execution works). */
 export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<FlowState> {
   const pair = pairOf(deps.config, state);
   const now = deps.clock.now();
-  let res = await deps.store.acquire(pair.name, state.execution, now, leaseMs(pair));
-  if (!res.acquired && (await holderEnded(deps, res.heldBy))) {
+  const lease = deps.lockLeaseMs ?? leaseMs(pair);
+  let res = await deps.store.acquire(pair.name, state.execution, now, lease);
+  const statusOf = state.stateMachineArn && deps.executions ? deps.executions(state.stateMachineArn) : undefined;
+  if (!res.acquired && statusOf && (await holderEnded((n) => statusOf.status(n), res.heldBy))) {
     // The holder ended without releasing (aborted by a person, or timed out): its lock is stale.
     deps.telemetry.log.warn('taking over a stale lock', { pair: pair.name, execution: state.execution, staleHolder: res.heldBy });
-    res = await deps.store.takeOver(pair.name, state.execution, res.heldBy, now, leaseMs(pair));
+    res = await deps.store.takeOver(pair.name, state.execution, res.heldBy, now, lease);
   }
   deps.telemetry.log.info('lock', { pair: pair.name, execution: state.execution, acquired: res.acquired, heldBy: res.acquired ? undefined : res.heldBy });
   const phases = endPhase({ ...state, phases: beginPhase(state, 'lock', now) }, 'lock', deps.clock.now(), res.acquired ? 'acquired' : `held by ${res.heldBy}`);
@@ -72,10 +82,12 @@ export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<
 }
 
 /** True when the lock's holder is an execution that is known to have ended. */
-export async function holderEnded(deps: Pick<ControlDeps, 'flows'>, holder: string): Promise<boolean> {
-  if (!deps.flows) return false;
+export async function holderEnded(
+  statusOf: (execution: string) => Promise<ExecutionStatus | undefined>,
+  holder: string,
+): Promise<boolean> {
   try {
-    const status = await deps.flows.status(holder);
+    const status = await statusOf(holder);
     return status !== undefined && status !== 'RUNNING';
   } catch {
     // Unknown is not ended: never steal a lock on a guess.
@@ -98,6 +110,12 @@ export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<
   const target = state.target ?? 'primary';
   const now = deps.clock.now();
   await assertLockHeld(deps, pair, state);
+  const previous = await deps.store.getOwner(pair.name);
+  if (previous?.owner === target) {
+    // Same owner (a drift repair, a completed re-run): it has been the owner since then, and the
+    // cooldown and the settling window count from then, not from now.
+    return { ...state, phases: endPhase({ ...state, phases: beginPhase(state, 'record', now) }, 'record', deps.clock.now(), `${target} (unchanged)`) };
+  }
   await deps.store.putOwner(pair.name, {
     owner: target,
     since: now,
@@ -107,9 +125,14 @@ export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<
   return { ...state, phases: endPhase({ ...state, phases: beginPhase(state, 'record', now) }, 'record', deps.clock.now(), target) };
 }
 
+/** Phase notifications never hold a failover back: a failed publish is logged, not thrown. */
 export async function notify(deps: ControlDeps, state: FlowState, phase: NotifyPhase): Promise<void> {
   const pair = pairOf(deps.config, state);
-  await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
+  try {
+    await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
+  } catch (e) {
+    deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, phase, error: errorMessage(e) });
+  }
 }
 
 function publishFlowMetrics(deps: ControlDeps, pair: PairConfig, state: FlowState, now: number): void {
@@ -180,28 +203,29 @@ export function causeMessage(cause: string | undefined): string {
   return cause;
 }
 
+/** Abort runs within its task timeout: its convergence verifies for at most this long. */
+export const CONVERGE_VERIFY_MS = 120_000;
+
 /**
- * Converges a split pair onto one firewall: forward onto the target if it was found ready,
- * otherwise back onto the origin; if that side cannot be reached, the other. Returns the side
- * everything ended on, or `undefined` if neither worked (the notification says so).
+ * Converges a split pair onto one firewall: forward onto the target once it was found ready
+ * (the origin is the firewall that failed: never move traffic back onto it), otherwise back onto
+ * the origin (nothing had been cut over to a target that was not ready). Returns the side
+ * everything ended on, or `undefined` when it could not finish (the notification says what is
+ * where; "not yet visible" is not a failure to undo).
  */
 async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<{ side: Role | undefined; note: string }> {
   const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
   const owner = effectiveOwner(placement);
   if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
-  const from = state.from ?? 'primary';
-  const first: Role = state.ready?.ready && state.target ? state.target : from;
-  const notes: string[] = [`managed objects were split (${owner})`];
-  for (const side of [first, otherRole(first)]) {
-    try {
-      await cutover(deps.ec2, pair, side, deps.clock);
-      notes.push(`converged on ${pair.firewalls[side].name}`);
-      return { side, note: notes.join('; ') };
-    } catch (e) {
-      notes.push(`could not converge on ${pair.firewalls[side].name}: ${errorMessage(e)}`);
-    }
+  const side: Role = state.ready?.ready && state.target ? state.target : (state.from ?? 'primary');
+  const split = allPlacements(placement).map((p) => `${objectLabel(p)} -> ${p.side}`);
+  try {
+    await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS });
+    return { side, note: `managed objects were split; converged on ${pair.firewalls[side].name}` };
+  } catch (e) {
+    const what = e instanceof CutoverNotVerifiedError ? 'moved, not yet visible in Describe' : 'could not converge';
+    return { side: undefined, note: `managed objects were split (${split.join('; ')}); ${what} on ${pair.firewalls[side].name}: ${errorMessage(e)}` };
   }
-  return { side: undefined, note: notes.join('; ') };
 }
 
 /**
@@ -215,13 +239,17 @@ async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowSt
   const { side, note } = await converge(deps, pair, state);
   notes.push(note);
   const record = await deps.store.getOwner(pair.name);
-  if (side === undefined || side === (record?.owner ?? state.from)) return notes;
+  if (side === undefined) return notes;
   if (side === state.target) {
-    const fenced = await fence(deps, state);
-    if (fenced.fence && fenced.fence.action !== 'none') notes.push(`fencing: ${fenced.fence.detail}`);
+    // Everything is on the target: finish what the flow had left (each step is idempotent).
+    if (record?.owner !== side) {
+      const fenced = await fence(deps, state);
+      if (fenced.fence && fenced.fence.action !== 'none') notes.push(`fencing: ${fenced.fence.detail}`);
+    }
     const dns = await dnsUpsert(deps, state);
     if (dns.dns && dns.dns.changes.length > 0) notes.push(`DNS: ${dns.dns.changes.map((c) => c.record).join('; ')}`);
   }
+  if (side === (record?.owner ?? state.from)) return notes;
   await deps.store.putOwner(pair.name, { owner: side, since: deps.clock.now(), changedBy: state.execution, reason: `converged after ${errorName}` });
   notes.push(`recorded ${pair.firewalls[side].name} as owner`);
   return notes;

@@ -154,7 +154,13 @@ export interface CutoverOutcome {
 }
 
 /** Plan, execute, (roll back on a terminal failure), verify. */
-export async function cutover(ec2: Ec2Port, pair: PairConfig, target: Role, clock: Clock): Promise<CutoverOutcome> {
+export async function cutover(
+  ec2: Ec2Port,
+  pair: PairConfig,
+  target: Role,
+  clock: Clock,
+  options: { verifyTimeoutMs?: number } = {},
+): Promise<CutoverOutcome> {
   const placement = await withRetry(clock, () => readPlacement(ec2, pair));
   const plan = planOrThrow(pair, placement, target);
   const stats: ExecuteStats = { calls: 0, throttled: 0 };
@@ -176,7 +182,7 @@ export async function cutover(ec2: Ec2Port, pair: PairConfig, target: Role, cloc
       },
     );
   }
-  const verified = await verifyPlacement(ec2, pair, target, clock, pair.cutover.verifyTimeoutSeconds * 1000);
+  const verified = await verifyPlacement(ec2, pair, target, clock, options.verifyTimeoutMs ?? pair.cutover.verifyTimeoutSeconds * 1000);
   return {
     moved: result.done.map(changeLabel),
     unchanged: plan.unchanged,

@@ -17,15 +17,23 @@ export interface FlowDeps {
   readonly store: LockStore & OwnerStore;
   readonly notifier: Notifier;
   readonly firewalls: FirewallApiFactory;
-  /** Execution status lookups, to recognise a lock left by an execution that has ended. Optional. */
-  readonly flows?: Pick<FlowStarter, 'status'>;
+  /**
+   * Execution status lookups on a state machine (the one running this flow, from the context
+   * object), to recognise a lock left by an execution that has ended. Optional.
+   */
+  readonly executions?: (stateMachineArn: string) => Pick<FlowStarter, 'status'>;
+  /** Lease of the pair's lock; default `leaseMs(pair)`. A CLI `--local` run takes a short one and renews it. */
+  readonly lockLeaseMs?: number;
 }
 
 /**
  * flow-control: validate, lock, record, notify, finish, abort (DynamoDB, SNS; EC2 and Route 53
  * for abort, which makes AWS consistent after a failure). Outside the VPC.
  */
-export type ControlDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'flows'>;
+export type ControlDeps = Pick<
+  FlowDeps,
+  'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'executions' | 'lockLeaseMs'
+>;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
 export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
 /** flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads and the owner record). */

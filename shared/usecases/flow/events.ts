@@ -30,6 +30,7 @@ const controlEvent = z.discriminatedUnion('step', [
     step: z.literal('validate'),
     input: z.unknown(),
     execution: z.string().check(z.minLength(1)),
+    stateMachine: z.optional(z.string()),
     startTime: z.optional(z.string()),
   }),
   z.strictObject({ step: z.literal('notify'), phase: z.enum(NOTIFY_PHASES), state: stateSchema }),
@@ -46,7 +47,7 @@ function parse(schema: z.ZodMiniType, raw: unknown, what: string): unknown {
 }
 
 export type ControlEvent =
-  | { step: 'validate'; input: unknown; execution: string }
+  | { step: 'validate'; input: unknown; execution: string; stateMachine?: string }
   | { step: 'notify'; phase: (typeof NOTIFY_PHASES)[number]; state: FlowState }
   | { step: 'acquireLock' | 'recordOwner' | 'finish' | 'abort'; state: FlowState };
 

@@ -37,6 +37,8 @@ export interface FlowState {
   readonly input: ValidFlowInput;
   /** Execution name: the lock holder and the notifications' reference. */
   readonly execution: string;
+  /** The state machine running this flow (`$$.StateMachine.Id`), to look up other executions. */
+  readonly stateMachineArn?: string;
   readonly startedAt: number;
   /** Role the flow moves traffic to, and from; set by the re-check. */
   readonly target?: Role;
