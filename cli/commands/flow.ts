@@ -137,5 +137,6 @@ export function registerFlowCommands(program: Command, common: (cmd: Command) =>
   add('failover', 'failover', 'move the pair to its standby firewall');
   add('failback', 'failback', 'move the pair back to its primary firewall (after a failover)');
   add('plan', 'failover', 'dry run of a failover: what would change (same as failover --local --dry-run)', true);
+  add('repair', 'reconcile', 'put every managed route, EIP and DNS record back on the recorded owner (what the probe does on drift)');
 }
 

@@ -7,6 +7,7 @@ import { ROLES, type PairConfig } from '#shared/config/schema.js';
 import { effectiveOwner } from '#shared/domain/placement.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
+import { describeInstancesTolerant } from '#shared/usecases/instances.js';
 import { table } from '../format.js';
 import { cliConfig, cliDeps, type CliOptions } from '../context.js';
 
@@ -26,7 +27,7 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
       readPlacement(deps.ec2, pair),
       deps.store.getOwner(pair.name),
       deps.store.get(pair.name),
-      deps.ec2.describeInstances(ROLES.map((r) => pair.firewalls[r].instanceId)),
+      describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)).then((m) => [...m.values()].filter((i) => i !== undefined)),
     ]);
     const aws = effectiveOwner(placement);
     const dns = await Promise.all(

@@ -255,6 +255,10 @@ export function topologyIssues(config: Config): ValidationIssue[] {
 
   const pairNames = new Map<string, number>();
   const instanceOwners = new Map<string, string>();
+  // Routes and Elastic IPs belong to one pair: two pairs managing one object would each see the
+  // other's moves as drift and take it back, forever.
+  const routeOwners = new Map<string, string>();
+  const eipOwners = new Map<string, string>();
   config.pairs.forEach((pair, p) => {
     const base = ['pairs', p];
     const seen = pairNames.get(pair.name);
@@ -306,6 +310,9 @@ export function topologyIssues(config: Config): ValidationIssue[] {
     pair.routes.forEach((route, r) => {
       const rp = [...base, 'routes', r];
       const key = `${route.routeTableId} ${route.destination}`;
+      const other = routeOwners.get(key);
+      if (other !== undefined && other !== pair.name) add([...rp, 'destination'], `route ${route.destination} in ${route.routeTableId} is already managed by pair "${other}"`);
+      routeOwners.set(key, pair.name);
       const dup = routeKeys.get(key);
       if (dup !== undefined) {
         add([...rp, 'destination'], `duplicate route ${route.destination} in ${route.routeTableId} (also routes[${dup}])`);
@@ -329,6 +336,9 @@ export function topologyIssues(config: Config): ValidationIssue[] {
     const privateTargets = new Map<string, string>();
     pair.elasticIps.forEach((eip, e) => {
       const ep = [...base, 'elasticIps', e];
+      const otherPair = eipOwners.get(eip.allocationId);
+      if (otherPair !== undefined && otherPair !== pair.name) add([...ep, 'allocationId'], `${eip.allocationId} is already managed by pair "${otherPair}"`);
+      eipOwners.set(eip.allocationId, pair.name);
       const dup = allocs.get(eip.allocationId);
       if (dup !== undefined) add([...ep, 'allocationId'], `Elastic IP ${eip.allocationId} is mapped twice (also elasticIps[${dup}])`);
       allocs.set(eip.allocationId, e);
@@ -402,12 +412,45 @@ export function topologyIssues(config: Config): ValidationIssue[] {
     if (pair.readiness.pollIntervalSeconds * 2 > pair.readiness.deadlineSeconds) {
       add([...base, 'readiness', 'deadlineSeconds'], 'must allow at least two readiness polls');
     }
+    // The whole flow must fit in the state machine's timeout, and its polling loops in Step
+    // Functions' execution history (25,000 events; about 4 per poll).
+    const startBudget = pair.start.maxAttempts * pair.start.retryIntervalSeconds * (1 + pair.start.fallbackInstanceTypes.length);
+    const settle = Math.max(pair.postVerify.tunnelTimeoutSeconds, pair.postVerify.dnsSyncTimeoutSeconds);
+    const flowSeconds = startBudget + pair.readiness.deadlineSeconds + settle + pair.cutover.verifyTimeoutSeconds * 4;
+    if (flowSeconds > FLOW_BUDGET_SECONDS) {
+      add(
+        [...base, 'readiness', 'deadlineSeconds'],
+        `start retries (${startBudget} s), readiness deadline, settling and verification add up to ${flowSeconds} s: more than the flow's ${FLOW_BUDGET_SECONDS} s (the state machine times out at ${STATE_MACHINE_TIMEOUT} s)`,
+      );
+    }
+    // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
+    const events =
+      (9 * pair.readiness.deadlineSeconds) / pair.readiness.pollIntervalSeconds +
+      (14 * settle) / pair.postVerify.pollIntervalSeconds +
+      (9 * startBudget) / Math.max(1, Math.min(5, pair.start.retryIntervalSeconds));
+    if (events > MAX_HISTORY_EVENTS) {
+      add(
+        [...base, 'readiness', 'pollIntervalSeconds'],
+        `the polling loops would write about ${Math.round(events)} execution history events, more than the ${MAX_HISTORY_EVENTS} allowed here (Step Functions keeps at most 25,000): poll less often or shorten the windows`,
+      );
+    }
+    if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < pair.failback.holdSeconds) {
+      add(
+        [...base, 'probe', 'cooldownSeconds'],
+        `must be at least failback.holdSeconds (${pair.failback.holdSeconds}) with automatic failback, or a firewall that fails again right after a failback would be failed over at once: ping-pong`,
+      );
+    }
     if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
       add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
     }
   });
   return issues;
 }
+
+/** `TimeoutSeconds` of the state machine, and the part of it a flow may plan to use. */
+const STATE_MACHINE_TIMEOUT = 10_800;
+const FLOW_BUDGET_SECONDS = STATE_MACHINE_TIMEOUT - 1800;
+const MAX_HISTORY_EVENTS = 20_000;
 
 function routeTargetProblem(target: string, knownPublicIps: readonly (string | undefined)[]): string | undefined {
   if (ENI_ID.test(target)) return undefined;

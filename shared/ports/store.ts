@@ -45,7 +45,11 @@ export interface OwnerRecord {
 
 export interface OwnerStore {
   getOwner(pair: string): Promise<OwnerRecord | undefined>;
-  putOwner(pair: string, record: OwnerRecord): Promise<void>;
+  /**
+   * Writes the owner record. With `ifAbsent` (the probe's bootstrap from what AWS shows) only if
+   * there is none yet, so it can never overwrite what a flow recorded; returns whether it wrote.
+   */
+  putOwner(pair: string, record: OwnerRecord, options?: { ifAbsent?: boolean }): Promise<boolean>;
 }
 
 /** What the probe remembers between invocations, per pair. Plain JSON. */

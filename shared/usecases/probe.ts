@@ -469,8 +469,9 @@ async function execute(
           acted.push(intent.text);
           break;
         case 'record-owner':
-          await deps.store.putOwner(pair.name, intent.record);
-          acted.push(`recorded ${intent.record.owner} as owner (${intent.record.reason})`);
+          if (await deps.store.putOwner(pair.name, intent.record, { ifAbsent: true })) {
+            acted.push(`recorded ${intent.record.owner} as owner (${intent.record.reason})`);
+          }
           break;
         case 'start-flow': {
           const started = await deps.flows.start(intent.name, intent.input);

@@ -146,3 +146,50 @@ describe('configuration packaged for the functions', () => {
     await expect(loadJsonConfigFile(file)).rejects.toThrow(/not valid JSON/);
   });
 });
+
+describe('configuration: across pairs and timing budgets', () => {
+  const twoPairs = (mutate: (second: Record<string, unknown>) => void) => {
+    const raw = exampleRaw();
+    const second = JSON.parse(
+      JSON.stringify(raw.pairs[0])
+        .replaceAll('hq-egress', 'branch-egress')
+        .replaceAll('i-0a1b2c3d4e5f6000', 'i-0a1b2c3d4e5f6100')
+        .replaceAll('fw-a', 'fw-c')
+        .replaceAll('fw-b', 'fw-d')
+        .replaceAll('10.10.0.10', '10.30.0.10')
+        .replaceAll('10.20.0.10', '10.40.0.10'),
+    ) as Record<string, unknown>;
+    mutate(second);
+    raw.pairs.push(second);
+    return raw;
+  };
+
+  it('refuses a route or an EIP managed by two pairs (each would take it back from the other)', () => {
+    let e: ConfigInvalidError | undefined;
+    try {
+      validateConfig(twoPairs(() => undefined));
+    } catch (err) {
+      e = err as ConfigInvalidError;
+    }
+    expect(e?.issues.some((i) => i.path === 'pairs[1].routes[0].destination' && i.message.includes('already managed by pair "hq-egress"'))).toBe(true);
+    expect(e?.issues.some((i) => i.path === 'pairs[1].elasticIps[0].allocationId' && i.message.includes('already managed by pair "hq-egress"'))).toBe(true);
+  });
+
+  it('refuses a flow that cannot fit in the state machine timeout', () => {
+    const e = rejects((raw) => {
+      Object.assign(pair0(raw), { start: { maxAttempts: 20, retryIntervalSeconds: 300, fallbackInstanceTypes: ['m5.2xlarge'] } });
+    });
+    expect(e.issues[0]?.path).toBe('pairs[0].readiness.deadlineSeconds');
+    expect(e.issues[0]?.message).toMatch(/more than the flow's/);
+  });
+
+  it('refuses polling that would overflow the execution history', () => {
+    const e = rejects((raw) => Object.assign(pair0(raw).readiness, { pollIntervalSeconds: 2, deadlineSeconds: 3600 }) && Object.assign(pair0(raw), { postVerify: { pollIntervalSeconds: 2, tunnelTimeoutSeconds: 3600, dnsSyncTimeoutSeconds: 3600 } }));
+    expect(e.issues.some((i) => i.path === 'pairs[0].readiness.pollIntervalSeconds')).toBe(true);
+  });
+
+  it('refuses automatic failback with a cooldown shorter than the hold (ping-pong)', () => {
+    const e = rejects((raw) => Object.assign(pair0(raw), { failback: { mode: 'auto', holdSeconds: 600 }, probe: { ...pair0(raw).probe, cooldownSeconds: 0 } }));
+    expect(e.issues[0]?.path).toBe('pairs[0].probe.cooldownSeconds');
+  });
+});

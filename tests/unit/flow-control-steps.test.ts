@@ -180,7 +180,7 @@ describe('acquireLock', () => {
       expect(leaseMs(pair)).toBeGreaterThan(longest(pair));
       expect(leaseMs(pair)).toBeLessThanOrEqual(3 * 3600 * 1000);
     }
-    expect(leaseMs(makePair({ readiness: { deadlineSeconds: 3600 }, start: { maxAttempts: 20, retryIntervalSeconds: 300 } }))).toBe(3 * 3600 * 1000);
+    expect(leaseMs(makePair({ readiness: { deadlineSeconds: 3600 }, start: { maxAttempts: 8, retryIntervalSeconds: 300 } }))).toBe(3 * 3600 * 1000);
   });
 
   it('single-flight: a second execution does not get it, and learns who holds it', async () => {

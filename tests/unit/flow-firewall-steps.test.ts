@@ -264,6 +264,28 @@ describe('checkReady', () => {
     return setup(config, { 'fw-a': { outcomes: 'unreachable' }, 'fw-b': fwB });
   }
 
+  it('a target that stops by itself while booting is started again (twice at most), within the same deadline', async () => {
+    const w = bootingStandby({ outcomes: 'ok' });
+    let s = await started(w);
+    const id = w.pair.firewalls.secondary.instanceId;
+    const requestedAt = s.start?.requestedAt;
+    for (let restart = 1; restart <= 2; restart++) {
+      await w.clock.advance(20_000); // running
+      w.world.ec2.stopInstances([id]);
+      await w.clock.advance(60_000);
+      s = await checkReady(w.flowDeps(), s);
+      expect(s.ready).toMatchObject({ ready: false, restart: true, restarts: restart, detail: 'instance stopped while booting: starting it again' });
+      expect(s.start?.done).toBe(false);
+      s = await startTarget(w.flowDeps(), s);
+      expect(s.start).toMatchObject({ done: true, state: 'pending', requestedAt });
+      expect(w.world.ec2.instanceNow(id).state).toBe('pending');
+    }
+    await w.clock.advance(20_000);
+    w.world.ec2.stopInstances([id]);
+    await w.clock.advance(60_000);
+    await expect(checkReady(w.flowDeps(), s)).rejects.toThrow(/stopped again after 2 restarts/);
+  });
+
   it('walks through the boot phases: pending, refused, 403, chassis not ready, AutoCom pending, ready', async () => {
     const w = bootingStandby({ outcomes: ['unreachable', 'auth', 'ok'], chassisReady: [false, true], autoCommit: ['pending', 'pending', 'done'] });
     let s = await started(w);

@@ -29,6 +29,7 @@ type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
 export const LOCK_ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
 export const LOCK_RELEASE_CONDITION = 'holder = :holder';
 export const LOCK_TAKEOVER_CONDITION = 'holder = :stale';
+export const OWNER_CREATE_CONDITION = 'attribute_not_exists(pk)';
 export const PROBE_CREATE_CONDITION = 'attribute_not_exists(pk)';
 export const PROBE_UPDATE_CONDITION = 'version = :expected';
 
@@ -169,9 +170,9 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     };
   }
 
-  async putOwner(pair: string, record: OwnerRecord): Promise<void> {
-    await callAws({ operation: 'dynamodb:PutItem' }, () =>
-      this.#client.send(
+  async putOwner(pair: string, record: OwnerRecord, options: { ifAbsent?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
           Item: {
@@ -181,9 +182,14 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
             changedBy: s(record.changedBy),
             reason: s(record.reason),
           },
+          ...(options.ifAbsent ? { ConditionExpression: OWNER_CREATE_CONDITION } : {}),
         }),
-      ),
-    );
+      );
+      return true;
+    } catch (error) {
+      if (options.ifAbsent && isConditionalFailure(error)) return false;
+      throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+    }
   }
 
   // ---- probe state ---------------------------------------------------------------------------

@@ -168,6 +168,8 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
     };
   } else if (state.lock && !state.lock.acquired) {
     result = { outcome: 'skipped-locked', summary: `another execution (${state.lock.heldBy ?? '?'}) holds ${pair.name}: nothing changed` };
+  } else if (state.recheck?.mode === 'noop' && (state.dns?.changes.length ?? 0) > 0) {
+    result = { outcome: 'succeeded', summary: `DNS repaired: ${(state.dns?.changes ?? []).map((c) => c.record).join('; ')}` };
   } else if (state.recheck?.mode === 'noop') {
     result = { outcome: 'noop', summary: state.recheck.reason };
   } else {

@@ -191,7 +191,17 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
     throw new TargetUnusableError(`${pair.firewalls[target].name}: instance ${info?.state ?? 'not found'} while waiting for it`);
   }
-  if (info.state !== 'running') {
+  const restarts = state.ready?.restarts ?? 0;
+  let restart = false;
+  if (info.state === 'stopped') {
+    // Started, then stopped again by itself (an EBS/KMS problem, a capacity reclaim): start it
+    // again, twice at most, within the same deadline.
+    if (restarts >= MAX_RESTARTS) {
+      throw new TargetUnusableError(`${pair.firewalls[target].name}: instance stopped again after ${restarts} restarts while booting`);
+    }
+    restart = true;
+    detail = 'instance stopped while booting: starting it again';
+  } else if (info.state !== 'running') {
     detail = `instance ${info.state}`;
   } else {
     const api = await observeFirewallApi(deps.firewalls, pair.firewalls[target], deps.clock, {
@@ -239,9 +249,16 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       detail,
       swVersion,
       readyAt: ready ? after : undefined,
+      restart,
+      restarts: restarts + (restart ? 1 : 0),
     },
+    // A restart goes through StartTarget again: it must not see the first start as done.
+    ...(restart && state.start ? { start: { ...state.start, done: false } } : {}),
   };
 }
+
+/** Times a target that stops by itself while booting is started again. */
+export const MAX_RESTARTS = 2;
 
 /**
  * Phase 9, one poll: the new owner answers and its expected tunnels come up within

@@ -78,6 +78,9 @@ export interface FlowState {
     readonly detail: string;
     readonly swVersion?: string;
     readonly readyAt?: number;
+    /** The instance fell back to `stopped` while booting: start it again (StartTarget). */
+    readonly restart: boolean;
+    readonly restarts: number;
   };
   readonly cutover?: {
     readonly moved: readonly string[];
@@ -90,7 +93,11 @@ export interface FlowState {
   readonly fence?: { readonly action: 'stopped' | 'none' | 'failed'; readonly detail: string };
   readonly dns?: {
     readonly done: boolean;
-    readonly changes: readonly { readonly record: string; readonly changeId: string; readonly status: string }[];
+    readonly changes: readonly {
+      readonly record: string;
+      readonly changeId: string;
+      readonly status: string;
+    }[];
     readonly skipped: readonly string[];
     readonly insyncAt?: number;
     readonly timedOut: boolean;
@@ -131,22 +138,52 @@ export function endPhase(state: FlowState, phase: Phase, now: number, outcome = 
 export function failedPhase(state: FlowState): Phase {
   const path: Phase[] = state.input.dryRun
     ? ['validate', 'recheck', 'plan', 'finish']
-    : state.recheck?.mode === 'complete'
-      ? ['validate', 'lock', 'recheck', 'fence', 'record', 'dns', 'verify', 'finish']
-      : ['validate', 'lock', 'recheck', 'start', 'boot', 'cutover', 'fence', 'record', 'dns', 'verify', 'finish'];
+    : state.recheck?.mode === 'noop'
+      ? [
+          'validate',
+          'lock',
+          'recheck',
+          ...(state.input.action === 'reconcile' ? (['dns'] as const) : []),
+          'finish',
+        ]
+      : state.recheck?.mode === 'complete'
+        ? ['validate', 'lock', 'recheck', 'fence', 'record', 'dns', 'verify', 'finish']
+        : [
+            'validate',
+            'lock',
+            'recheck',
+            'start',
+            'boot',
+            'cutover',
+            'fence',
+            'record',
+            'dns',
+            'verify',
+            'finish',
+          ];
   for (const p of path) {
     const rec = state.phases[p];
-    if (!rec || rec.endedAt === undefined || rec.outcome === 'deadline' || rec.outcome?.startsWith('failed')) return p;
+    if (!rec || rec.endedAt === undefined || rec.outcome === 'deadline' || rec.outcome?.startsWith('failed'))
+      return p;
   }
   return 'finish';
 }
 
 /** Phases in the order they ran, with durations (ms), for notifications and the timeline. */
-export function timeline(state: FlowState): { phase: Phase; startedAt: number; durationMs: number | undefined; outcome: string | undefined }[] {
+export function timeline(
+  state: FlowState,
+): { phase: Phase; startedAt: number; durationMs: number | undefined; outcome: string | undefined }[] {
   return PHASES.flatMap((p) => {
     const rec = state.phases[p];
     return rec
-      ? [{ phase: p, startedAt: rec.startedAt, durationMs: rec.endedAt === undefined ? undefined : rec.endedAt - rec.startedAt, outcome: rec.outcome }]
+      ? [
+          {
+            phase: p,
+            startedAt: rec.startedAt,
+            durationMs: rec.endedAt === undefined ? undefined : rec.endedAt - rec.startedAt,
+            outcome: rec.outcome,
+          },
+        ]
       : [];
   }).sort((a, b) => a.startedAt - b.startedAt);
 }
@@ -154,13 +191,18 @@ export function timeline(state: FlowState): { phase: Phase; startedAt: number; d
 /** Target and origin of the move; the re-check sets them before any step that needs them. */
 export function directionOf(state: FlowState): { target: Role; from: Role } {
   if (state.target === undefined || state.from === undefined) {
-    throw new InputInvalidError('flow state', [{ path: 'target', message: 'not set: the re-check step has not run' }]);
+    throw new InputInvalidError('flow state', [
+      { path: 'target', message: 'not set: the re-check step has not run' },
+    ]);
   }
   return { target: state.target, from: state.from };
 }
 
 export function pairOf(config: { pairs: readonly PairConfig[] }, state: FlowState): PairConfig {
   const pair = config.pairs.find((p) => p.name === state.input.pair);
-  if (!pair) throw new InputInvalidError('flow state', [{ path: 'input.pair', message: `unknown pair "${state.input.pair}"` }]);
+  if (!pair)
+    throw new InputInvalidError('flow state', [
+      { path: 'input.pair', message: `unknown pair "${state.input.pair}"` },
+    ]);
   return pair;
 }
