@@ -139,6 +139,20 @@ describe('startTarget', () => {
       expect(stateOf(w, FW_B)).toBe('pending');
     });
 
+    it('skips a fallback type too small for the firewall\'s ENIs and addresses', async () => {
+      // fw-b has 3 ENIs (management, untrust with 2 addresses, trust); m4.large takes 2 ENIs.
+      const w = setup(capacityConfig(['m4.large', 'c5.xlarge'], 1));
+      w.world.faults.set({ capacity: [{ instanceId: FW_B, instanceType: 'm5.xlarge', count: 'always' }] });
+      const s = await drive(w.clock, startTarget(w.flowDeps(), await rechecked(w)));
+      expect(s.start).toMatchObject({ done: false, state: 'capacity', typeIndex: 2 });
+      expect(s.start?.notes).toEqual([
+        'no capacity for m5.xlarge (attempt 1 of 1)',
+        'm4.large skipped: 2 ENIs x 10 addresses, this firewall needs 3 x 2',
+        'instance type changed to c5.xlarge',
+      ]);
+      expect(w.world.ec2.instanceNow(FW_B).instanceType).toBe('c5.xlarge');
+    });
+
     it('each attempt is one StartInstances call; attempts are retryIntervalSeconds apart', async () => {
       const w = setup(capacityConfig([], 3));
       w.world.faults.set({ capacity: [{ instanceId: FW_B, count: 'always' }] });

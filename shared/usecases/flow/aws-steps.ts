@@ -144,22 +144,30 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
     if (attempts < pair.start.maxAttempts) {
       return again('capacity', pair.start.retryIntervalSeconds, { attempts, notes: [...base.notes, note] });
     }
-    const nextIndex = base.typeIndex + 1;
-    const nextType = types[nextIndex];
-    if (nextType === undefined) {
-      throw new InsufficientCapacityError(
-        'StartInstances',
-        `${fw.name} (${fw.instanceId}) could not start: no capacity for ${types.join(', ')} after ${pair.start.maxAttempts} attempts each`,
-        'InsufficientInstanceCapacity',
-        { cause: e },
-      );
+    const notes = [...base.notes, note];
+    // The next fallback type that can carry this firewall's ENIs and addresses (VM-Series needs
+    // every ENI it was built with: one for management plus the dataplane ones).
+    const enis = info.networkInterfaces.length;
+    const addresses = Math.max(1, ...info.networkInterfaces.map((n) => n.privateIps.length));
+    for (let nextIndex = base.typeIndex + 1; nextIndex < types.length; nextIndex++) {
+      const nextType = types[nextIndex] as string;
+      const [spec] = await withRetry(deps.clock, () => deps.ec2.describeInstanceTypes([nextType]));
+      if (!spec || spec.maxNetworkInterfaces < enis || spec.ipv4AddressesPerInterface < addresses) {
+        notes.push(
+          `${nextType} skipped: ${spec ? `${spec.maxNetworkInterfaces} ENIs x ${spec.ipv4AddressesPerInterface} addresses` : 'unknown type'}, this firewall needs ${enis} x ${addresses}`,
+        );
+        continue;
+      }
+      await withRetry(deps.clock, () => deps.ec2.setInstanceType(fw.instanceId, nextType));
+      return again('capacity', 1, { attempts: 0, typeIndex: nextIndex, notes: [...notes, `instance type changed to ${nextType}`] });
     }
-    await withRetry(deps.clock, () => deps.ec2.setInstanceType(fw.instanceId, nextType));
-    return again('capacity', 1, {
-      attempts: 0,
-      typeIndex: nextIndex,
-      notes: [...base.notes, note, `instance type changed to ${nextType}`],
-    });
+    const skipped = notes.filter((n) => n.includes(' skipped: '));
+    throw new InsufficientCapacityError(
+      'StartInstances',
+      `${fw.name} (${fw.instanceId}) could not start: no capacity for ${types.join(', ')} after ${pair.start.maxAttempts} attempts each${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`,
+      'InsufficientInstanceCapacity',
+      { cause: e },
+    );
   }
 }
 
