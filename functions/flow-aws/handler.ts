@@ -4,16 +4,23 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
+import { createTracer } from '#shared/observability/tracing.js';
 import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
 import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 
-export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools) {
-  return middy(async (event: unknown) => runAwsStep(await getDeps(), event))
-    .use(injectLambdaContext(power.logger));
+export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools, tracer?: Tracer) {
+  const handler = middy(async (event: unknown) => {
+    const step = (event as { step?: unknown } | null)?.step;
+    if (tracer && typeof step === 'string') tracer.putAnnotation('step', step);
+    return runAwsStep(await getDeps(), event);
+  }).use(injectLambdaContext(power.logger));
+  return tracer ? handler.use(captureLambdaHandler(tracer)) : handler;
 }
 
 const power = createPowertools('flow-aws');
 let deps: Promise<AwsStepDeps> | undefined;
-export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power);
+export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power, createTracer());
