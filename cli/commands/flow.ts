@@ -16,6 +16,7 @@ import { timeline, type FlowState } from '#shared/usecases/flow/state.js';
 import { cliConfig, cliDeps, type CliOptions } from '../context.js';
 
 export interface FlowCommandOptions extends CliOptions {
+  readonly stateMachineArn?: string;
   readonly pair: string;
   readonly local?: boolean;
   readonly dryRun?: boolean;
@@ -90,15 +91,27 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   out(`running the ${action} flow for ${options.pair} locally${options.dryRun ? ' (dry run: nothing will change)' : ''} as ${name}`);
   // Step Functions cannot vouch for a process on a laptop: the lock it takes is short and renewed
   // while the flow runs, so an interrupted run blocks the pair for minutes, not hours.
-  const local = { ...deps, lockLeaseMs: CLI_LOCK_LEASE_MS };
+  const stateMachineArn = options.stateMachineArn ?? process.env.PAN_FAILOVER_STATE_MACHINE_ARN;
+  const local = {
+    ...deps,
+    lockLeaseMs: CLI_LOCK_LEASE_MS,
+    // With the deployed state machine named, a lock left by one of its ended executions is taken over.
+    executions: stateMachineArn ? () => deps.flows : undefined,
+  };
   const renew = setInterval(() => {
-    void deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).catch(() => undefined);
+    deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).then(
+      (r) => {
+        if (!r.acquired && r.heldBy !== '(released)') process.stderr.write(`warning: the pair's lock is now held by ${r.heldBy}\n`);
+      },
+      (e: unknown) => process.stderr.write(`warning: could not renew the pair's lock (it lapses ${CLI_LOCK_LEASE_MS / 60_000} min after the last renewal): ${e instanceof Error ? e.message : String(e)}\n`),
+    );
   }, CLI_LOCK_RENEW_MS);
   let result: Awaited<ReturnType<typeof runFlowLocally>>;
   try {
     result = await runFlowLocally(raw, {
       clock: deps.clock,
       executionName: name,
+      stateMachineArn,
       handlers: {
         flowControl: (e) => runControlStep(local, e),
         flowAws: (e) => runAwsStep(local, e),
@@ -121,19 +134,21 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
 }
 
 export function registerFlowCommands(program: Command, common: (cmd: Command) => Command): void {
-  const add = (cmdName: string, action: FlowInput['action'], description: string, dryRun = false) =>
-    common(program.command(cmdName))
+  const add = (cmdName: string, action: FlowInput['action'], description: string, dryRun = false) => {
+    const cmd = common(program.command(cmdName))
       .description(description)
       .requiredOption('-p, --pair <name>', 'the firewall pair')
       .option('--local', 'run the flow in this process (no deployed state machine needed)')
       .option('--state-machine-arn <arn>', 'deployed state machine (default: PAN_FAILOVER_STATE_MACHINE_ARN)')
       .option('--wait', 'with a deployed state machine: wait for the execution to end')
-      .option('--force', 'fail over even if the active firewall looks healthy')
       .option('--reason <text>', 'why (shown in the notifications)')
-      .option('--dry-run', 'print what would change; change nothing')
-      .action(async (opts: FlowCommandOptions) => {
-        process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);
-      });
+      .option('--dry-run', 'print what would change; change nothing');
+    // Forcing means "even though the active firewall looks healthy": it has no meaning for a repair.
+    if (action !== 'reconcile') cmd.option('--force', 'fail over even if the active firewall looks healthy');
+    cmd.action(async (opts: FlowCommandOptions) => {
+      process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);
+    });
+  };
   add('failover', 'failover', 'move the pair to its standby firewall');
   add('failback', 'failback', 'move the pair back to its primary firewall (after a failover)');
   add('plan', 'failover', 'dry run of a failover: what would change (same as failover --local --dry-run)', true);

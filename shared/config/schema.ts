@@ -434,10 +434,10 @@ export function topologyIssues(config: Config): ValidationIssue[] {
         `the polling loops would write about ${Math.round(events)} execution history events, more than the ${MAX_HISTORY_EVENTS} allowed here (Step Functions keeps at most 25,000): poll less often or shorten the windows`,
       );
     }
-    if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < pair.failback.holdSeconds) {
+    if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < MIN_AUTO_FAILBACK_COOLDOWN) {
       add(
         [...base, 'probe', 'cooldownSeconds'],
-        `must be at least failback.holdSeconds (${pair.failback.holdSeconds}) with automatic failback, or a firewall that fails again right after a failback would be failed over at once: ping-pong`,
+        `must be at least ${MIN_AUTO_FAILBACK_COOLDOWN} with automatic failback: a firewall failing again right after an automatic failback would otherwise be failed over at once, and back (ping-pong)`,
       );
     }
     if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
@@ -451,6 +451,7 @@ export function topologyIssues(config: Config): ValidationIssue[] {
 const STATE_MACHINE_TIMEOUT = 10_800;
 const FLOW_BUDGET_SECONDS = STATE_MACHINE_TIMEOUT - 1800;
 const MAX_HISTORY_EVENTS = 20_000;
+const MIN_AUTO_FAILBACK_COOLDOWN = 600;
 
 function routeTargetProblem(target: string, knownPublicIps: readonly (string | undefined)[]): string | undefined {
   if (ENI_ID.test(target)) return undefined;

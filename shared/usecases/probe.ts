@@ -203,7 +203,8 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     memory: { ...stored.value, ...out.memory, lastRoundAt: now },
     locked: held,
     holder: lock?.holder,
-    holderKnown: lock !== undefined && held ? (await deps.flows.status(lock.holder).catch(() => undefined)) !== undefined : true,
+    // An unanswered lookup is not "unknown holder": only Step Functions saying it has no such execution is.
+    holderKnown: lock !== undefined && held ? (await deps.flows.status(lock.holder).catch(() => 'RUNNING' as const)) !== undefined : true,
     record,
     ownerSource,
     owner,
@@ -494,6 +495,14 @@ async function execute(
   return { acted, failedAlerts };
 }
 
+/** Whether a failed AWS call got an HTTP answer at all (throttling, a 5xx): the network works. */
+function awsAnswered(e: unknown): boolean {
+  if (!isPanFailoverError(e)) return false;
+  if (e.name !== 'AwsTransientError') return true;
+  const status = (e.cause as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number';
+}
+
 /**
  * Instance states, and whether the EC2 API could be reached at all. An answer of any kind
  * (throttling, access denied) proves the probe's network works; only a transport failure
@@ -512,8 +521,7 @@ async function describe(
     return { instances: new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined)), awsReachable: true };
   } catch (e) {
     deps.telemetry.log.warn('describe instances failed', { pair: pair.name, error: errorMessage(e) });
-    const answered = isPanFailoverError(e) && e.name !== 'AwsTransientError';
-    return { instances: undefined, awsReachable: answered };
+    return { instances: undefined, awsReachable: awsAnswered(e) };
   }
 }
 

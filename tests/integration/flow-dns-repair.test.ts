@@ -47,3 +47,27 @@ describe('DNS repair', () => {
     expect(sys.world.sns.messages().length).toBe(before);
   }, 60_000);
 });
+
+describe('a repair while the recorded owner is not healthy', () => {
+  it('changes nothing: no DNS rewrite toward it, no convergence away from it, no new owner', async () => {
+    system = await SimSystem.start({ config: config(), speed: 50, transport: 'direct', schedule: false, alarmTrigger: false });
+    const sys = system;
+    await sys.invokeProbe();
+    const pair = sys.pair();
+    // A person points one managed route at fw-b, changes a record by hand, and fw-a dies.
+    const [r0] = pair.routes;
+    sys.world.ec2.replaceRoute(r0!.routeTableId, r0!.destination, { networkInterfaceId: r0!.targets.secondary });
+    sys.world.route53.changeRecords('Z0123456789ABCDEFGHIJ', [{ action: 'UPSERT', record: { name: 'mail.example.com', type: 'A', ttl: 60, values: ['192.0.2.99'] } }]);
+    sys.firewall('fw-a').setFaults({ dead: true });
+    await sys.clock.sleep(40_000);
+    const before = sys.world.events.list().length;
+
+    const run = await sys.runFlow({ pair: 'hq-egress', action: 'reconcile', reason: 'test' });
+    expect(run.state?.recheck).toMatchObject({ mode: 'noop', repairDns: false });
+    expect(run.state?.recheck?.reason).toMatch(/drift not repaired: the recorded owner fw-a is unreachable/);
+    const changes = sys.world.events.list().slice(before).filter((e) => /^ec2\.(route|eip)|^route53\.change\.submitted|^ec2\.instance\.state/.test(e.type));
+    expect(changes.map((c) => c.message)).toEqual([]);
+    expect((await sys.ownerRecord())?.owner).toBe('primary');
+    expect(sys.world.route53.resolve('mail.example.com', 'A')?.values).toEqual(['192.0.2.99']);
+  }, 60_000);
+});

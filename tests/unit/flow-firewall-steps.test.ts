@@ -53,6 +53,7 @@ describe('recheck', () => {
       recordedOwner: undefined,
       awsOwner: 'primary',
       statuses: { primary: 'unreachable', secondary: 'stopped' },
+      repairDns: false,
     });
     expect(s.phases.recheck?.outcome).toBe('proceed');
     // The stopped standby's API is not called; the failed one's tunnels are asked.

@@ -175,7 +175,11 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
   } else {
     result = { outcome: 'succeeded', summary: `${state.target ? pair.firewalls[state.target].name : '?'} is active` };
   }
-  const done: FlowState = { ...state, result, phases: endPhase({ ...state, phases: beginPhase(state, 'finish', now) }, 'finish', now) };
+  // A phase left open (a DNS change submitted by a repair, not waited for) ends here.
+  const phases = Object.fromEntries(
+    Object.entries(state.phases).map(([k, v]) => [k, v && v.endedAt === undefined ? { ...v, endedAt: now, outcome: v.outcome ?? 'submitted, not waited for' } : v]),
+  ) as FlowState['phases'];
+  const done: FlowState = { ...state, result, phases: endPhase({ ...state, phases: beginPhase({ ...state, phases }, 'finish', now) }, 'finish', now) };
   publishFlowMetrics(deps, pair, done, now);
   deps.telemetry.log.info('flow finished', { pair: pair.name, execution: state.execution, outcome: result.outcome, summary: result.summary });
   // A trigger that lost the race is not news (the winner reports), nor is a repair that found
@@ -219,7 +223,10 @@ async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): 
   const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
   const owner = effectiveOwner(placement);
   if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
-  const side: Role = state.ready?.ready && state.target ? state.target : (state.from ?? 'primary');
+  // A repair never moves anything away from the recorded owner (its target).
+  const side: Role | undefined =
+    state.ready?.ready && state.target ? state.target : state.input.action === 'reconcile' ? undefined : (state.from ?? 'primary');
+  if (side === undefined) return { side: undefined, note: `managed objects are split (${owner}); a repair whose owner was not found ready leaves them` };
   const split = allPlacements(placement).map((p) => `${objectLabel(p)} -> ${p.side}`);
   try {
     await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS });

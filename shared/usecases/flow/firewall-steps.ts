@@ -165,7 +165,15 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
     ...state,
     target,
     from,
-    recheck: { mode, reason, recordedOwner: recorded, awsOwner, statuses },
+    recheck: {
+      mode,
+      reason,
+      recordedOwner: recorded,
+      awsOwner,
+      statuses,
+      // Only a repair that finds routes and EIPs already on the recorded owner goes on to its DNS.
+      repairDns: input.action === 'reconcile' && mode === 'noop' && alreadyThere && recorded === target,
+    },
     phases: endPhase({ ...state, phases }, 'recheck', deps.clock.now(), mode),
   };
 }
@@ -193,7 +201,7 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   }
   const restarts = state.ready?.restarts ?? 0;
   let restart = false;
-  if (info.state === 'stopped') {
+  if (info.state === 'stopped' && deps.clock.now() < deadlineAt) {
     // Started, then stopped again by itself (an EBS/KMS problem, a capacity reclaim): start it
     // again, twice at most, within the same deadline.
     if (restarts >= MAX_RESTARTS) {

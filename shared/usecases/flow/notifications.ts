@@ -103,6 +103,9 @@ function resultSubject(pair: PairConfig, state: FlowState, now: number): string 
   const total = formatDuration(now - state.startedAt);
   switch (state.result?.outcome) {
     case 'succeeded':
+      if (state.recheck?.mode === 'noop' && (state.dns?.changes.length ?? 0) > 0) {
+        return `${p} ${act}: DNS records put back on ${state.target ? pair.firewalls[state.target].name : '?'}`;
+      }
       return `${p} ${act} succeeded: ${state.target ? pair.firewalls[state.target].name : '?'} is active (${total})`;
     case 'noop':
       return `${p} ${act} not needed: ${state.recheck?.reason ?? ''}`;

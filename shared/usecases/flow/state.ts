@@ -51,6 +51,8 @@ export interface FlowState {
     readonly recordedOwner: Role | undefined;
     readonly awsOwner: Role | 'split' | 'none';
     readonly statuses: Readonly<Record<Role, FirewallStatus | 'unknown'>>;
+    /** A repair whose routes and EIPs are already on the recorded owner: put its DNS records right too. */
+    readonly repairDns: boolean;
   };
   readonly plan?: {
     readonly changes: readonly string[];
