@@ -272,8 +272,10 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   const message = causeMessage(state.error?.Cause);
   const notes: string[] = [];
   // A step that dies part-way never returns its state, so the cutover may have begun without
-  // the state saying so: look at AWS itself whenever the flow held the pair and knew its target.
-  if (state.lock?.acquired && state.target && !state.input.dryRun) {
+  // the state saying so: look at AWS itself whenever the flow held the pair and meant to move
+  // things (a no-op flow leaves whatever it found, drift included, to the probe and to people).
+  const meantToMove = state.recheck?.mode === 'proceed' || state.recheck?.mode === 'complete';
+  if (state.lock?.acquired && state.target && !state.input.dryRun && meantToMove) {
     try {
       notes.push(...(await makeConsistent(deps, pair, state, errorName)));
     } catch (e) {
