@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { World } from '#sim/world/world.js';
-import { SimAwsError } from '#sim/world/aws-error.js';
+import { SimAwsError, SimNoAnswer } from '#sim/world/aws-error.js';
 import { ec2ErrorResponse, handleEc2 } from './ec2-protocol.js';
 import { handleJson } from './json-protocols.js';
 import { formParams, header, type HandlerContext, type WireRequest, type WireResponse } from './protocol.js';
@@ -149,6 +149,12 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
         },
       });
     } catch (e) {
+      if (e instanceof SimNoAnswer) {
+        // The caller's network is broken: it never hears back (the SDK sees a reset connection).
+        log.push({ requestId, key, method: request.method, path: request.path, contentEncoding: undefined, bodyBytes, status: 0 });
+        req.socket.destroy();
+        return;
+      }
       internal.push(e);
       process.stderr.write(`aws simulator: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       response = internalFailure(request, requestId, e);

@@ -61,3 +61,12 @@ export function defaultStatusFor(service: ServiceName, code: string): number {
   if (service === 'sns' && code === 'NotFound') return 404;
   return 400;
 }
+
+/**
+ * The caller gets no answer at all (its network is broken): the wire server drops the
+ * connection, the direct ports throw what a reset socket throws. Not an AWS error: nothing
+ * answered.
+ */
+export class SimNoAnswer extends Error {
+  override readonly name = 'SimNoAnswer';
+}

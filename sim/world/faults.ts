@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Clock } from '#shared/ports/clock.js';
 import { InputInvalidError } from '#shared/errors.js';
 import { formatPath } from '#shared/config/schema.js';
-import { SimAwsError, THROTTLE_ERRORS, defaultStatusFor, type ServiceName } from './aws-error.js';
+import { SimAwsError, SimNoAnswer, THROTTLE_ERRORS, defaultStatusFor, type ServiceName } from './aws-error.js';
 import type { EventLog } from './event-log.js';
 import type { SeededRng } from './rng.js';
 
@@ -33,6 +33,8 @@ const errorRateSchema = z.strictObject({
   code: z.string().min(1),
   message: z.string().optional(),
   httpStatus: z.number().int().min(400).max(599).optional(),
+  /** No answer at all (the caller's network is broken): the connection is dropped. */
+  noAnswer: z.boolean().optional(),
 });
 
 const capacitySchema = z.strictObject({
@@ -281,11 +283,12 @@ export class FaultController {
     if (rule === undefined || rule.rate === 0) return;
     if (this.#rng.next() >= rule.rate) return;
     const service = serviceOf(op);
-    this.#events.record(this.#clock.now(), 'fault.injected', op, `${op} failed (${rule.code}, injected)`, {
+    this.#events.record(this.#clock.now(), 'fault.injected', op, `${op} failed (${rule.noAnswer ? 'no answer' : rule.code}, injected)`, {
       op,
       code: rule.code,
-      kind: 'error-rate',
+      kind: rule.noAnswer ? 'no-answer' : 'error-rate',
     });
+    if (rule.noAnswer) throw new SimNoAnswer(`${op}: no answer (injected)`);
     throw new SimAwsError(service, rule.code, rule.message ?? `Injected failure of ${op}`, {
       httpStatus: rule.httpStatus ?? defaultStatusFor(service, rule.code),
     });

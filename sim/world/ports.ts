@@ -31,7 +31,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { notificationMessage, sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
-import { SimAwsError } from './aws-error.js';
+import { SimAwsError, SimNoAnswer } from './aws-error.js';
 import type { InstanceView } from './ec2.js';
 import type { World } from './world.js';
 
@@ -57,8 +57,14 @@ async function viaWorld<T>(
     return await world.call(op, fn, options);
   } catch (e) {
     if (e instanceof SimAwsError) throw translateAwsError(sdkShaped(e), context);
+    if (e instanceof SimNoAnswer) throw translateAwsError(resetSocket(), context);
     throw e;
   }
+}
+
+/** What the SDK throws when the connection drops without an answer. */
+function resetSocket(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
 /** The raw AWS code of a world failure, for ports that branch on one code (as the adapters do). */
@@ -71,6 +77,7 @@ async function attempt<T>(
     return { ok: true, value: await world.call(op, fn) };
   } catch (e) {
     if (e instanceof SimAwsError) return { ok: false, error: e };
+    if (e instanceof SimNoAnswer) throw translateAwsError(resetSocket(), { operation: op });
     throw e;
   }
 }
@@ -404,6 +411,7 @@ export function worldDynamoDbClient(world: World): DynamoDBClient {
     } catch (e) {
       // Shaped like the SDK's service exceptions, so the adapter's own translation applies.
       if (e instanceof SimAwsError) throw sdkShaped(e);
+      if (e instanceof SimNoAnswer) throw resetSocket();
       throw e;
     }
   };

@@ -148,7 +148,9 @@ describe('detection: the controller is blind', () => {
     // What a broken probe subnet looks like from inside: every connection dies, every EC2 call times out.
     sys.firewall(FW_A).setFaults({ dead: true });
     sys.firewall(FW_B).setFaults({ dead: true });
-    sys.world.faults.set({ errorRates: { 'ec2:*': { rate: 1, code: 'RequestTimeout', httpStatus: 503 } } });
+    // The probe's network is broken: its EC2 calls get no answer at all (a throttling or 5xx
+    // answer would prove the network works).
+    sys.world.faults.set({ errorRates: { 'ec2:*': { rate: 1, code: 'RequestTimeout', noAnswer: true } } });
 
     const rounds = await waitForRounds(sys, pair.probe.failuresBeforeFailover + 4, blindAt);
     expect(

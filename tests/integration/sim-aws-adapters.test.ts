@@ -21,6 +21,7 @@ import { createFlowStarter } from '#shared/adapters/aws/sfn.js';
 import { createNotifier } from '#shared/adapters/aws/sns.js';
 import {
   AwsThrottledError,
+  AwsTransientError,
   InstanceStateConflictError,
   InsufficientCapacityError,
   ManagedResourceNotFoundError,
@@ -105,6 +106,17 @@ describe.each([
   ['direct ports', direct],
   ['SDK adapters over the wire', overTheWire],
 ])('%s', (_name, make) => {
+  it('a call that gets no answer at all (a broken network) is a transient error with no HTTP status', async () => {
+    const { ports, world } = await make();
+    world.faults.set({ errorRates: { 'ec2:DescribeInstances': { rate: 1, code: 'RequestTimeout', noAnswer: true } } });
+    const e = await ports.ec2.describeInstances([ID.fwA]).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(AwsTransientError);
+    const status = ((e as Error).cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+    expect(status).toBeUndefined();
+    world.faults.clear();
+    await expect(ports.ec2.describeInstances([ID.fwA])).resolves.toHaveLength(1);
+  });
+
   it('describe instances, routes, addresses and ENIs alike', async () => {
     const { ports } = await make();
     const [b, a] = await ports.ec2.describeInstances([ID.fwB, ID.fwA]);
