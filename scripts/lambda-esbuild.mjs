@@ -1,5 +1,6 @@
 // esbuild options of the Lambda bundles, shared by the build and the bundle benchmark so that
 // what is measured is what is deployed.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** In Lambda the role's credentials are in the environment: the full provider chain (SSO, INI,
@@ -10,6 +11,42 @@ export function lambdaCredentials(root) {
     setup(b) {
       b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
         path: join(root, 'shared', 'runtime', 'lambda-credentials.ts'),
+      }));
+    },
+  };
+}
+
+/**
+ * The SDK's generated schema modules (`@aws-sdk/client-<x>/dist-es/schemas/schemas_0.js`) describe
+ * every shape of the service as a top-level array, with trait objects keyed by computed names
+ * (`{ [_xN]: _m }`, where `const _xN = "xmlName"`). esbuild must assume a computed key can run
+ * code (a `toString`), so it keeps every such declaration: the whole EC2 model, 535 KiB of a
+ * probe bundle that needs a handful of shapes. Writing the key as the string it names
+ * (`{ "xmlName": _m }`) is the same object and lets esbuild drop the shapes nobody imports.
+ * Keys that are not a module-level string constant of the same file are left as they are.
+ */
+export function inlineSchemaKeys(source) {
+  const constants = new Map();
+  for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
+  let replaced = 0;
+  const contents = source.replace(/\[(_\w+)\]:/g, (all, id) => {
+    const literal = constants.get(id);
+    if (literal === undefined) return all;
+    replaced += 1;
+    return `${literal}:`;
+  });
+  return { contents, replaced };
+}
+
+export const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+export function sdkSchemaTreeShaking() {
+  return {
+    name: 'sdk-schema-tree-shaking',
+    setup(b) {
+      b.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({
+        contents: inlineSchemaKeys(await readFile(args.path, 'utf8')).contents,
+        loader: 'js',
       }));
     },
   };
@@ -30,6 +67,6 @@ export function lambdaBuildOptions(root) {
     // CommonJS dependencies call require() for Node built-ins; give ESM output one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
-    plugins: [lambdaCredentials(root)],
+    plugins: [lambdaCredentials(root), sdkSchemaTreeShaking()],
   };
 }

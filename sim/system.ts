@@ -10,6 +10,7 @@
  * no HTTP), for fast tests; the end-to-end suite and `npm start` use `wire`.
  */
 import '#shared/polyfills.js';
+import type { Context } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient } from '#shared/adapters/aws/clients.js';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
@@ -75,7 +76,22 @@ export interface SimSystemOptions {
   /** EC2 status-check alarms start the state machine (default true). */
   readonly alarmTrigger?: boolean;
   readonly crash?: CrashPlan;
+  /**
+   * The state machine's task functions as deployed (for instance the built bundles' `handler`
+   * exports), run instead of handlers composed on the system's ports. They read their
+   * environment as in Lambda and keep their own clock; no crash plan applies to them.
+   */
+  readonly deployedFunctions?: DeployedFunctions;
   readonly onEvent?: (event: TimelineEvent) => void;
+}
+
+/** A Lambda handler as exported by a function's bundle. */
+export type DeployedHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface DeployedFunctions {
+  readonly flowControl: DeployedHandler;
+  readonly flowAws: DeployedHandler;
+  readonly flowFirewall: DeployedHandler;
 }
 
 export type TimelineSource = 'world' | 'probe' | 'flow' | 'alarm' | 'scenario' | 'system';
@@ -293,6 +309,14 @@ export class SimSystem {
     const aws = this.#power('flow-aws');
     const fw = this.#power('flow-firewall');
     const ctx = (name: string) => lambdaContext(name, this.clock, 900_000);
+    const deployed = this.#options.deployedFunctions;
+    if (deployed) {
+      return {
+        flowControl: (event) => deployed.flowControl(event, ctx('flow-control')),
+        flowAws: (event) => deployed.flowAws(event, ctx('flow-aws')),
+        flowFirewall: (event) => deployed.flowFirewall(event, ctx('flow-firewall')),
+      };
+    }
     return {
       flowControl: (event) =>
         createFlowControlHandler(

@@ -1,0 +1,262 @@
+/**
+ * The artefacts that get deployed, not the sources: the four Lambda bundles are built with the
+ * project's esbuild options (`scripts/lambda-esbuild.mjs`, the same the build and the benchmark
+ * use, SDK schema tree-shaking included) and their exported `handler`s do a whole failover on the
+ * wire simulator. Each bundle composes itself from its environment as in Lambda (configuration
+ * file, table, topic, state machine ARN, SDK endpoint), so this is also the only test of the
+ * functions' composition roots (`probeDepsFromEnv`, `controlDepsFromEnv`, ...).
+ *
+ * The bundles run in this process on the real clock while the simulator runs 30 times faster;
+ * nothing in the flow compares the two (every time in the flow's state is the bundles' own).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { validateConfig } from '#shared/config/load.js';
+import { PROJECT_ROOT } from '#sim/scenario/run.js';
+import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
+import { lambdaContext } from '#sim/runtime/lambda.js';
+import type { DeployedHandler, SimSystem } from '#sim/system.js';
+import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
+import { exampleRaw } from '../support/config.js';
+import {
+  eipMoves,
+  flowRuns,
+  FW_A,
+  machineryFailures,
+  routeMoves,
+  routeTargets,
+  startSystem,
+  waitForOwner,
+} from './support/detect-harness.js';
+
+const FUNCTIONS = ['health-probe', 'flow-control', 'flow-aws', 'flow-firewall'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+const ENV_KEYS = [
+  'PAN_FAILOVER_CONFIG',
+  'PAN_FAILOVER_TABLE',
+  'PAN_FAILOVER_TOPIC_ARN',
+  'PAN_FAILOVER_STATE_MACHINE_ARN',
+  'POWERTOOLS_TRACE_ENABLED',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_DISABLED',
+] as const;
+
+const VPN_RECORD = {
+  hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+  name: 'vpn.example.com',
+  type: 'A' as const,
+  ttl: 60,
+  values: { primary: ['203.0.113.10'], secondary: ['203.0.113.20'] },
+};
+
+let dir = '';
+let system: SimSystem | undefined;
+const handlers = new Map<FunctionName, DeployedHandler>();
+const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, process.env[k]]));
+/** Everything the bundles wrote to stdout and stderr (their logs and EMF metrics), one JSON document per line. */
+const written: string[] = [];
+const spies: MockInstance[] = [];
+
+function handler(name: FunctionName): DeployedHandler {
+  const h = handlers.get(name);
+  if (!h) throw new Error(`bundle ${name} not loaded`);
+  return h;
+}
+
+function sim(): SimSystem {
+  if (!system) throw new Error('the simulator did not start');
+  return system;
+}
+
+/** JSON lines the bundles wrote (logs and EMF documents); anything else they wrote too, as text. */
+function documents(): Record<string, unknown>[] {
+  return written
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { unparsed: l };
+      }
+    });
+}
+
+interface Emf {
+  readonly _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
+}
+
+function metricNames(): Set<string> {
+  const names = new Set<string>();
+  for (const d of documents()) {
+    const emf = (d as Partial<Emf>)._aws?.CloudWatchMetrics ?? [];
+    for (const m of emf) if (m.Namespace === 'PanFailover') for (const x of m.Metrics) names.add(x.Name);
+  }
+  return names;
+}
+
+async function invokeProbe(): Promise<{ rounds: number; pairs: { owner: string; action: string; code: string }[] }> {
+  // A short Lambda time left: one probe round per invocation (the real function does several a minute).
+  const context = lambdaContext('health-probe', sim().clock, 3_000);
+  return (await handler('health-probe')({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context)) as {
+    rounds: number;
+    pairs: { owner: string; action: string; code: string }[];
+  };
+}
+
+describe('deployed bundles', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pan-failover-bundles-'));
+    for (const name of FUNCTIONS) {
+      await build({
+        ...lambdaBuildOptions(PROJECT_ROOT),
+        entryPoints: [join(PROJECT_ROOT, 'functions', name, 'handler.ts')],
+        outfile: join(dir, name, 'index.mjs'),
+        logLevel: 'error',
+      });
+    }
+    // Logs and EMF metrics on, as in Lambda (the test setup silences them for the other tests);
+    // read when a bundle is imported. Tracing stays off: no X-Ray daemon here.
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+    for (const stream of [process.stdout, process.stderr]) {
+      spies.push(
+        vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+          written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+          return true;
+        }),
+      );
+    }
+    for (const name of FUNCTIONS) {
+      const mod = (await import(pathToFileURL(join(dir, name, 'index.mjs')).href)) as { handler: DeployedHandler };
+      handlers.set(name, mod.handler);
+    }
+
+    const raw = exampleRaw();
+    (raw.pairs[0] as { dnsRecords: unknown[] }).dnsRecords.push(VPN_RECORD);
+    // The bundles keep real time: the shortest probe interval the schema allows, so that the
+    // rounds below are far enough apart (half an interval) to count.
+    Object.assign((raw.pairs[0] as { probe: object }).probe, { intervalSeconds: 5, timeoutSeconds: 2 });
+    system = await startSystem({
+      config: validateConfig(raw),
+      speed: 30,
+      transport: 'wire',
+      // Nothing acts unless the test does: the probe below is the bundle, invoked by hand.
+      schedule: false,
+      alarmTrigger: false,
+      // The firewalls have been up an hour on both clocks.
+      clockStart: Date.now() - 3_600_000,
+      worldTimings: { dnsSyncMs: 5_000 },
+      deployedFunctions: {
+        flowControl: (e, c) => handler('flow-control')(e, c),
+        flowAws: (e, c) => handler('flow-aws')(e, c),
+        flowFirewall: (e, c) => handler('flow-firewall')(e, c),
+      },
+    });
+    // What serverless.yml gives every function: the configuration file in the bundle, the table, the topic, the state machine.
+    const configPath = join(dir, 'pan-failover.json');
+    writeFileSync(configPath, JSON.stringify(system.config));
+    process.env.PAN_FAILOVER_CONFIG = configPath;
+    process.env.PAN_FAILOVER_TABLE = SIM_TABLE;
+    process.env.PAN_FAILOVER_TOPIC_ARN = system.topicArn;
+    process.env.PAN_FAILOVER_STATE_MACHINE_ARN = system.stateMachineArn;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of spies) s.mockRestore();
+    await system?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const [k, v] of savedEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('each bundle exports a Lambda handler', () => {
+    for (const name of FUNCTIONS) expect(typeof handlers.get(name), name).toBe('function');
+  });
+
+  it('the health-probe bundle probes the healthy pair over HTTPS and the SDK and publishes its metrics', async () => {
+    const before = { ...(sim().aws?.requestCounts() ?? {}) };
+    const summary = await invokeProbe();
+    expect(summary.rounds).toBe(1);
+    expect(summary.pairs).toEqual([expect.objectContaining({ owner: 'primary', action: 'none', code: 'active-healthy' })]);
+    const counts = sim().aws?.requestCounts() ?? {};
+    for (const op of ['ec2:DescribeInstances', 'dynamodb:GetItem', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue']) {
+      expect((counts[op] ?? 0) - (before[op] ?? 0), op).toBeGreaterThan(0);
+    }
+    expect(counts['sfn:StartExecution'] ?? 0).toBe(0);
+    const names = metricNames();
+    for (const m of ['FirewallHealthy', 'FirewallStatusCode', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'FailoverDecision']) {
+      expect(names.has(m), `EMF metric ${m}`).toBe(true);
+    }
+    expect(documents().some((d) => d.function === 'health-probe' && d.message === 'probe round')).toBe(true);
+  }, 60_000);
+
+  it('bad input to a flow bundle is refused with a typed error, and nothing changes', async () => {
+    const before = { ...(sim().aws?.requestCounts() ?? {}) };
+    const context = lambdaContext('flow-control', sim().clock, 60_000);
+    await expect(
+      handler('flow-control')(
+        { step: 'validate', input: { pair: 'no-such-pair', action: 'failover', reason: 'test' }, execution: 'x', stateMachine: sim().stateMachineArn },
+        context,
+      ),
+    ).rejects.toMatchObject({ name: expect.stringMatching(/Invalid/), message: expect.stringContaining('no-such-pair') });
+    await expect(handler('flow-aws')({ step: 'deleteEverything', state: {} }, context)).rejects.toMatchObject({
+      name: expect.stringMatching(/Invalid/),
+    });
+    const after = sim().aws?.requestCounts() ?? {};
+    const changes = Object.keys(after).filter((op) => /ReplaceRoute|AssociateAddress|StartInstances|StopInstances|PutItem|ChangeResourceRecordSets/.test(op));
+    for (const op of changes) expect(after[op], op).toBe(before[op]);
+  }, 60_000);
+
+  it('a dead primary: the probe bundle starts the state machine, the flow bundles move everything to the standby', async () => {
+    const s = sim();
+    const pair = s.pair();
+    s.firewall(FW_A).setFaults({ dead: true });
+    const decisions: string[] = [];
+    for (let i = 0; i < 10 && !decisions.includes('failover'); i++) {
+      // Rounds closer than half an interval observe but do not count (two overlapping invocations).
+      await new Promise((r) => setTimeout(r, (pair.probe.intervalSeconds * 1000) / 2 + 100));
+      const summary = await invokeProbe();
+      decisions.push(summary.pairs[0]?.action ?? '?');
+    }
+    // No failover on the first failed round: the configured consecutive failures first.
+    expect(decisions[0]).not.toBe('failover');
+    expect(decisions.at(-1)).toBe('failover');
+    expect(decisions).toHaveLength(pair.probe.failuresBeforeFailover);
+
+    await waitForOwner(s, 'secondary', 15 * 60_000);
+    const runs = flowRuns(s);
+    expect(runs.map((r) => [r.action, r.outcome])).toEqual([['failover', 'succeeded']]);
+    expect(routeMoves(s)).toHaveLength(pair.routes.length);
+    const toB = routeTargets(pair, 'secondary');
+    for (const m of routeMoves(s)) expect(toB.has(String(m.data.to))).toBe(true);
+    expect(eipMoves(s)).toHaveLength(pair.elasticIps.length);
+    expect(s.world.route53.resolve('vpn.example.com', 'A')).toMatchObject({ values: ['203.0.113.20'] });
+
+    const counts = s.aws?.requestCounts() ?? {};
+    expect(counts['sfn:StartExecution']).toBe(1);
+    expect(counts['ec2:StartInstances']).toBe(1);
+    expect(counts['ec2:StopInstances']).toBe(1);
+    expect(counts['route53:ChangeResourceRecordSets']).toBe(1);
+    expect(counts['sns:Publish']).toBe(s.world.sns.messages().length);
+    expect(Object.keys(counts).filter((k) => k.startsWith('unknown:'))).toEqual([]);
+    expect(machineryFailures(s)).toEqual([]);
+
+    // Every flow function's bundle did its part (their own log lines, not the simulator's).
+    const fns = new Set(documents().map((d) => d.function));
+    for (const fn of FUNCTIONS) expect(fns.has(fn), `logs of ${fn}`).toBe(true);
+
+    const report = await s.consistency();
+    expect(report.problems).toEqual([]);
+    expect(report.owner).toBe('secondary');
+  }, 180_000);
+});
