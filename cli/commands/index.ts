@@ -1,6 +1,7 @@
 /** Commands other than `probe`. */
 import type { Command } from 'commander';
 import { registerFlowCommands } from './flow.js';
+import { registerPrepareDeploy } from './prepare-deploy.js';
 import { registerRehearse } from './rehearse.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command, common: (cmd: Command) => Com
   registerRehearse(program);
   registerSim(program);
   registerValidate(program);
+  registerPrepareDeploy(program);
 }

@@ -28,6 +28,9 @@ const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const SHA256_FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 const DNS_NAME = /^(\*\.)?([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$/;
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 // zod/mini (not the chaining API): the Lambda bundles carry about 70 KiB less for the same checks.
 // It comes without messages: load the English ones, or every range error reads "Invalid input".
@@ -219,13 +222,31 @@ export const pairSchema = z.strictObject({
   postVerify: section(postVerifySchema),
 });
 
+/**
+ * Where the controller itself is deployed (read by `pan-failover prepare-deploy` and
+ * `serverless.yml`, ignored by the functions). The functions that reach the firewalls'
+ * management interfaces run in these subnets, whose route tables must use neither firewall.
+ */
+const deploymentSchema = z.strictObject({
+  subnetIds: z
+    .array(matching(SUBNET_ID, 'must be a subnet id (subnet-...)'))
+    .check(z.minLength(1, 'at least one subnet is required (two, in two AZs, is better)')),
+  securityGroupIds: z
+    .array(matching(SECURITY_GROUP_ID, 'must be a security group id (sg-...)'))
+    .check(z.minLength(1, 'at least one security group is required')),
+  /** Subscribed to the notification topic by e-mail (each address must confirm). */
+  notifyEmails: withDefault(z.array(matching(EMAIL, 'must be an e-mail address')), []),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1),
   pairs: z.array(pairSchema).check(z.minLength(1, 'at least one pair is required')),
+  deployment: z.optional(deploymentSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type PairConfig = z.infer<typeof pairSchema>;
+export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type FirewallConfig = z.infer<typeof firewallSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type ElasticIpConfig = z.infer<typeof elasticIpSchema>;
@@ -444,6 +465,15 @@ export function topologyIssues(config: Config): ValidationIssue[] {
       add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
     }
   });
+  if (config.deployment) {
+    for (const key of ['subnetIds', 'securityGroupIds', 'notifyEmails'] as const) {
+      const seen = new Set<string>();
+      config.deployment[key].forEach((v, i) => {
+        if (seen.has(v)) add(['deployment', key, i], `"${v}" is listed twice`);
+        seen.add(v);
+      });
+    }
+  }
   return issues;
 }
 

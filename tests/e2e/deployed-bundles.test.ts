@@ -21,6 +21,7 @@ import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { lambdaContext } from '#sim/runtime/lambda.js';
 import type { DeployedHandler, SimSystem } from '#sim/system.js';
 import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
+import { deployment, type FunctionKey, type Statement } from '../../infra/deployment.js';
 import { exampleRaw } from '../support/config.js';
 import {
   eipMoves,
@@ -62,10 +63,50 @@ const savedEnv = new Map<string, string | undefined>(ENV_KEYS.map((k) => [k, pro
 const written: string[] = [];
 const spies: MockInstance[] = [];
 
+const KEYS: Record<FunctionName, FunctionKey> = {
+  'health-probe': 'healthProbe',
+  'flow-control': 'flowControl',
+  'flow-aws': 'flowAws',
+  'flow-firewall': 'flowFirewall',
+};
+
+/**
+ * AWS operations each function sent, counted from the simulator's request counts around each of
+ * its invocations; only invocations that ran alone are counted (the flow runs while the probe's
+ * last invocation may still be saving its memory).
+ */
+const opsBy = new Map<FunctionName, Set<string>>(FUNCTIONS.map((f) => [f, new Set()]));
+let inFlight = 0;
+let startedInvocations = 0;
+
 function handler(name: FunctionName): DeployedHandler {
   const h = handlers.get(name);
   if (!h) throw new Error(`bundle ${name} not loaded`);
-  return h;
+  return async (event, context) => {
+    const alone = inFlight === 0;
+    const mine = ++startedInvocations;
+    inFlight++;
+    const before = { ...(system?.aws?.requestCounts() ?? {}) };
+    try {
+      return await h(event, context);
+    } finally {
+      inFlight--;
+      if (alone && mine === startedInvocations) {
+        const after = system?.aws?.requestCounts() ?? {};
+        for (const [op, n] of Object.entries(after)) if (n > (before[op] ?? 0)) opsBy.get(name)?.add(op);
+      }
+    }
+  };
+}
+
+/** The IAM action of a simulator operation name (`sfn:StartExecution` -> `states:StartExecution`). */
+function iamAction(op: string): string {
+  const [service = '', action = ''] = op.split(':');
+  return `${service === 'sfn' ? 'states' : service}:${action}`;
+}
+
+function allows(statements: readonly Statement[], action: string): boolean {
+  return statements.some((s) => s.Action.some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))));
 }
 
 function sim(): SimSystem {
@@ -259,4 +300,21 @@ describe('deployed bundles', () => {
     expect(report.problems).toEqual([]);
     expect(report.owner).toBe('secondary');
   }, 180_000);
+
+  it("each function's deployed role (infra/deployment.ts) allows every AWS call its bundle made", () => {
+    const roles = deployment(sim().config, { stage: 'test' }).permissions;
+    // Every operation the simulator saw is allowed to at least one function...
+    for (const op of Object.keys(sim().aws?.requestCounts() ?? {})) {
+      expect(Object.values(roles).some((st) => allows(st, iamAction(op))), op).toBe(true);
+    }
+    // ...and to the function that sent it (invocations that ran alone).
+    for (const fn of FUNCTIONS) {
+      const ops = [...(opsBy.get(fn) ?? [])];
+      expect(ops.length, `calls attributed to ${fn}`).toBeGreaterThan(0);
+      const missing = ops.map(iamAction).filter((a) => !allows(roles[KEYS[fn]], a));
+      expect(missing, `${fn} made calls its role does not allow`).toEqual([]);
+    }
+    // The probe changes nothing in EC2 or Route 53: its role cannot.
+    expect(roles.healthProbe.flatMap((s) => s.Action).filter((a) => /^ec2:(?!Describe|CreateNetworkInterface|DeleteNetworkInterface|AssignPrivate|UnassignPrivate)|^route53:/.test(a))).toEqual([]);
+  });
 });

@@ -1,0 +1,578 @@
+/**
+ * What `serverless.yml` cannot write by itself because it depends on the configuration: one
+ * least-privilege IAM role per function (scoped to the configured instances, route tables,
+ * Elastic IPs, ENIs, hosted zones and secrets), the state table, the notification topic, the
+ * CloudWatch alarms (EC2 status checks that start the failover flow, and the controller's own
+ * health), and the dashboard. A pure function of the validated configuration, written to
+ * `dist/deploy/` by `pan-failover prepare-deploy` and included by `serverless.yml`.
+ *
+ * Every ARN is built with CloudFormation pseudo-parameters (`${AWS::Region}`, ...): packaging needs
+ * no AWS credentials.
+ */
+import type { Config, DeploymentConfig, PairConfig } from '#shared/config/schema.js';
+import { ROLES } from '#shared/config/schema.js';
+import { ConfigInvalidError } from '#shared/errors.js';
+import { METRICS_NAMESPACE } from '#shared/observability/powertools.js';
+
+export interface DeploymentOptions {
+  /** The Serverless service name (default `pan-failover`). */
+  readonly service?: string;
+  /** The Serverless stage (default `dev`). */
+  readonly stage?: string;
+}
+
+/** The four Lambda functions: key in `serverless.yml`, source directory, name suffix. */
+export const FUNCTIONS = {
+  healthProbe: { dir: 'health-probe', inVpc: true, traced: false },
+  flowControl: { dir: 'flow-control', inVpc: false, traced: true },
+  flowAws: { dir: 'flow-aws', inVpc: false, traced: true },
+  flowFirewall: { dir: 'flow-firewall', inVpc: true, traced: true },
+} as const;
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** CloudFormation logical ids (also used by serverless.yml). */
+export const LOGICAL = {
+  table: 'StateTable',
+  topic: 'NotificationTopic',
+  stateMachine: 'FailoverStateMachine',
+  dashboard: 'Dashboard',
+  role: (fn: FunctionKey) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`,
+} as const;
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+type Cfn = { [k: string]: Json };
+
+export interface Statement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: Json;
+  readonly Condition?: Cfn;
+}
+
+export interface Deployment {
+  readonly stage: string;
+  /** The region of every firewall (from their availability zones). */
+  readonly region: string;
+  /** Names the resources and functions get (also in the stack outputs). */
+  readonly names: {
+    readonly prefix: string;
+    readonly functions: Record<FunctionKey, string>;
+    readonly stateMachine: string;
+    readonly table: string;
+    readonly topic: string;
+    readonly dashboard: string;
+  };
+  /** Per function: its role's statements (tests read them; `resources` holds the same). */
+  readonly permissions: Record<FunctionKey, readonly Statement[]>;
+  /** VPC attachment of the functions that reach the management interfaces. */
+  readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  /** Alarms whose ALARM state starts the failover flow (EC2 status checks of each firewall). */
+  readonly triggerAlarms: readonly string[];
+  /** CloudFormation resources to merge into the stack. */
+  readonly resources: Cfn;
+  readonly outputs: Cfn;
+}
+
+const sub = (s: string): Cfn => ({ 'Fn::Sub': s });
+const arn = (service: string, resource: string, global = false): Cfn =>
+  sub(`arn:\${AWS::Partition}:${service}:${global ? '' : '${AWS::Region}'}:${global ? '' : '${AWS::AccountId}'}:${resource}`);
+
+function deploymentSection(config: Config): DeploymentConfig {
+  if (!config.deployment) {
+    throw new ConfigInvalidError('for deployment', [
+      { path: 'deployment', message: 'is required to deploy: the subnets and security groups the controller runs in (see docs/deployment.md)' },
+    ]);
+  }
+  return config.deployment;
+}
+
+const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
+
+/** A Secrets Manager reference as IAM needs it: a name gets the random six-character suffix. */
+export function secretResource(ref: string): Json {
+  if (ref.startsWith('arn:')) {
+    // A complete ARN ends with "-" and six characters after the name; a partial one does not.
+    return /-[A-Za-z0-9]{6}$/.test(ref) ? ref : `${ref}-??????`;
+  }
+  return arn('secretsmanager', `secret:${ref}-??????`);
+}
+
+function secretRefs(config: Config): string[] {
+  const refs: string[] = [];
+  for (const pair of config.pairs) {
+    for (const role of ROLES) {
+      const key = pair.firewalls[role].apiKey;
+      if ('secretsManager' in key) refs.push(key.secretsManager);
+    }
+  }
+  return unique(refs);
+}
+
+const zoneId = (id: string) => id.replace(/^\/hostedzone\//, '');
+
+/** EC2 calls that cannot be scoped to a resource (Describe*): the read side of every function. */
+const EC2_READ = ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeRouteTables', 'ec2:DescribeAddresses'];
+
+function logStatement(functionName: string): Statement {
+  return {
+    Sid: 'OwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: arn('logs', `log-group:/aws/lambda/${functionName}:*`),
+  };
+}
+
+/** What Lambda needs to attach a function to the VPC (these EC2 actions take no resource). */
+const VPC_ACCESS: Statement = {
+  Sid: 'VpcAttachment',
+  Effect: 'Allow',
+  Action: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
+  Resource: '*',
+};
+
+const TRACING: Statement = {
+  Sid: 'Tracing',
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};
+
+function permissions(config: Config, names: Deployment['names']): Record<FunctionKey, Statement[]> {
+  const pairs = config.pairs;
+  const instances = unique(pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].instanceId)));
+  const routeTables = unique(pairs.flatMap((p) => p.routes.map((r) => r.routeTableId)));
+  const allocations = unique(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId)));
+  const enis = unique(pairs.flatMap((p) => p.elasticIps.flatMap((e) => ROLES.map((r) => e[r].networkInterfaceId))));
+  const zones = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => zoneId(d.hostedZoneId))));
+  const recordNames = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.name.replace(/\.$/, '').toLowerCase())));
+  const secrets = secretRefs(config);
+  const table = arn('dynamodb', `table/${names.table}`);
+  // The table holds one item set per pair: a function can only touch the configured pairs' items.
+  const leadingKeys: Cfn = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': pairs.map((p) => `pair#${p.name}`) } };
+  const topic = arn('sns', names.topic);
+  const stateMachine = arn('states', `stateMachine:${names.stateMachine}`);
+  const executions = arn('states', `execution:${names.stateMachine}:*`);
+
+  const ec2Moves = (sid: string, actions: { routes: boolean; eips: boolean; stop: boolean; start: boolean }): Statement[] => {
+    const out: Statement[] = [];
+    if (actions.routes && routeTables.length > 0) {
+      out.push({
+        Sid: `${sid}Routes`,
+        Effect: 'Allow',
+        Action: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
+        Resource: routeTables.map((id) => arn('ec2', `route-table/${id}`)),
+      });
+    }
+    if (actions.eips && allocations.length > 0) {
+      out.push({
+        Sid: `${sid}ElasticIps`,
+        Effect: 'Allow',
+        Action: ['ec2:AssociateAddress'],
+        Resource: [...allocations.map((id) => arn('ec2', `elastic-ip/${id}`)), ...enis.map((id) => arn('ec2', `network-interface/${id}`))],
+      });
+    }
+    const lifecycle = [...(actions.start ? ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'] : []), ...(actions.stop ? ['ec2:StopInstances'] : [])];
+    if (lifecycle.length > 0) {
+      out.push({ Sid: `${sid}Instances`, Effect: 'Allow', Action: lifecycle, Resource: instances.map((id) => arn('ec2', `instance/${id}`)) });
+    }
+    return out;
+  };
+  const dns = (sid: string): Statement[] =>
+    zones.length === 0
+      ? []
+      : [
+          { Sid: `${sid}Read`, Effect: 'Allow', Action: ['route53:ListResourceRecordSets'], Resource: zones.map((z) => arn('route53', `hostedzone/${z}`, true)) },
+          {
+            Sid: `${sid}Change`,
+            Effect: 'Allow',
+            Action: ['route53:ChangeResourceRecordSets'],
+            Resource: zones.map((z) => arn('route53', `hostedzone/${z}`, true)),
+            // Only the configured names, whatever else the zone holds.
+            Condition: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames } },
+          },
+          { Sid: `${sid}ChangeStatus`, Effect: 'Allow', Action: ['route53:GetChange'], Resource: arn('route53', 'change/*', true) },
+        ];
+  const readSecrets: Statement[] =
+    secrets.length === 0 ? [] : [{ Sid: 'ApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets.map(secretResource) }];
+  const ec2Read: Statement = { Sid: 'Ec2Read', Effect: 'Allow', Action: EC2_READ, Resource: '*' };
+
+  return {
+    healthProbe: [
+      logStatement(names.functions.healthProbe),
+      VPC_ACCESS,
+      ec2Read,
+      { Sid: 'State', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table, Condition: leadingKeys },
+      { Sid: 'StartFlow', Effect: 'Allow', Action: ['states:StartExecution'], Resource: stateMachine },
+      { Sid: 'FlowStatus', Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: executions },
+      { Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: topic },
+      ...readSecrets,
+    ],
+    flowControl: [
+      logStatement(names.functions.flowControl),
+      TRACING,
+      ec2Read,
+      {
+        Sid: 'LockAndOwner',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Resource: table,
+        Condition: leadingKeys,
+      },
+      { Sid: 'FlowStatus', Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: executions },
+      { Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: topic },
+      // Abort completes or undoes a half-done move: the same moves as the cutover, and the fence.
+      ...ec2Moves('Abort', { routes: true, eips: true, stop: true, start: false }),
+      ...dns('AbortDns'),
+    ],
+    flowAws: [
+      logStatement(names.functions.flowAws),
+      TRACING,
+      { ...ec2Read, Action: [...EC2_READ, 'ec2:DescribeInstanceTypes'] },
+      ...ec2Moves('Cutover', { routes: true, eips: true, stop: true, start: true }),
+      ...dns('Dns'),
+    ],
+    flowFirewall: [
+      logStatement(names.functions.flowFirewall),
+      VPC_ACCESS,
+      TRACING,
+      ec2Read,
+      { Sid: 'Owner', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leadingKeys },
+      ...readSecrets,
+    ],
+  };
+}
+
+function role(fn: FunctionKey, statements: readonly Statement[], names: Deployment['names']): Cfn {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: `${names.prefix}-${FUNCTIONS[fn].dir}`.slice(0, 64),
+      Description: `pan-failover ${FUNCTIONS[fn].dir}: only what this function calls`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [{ PolicyName: 'least-privilege', PolicyDocument: { Version: '2012-10-17', Statement: statements as unknown as Json[] } }],
+    },
+  };
+}
+
+/** `pan-failover-<stage>-<pair>-<firewall>-status-check`: EC2's status checks of one firewall. */
+export function statusCheckAlarmName(prefix: string, pair: PairConfig, role: (typeof ROLES)[number]): string {
+  return `${prefix}-${pair.name}-${pair.firewalls[role].name}-status-check`;
+}
+
+interface AlarmSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metric: string;
+  readonly dimensions: Record<string, Json>;
+  readonly statistic: 'Sum' | 'Maximum' | 'Minimum';
+  readonly threshold: number;
+  readonly comparison: 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
+  readonly periods: number;
+  readonly missing: 'breaching' | 'notBreaching' | 'missing';
+  readonly okActions: boolean;
+}
+
+function alarm(spec: AlarmSpec): Cfn {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: spec.name,
+      AlarmDescription: spec.description,
+      Namespace: spec.namespace,
+      MetricName: spec.metric,
+      Dimensions: Object.entries(spec.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      Statistic: spec.statistic,
+      Period: 60,
+      EvaluationPeriods: spec.periods,
+      DatapointsToAlarm: spec.periods,
+      Threshold: spec.threshold,
+      ComparisonOperator: spec.comparison,
+      TreatMissingData: spec.missing,
+      AlarmActions: [{ Ref: LOGICAL.topic }],
+      OKActions: spec.okActions ? [{ Ref: LOGICAL.topic }] : [],
+    },
+  };
+}
+
+const logicalName = (s: string) =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+function alarms(config: Config, names: Deployment['names']): { resources: Cfn; triggers: string[] } {
+  const resources: Cfn = {};
+  const triggers: string[] = [];
+  const lambda = (fn: FunctionKey) => ({ FunctionName: names.functions[fn] });
+  for (const pair of config.pairs) {
+    for (const role of ROLES) {
+      const fw = pair.firewalls[role];
+      const name = statusCheckAlarmName(names.prefix, pair, role);
+      triggers.push(name);
+      // Two failed minutes in a row (not one blip); a stopped standby has no data: not breaching.
+      resources[`StatusCheck${logicalName(pair.name)}${logicalName(fw.name)}Alarm`] = alarm({
+        name,
+        description: `EC2 status checks of ${fw.name} (${pair.name}, ${role}) failed for 2 minutes: starts the failover flow, which re-checks both firewalls before it moves anything`,
+        namespace: 'AWS/EC2',
+        metric: 'StatusCheckFailed',
+        dimensions: { InstanceId: fw.instanceId },
+        statistic: 'Maximum',
+        threshold: 1,
+        comparison: 'GreaterThanOrEqualToThreshold',
+        periods: 2,
+        missing: 'notBreaching',
+        okActions: false,
+      });
+    }
+    const id = logicalName(pair.name);
+    resources[`ProbeSilent${id}Alarm`] = alarm({
+      name: `${names.prefix}-${pair.name}-probe-silent`,
+      description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
+      namespace: METRICS_NAMESPACE,
+      metric: 'ProbeRound',
+      dimensions: { Pair: pair.name },
+      statistic: 'Sum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      periods: 3,
+      missing: 'breaching',
+      okActions: true,
+    });
+    resources[`ControllerBlind${id}Alarm`] = alarm({
+      name: `${names.prefix}-${pair.name}-controller-blind`,
+      description: `The probe has reached neither firewall of ${pair.name} nor the EC2 API for 2 minutes: it will not fail over while blind; check the controller's subnets, endpoints and security group`,
+      namespace: METRICS_NAMESPACE,
+      metric: 'ControllerBlind',
+      dimensions: { Pair: pair.name },
+      statistic: 'Maximum',
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      periods: 2,
+      missing: 'notBreaching',
+      okActions: true,
+    });
+  }
+  resources.ProbeErrorsAlarm = alarm({
+    name: `${names.prefix}-probe-errors`,
+    description: 'The health-probe function failed 3 minutes in a row (see its log)',
+    namespace: 'AWS/Lambda',
+    metric: 'Errors',
+    dimensions: lambda('healthProbe'),
+    statistic: 'Sum',
+    threshold: 1,
+    comparison: 'GreaterThanOrEqualToThreshold',
+    periods: 3,
+    missing: 'notBreaching',
+    okActions: true,
+  });
+  for (const [metric, what] of [
+    ['ExecutionsFailed', 'failed'],
+    ['ExecutionsTimedOut', 'timed out'],
+  ] as const) {
+    resources[`Flow${metric}Alarm`] = alarm({
+      name: `${names.prefix}-flow-${metric === 'ExecutionsFailed' ? 'failed' : 'timed-out'}`,
+      description: `A failover flow execution ${what}: read its notification and history, then docs/runbook.md`,
+      namespace: 'AWS/States',
+      metric,
+      dimensions: { StateMachineArn: arn('states', `stateMachine:${names.stateMachine}`) },
+      statistic: 'Sum',
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      periods: 1,
+      missing: 'notBreaching',
+      okActions: false,
+    });
+  }
+  return { resources, triggers };
+}
+
+/** The dashboard: per pair, the firewalls' status, API latency, tunnels and the probe's decisions; the flow and the functions. */
+export function dashboardBody(config: Config, names: Deployment['names']): Record<string, unknown> {
+  const widgets: Record<string, unknown>[] = [];
+  const region = '${AWS::Region}';
+  const metricWidget = (title: string, metrics: unknown[][], y: number, x: number, extra: Record<string, unknown> = {}) =>
+    widgets.push({
+      type: 'metric',
+      x,
+      y,
+      width: 8,
+      height: 6,
+      properties: { title, region, view: 'timeSeries', stacked: false, period: 60, metrics, ...extra },
+    });
+  let y = 0;
+  for (const pair of config.pairs) {
+    widgets.push({
+      type: 'text',
+      x: 0,
+      y,
+      width: 24,
+      height: 1,
+      properties: { markdown: `## ${pair.name}: ${pair.firewalls.primary.name} (primary) / ${pair.firewalls.secondary.name} (secondary, ${pair.standbyMode})` },
+    });
+    y += 1;
+    const perFirewall = (metric: string, stat: string) =>
+      ROLES.map((r) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'Firewall', pair.firewalls[r].name, { stat, label: pair.firewalls[r].name }]);
+    metricWidget('Firewall status (0 healthy, 1 degraded, 2 booting, 3 stopped, 4 auth, 5 untrusted, 6 unreachable)', perFirewall('FirewallStatusCode', 'Maximum'), y, 0, {
+      yAxis: { left: { min: 0, max: 6 } },
+    });
+    metricWidget('API latency (ms)', perFirewall('ApiLatency', 'Maximum'), y, 8);
+    metricWidget('IPsec tunnels up', perFirewall('TunnelsUp', 'Minimum'), y, 16);
+    y += 6;
+    const perPair = (metric: string) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, { stat: 'Sum', label: metric }];
+    metricWidget('Probe rounds, errors, blind rounds', [perPair('ProbeRound'), perPair('ProbeError'), perPair('ControllerBlind')], y, 0);
+    metricWidget('Decisions and drift', [perPair('FailoverDecision'), perPair('ProbeAlert'), [METRICS_NAMESPACE, 'DriftedObjects', 'Pair', pair.name, { stat: 'Maximum' }]], y, 8);
+    metricWidget(
+      'Flows by action and outcome',
+      [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Outcome,Pair} MetricName="FlowResult" Pair="${pair.name}"', 'Sum', 300)`, id: 'flows' }]],
+      y,
+      16,
+      { period: 300 },
+    );
+    y += 6;
+  }
+  const sm = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${names.stateMachine}`;
+  metricWidget(
+    'Failover flow executions',
+    ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'].map((m) => ['AWS/States', m, 'StateMachineArn', sm, { stat: 'Sum' }]),
+    y,
+    0,
+    { period: 300 },
+  );
+  const fns = Object.keys(FUNCTIONS) as FunctionKey[];
+  metricWidget('Function errors', fns.map((f) => ['AWS/Lambda', 'Errors', 'FunctionName', names.functions[f], { stat: 'Sum', label: FUNCTIONS[f].dir }]), y, 8);
+  metricWidget('Function duration (max, ms)', fns.map((f) => ['AWS/Lambda', 'Duration', 'FunctionName', names.functions[f], { stat: 'Maximum', label: FUNCTIONS[f].dir }]), y, 16);
+  return { widgets };
+}
+
+export function deployment(config: Config, options: DeploymentOptions = {}): Deployment {
+  const section = deploymentSection(config);
+  const service = options.service ?? 'pan-failover';
+  const stage = options.stage ?? 'dev';
+  if (!/^[a-z0-9-]{1,16}$/.test(stage)) {
+    throw new ConfigInvalidError('for deployment', [{ path: 'stage', message: `"${stage}" must be 1 to 16 lower-case letters, digits or dashes` }]);
+  }
+  const prefix = `${service}-${stage}`;
+  const regions = unique(config.pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].availabilityZone.slice(0, -1))));
+  if (regions.length !== 1) {
+    throw new ConfigInvalidError('for deployment', [
+      { path: 'pairs', message: `the firewalls are in several regions (${regions.join(', ')}): deploy one controller per region, each with its own configuration` },
+    ]);
+  }
+  const region = regions[0] ?? '';
+  const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
+  const names = { prefix, functions, stateMachine: prefix, table: `${prefix}-state`, topic: `${prefix}-notifications`, dashboard: prefix };
+  const perms = permissions(config, names);
+  const { resources: alarmResources, triggers } = alarms(config, names);
+
+  const resources: Cfn = {
+    [LOGICAL.table]: {
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: names.table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    },
+    [LOGICAL.topic]: {
+      Type: 'AWS::SNS::Topic',
+      // Not encrypted with the AWS managed SNS key: CloudWatch alarms cannot publish to a topic
+      // under that key (its policy cannot be changed); the messages carry no secrets.
+      Properties: { TopicName: names.topic, DisplayName: 'pan-failover' },
+    },
+    [LOGICAL.dashboard]: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: { DashboardName: names.dashboard, DashboardBody: sub(JSON.stringify(dashboardBody(config, names))) },
+    },
+    ...alarmResources,
+  };
+  // EC2 status-check alarms start the flow (EventBridge picks the execution name; the flow's lock
+  // and re-check make a repeated or stale trigger a no-op).
+  resources.AlarmTriggerRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [
+        {
+          PolicyName: 'start-failover-flow',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: LOGICAL.stateMachine } }],
+          },
+        },
+      ],
+    },
+  };
+  resources.AlarmTriggerRule = {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Description: 'EC2 status-check alarm of a managed firewall in ALARM -> failover flow',
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: triggers, state: { value: ['ALARM'] } },
+      },
+      Targets: [{ Id: 'failover-flow', Arn: { Ref: LOGICAL.stateMachine }, RoleArn: { 'Fn::GetAtt': ['AlarmTriggerRole', 'Arn'] } }],
+    },
+  };
+  resources.NotificationTopicPolicy = {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [{ Ref: LOGICAL.topic }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'CloudWatchAlarms',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: LOGICAL.topic },
+            Condition: { ArnLike: { 'aws:SourceArn': arn('cloudwatch', 'alarm:*') }, StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') } },
+          },
+        ],
+      },
+    },
+  };
+  section.notifyEmails.forEach((email, i) => {
+    resources[`NotifyEmail${i + 1}Subscription`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: LOGICAL.topic }, Protocol: 'email', Endpoint: email },
+    };
+  });
+  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) resources[LOGICAL.role(fn)] = role(fn, perms[fn], names);
+
+  const outputs: Cfn = {
+    StateTableName: { Value: { Ref: LOGICAL.table } },
+    NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
+    DashboardName: { Value: names.dashboard },
+  };
+  return { stage, region, names, permissions: perms, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
+}

@@ -1,0 +1,212 @@
+/**
+ * The configuration-dependent half of the stack (infra/deployment.ts) and its agreement with
+ * serverless.yml, the state machine and the flow's trigger parsing. That the roles allow what the
+ * functions really call is shown by tests/e2e/deployed-bundles.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '#shared/config/load.js';
+import { ConfigInvalidError } from '#shared/errors.js';
+import { parseFlowInput } from '#shared/usecases/flow-input.js';
+import { deployment, FUNCTIONS, LOGICAL, secretResource, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import { exampleRaw, makeConfig } from '../support/config.js';
+
+const config = makeConfig();
+const d = deployment(config, { stage: 'prod' });
+const KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
+const actions = (fn: FunctionKey) => d.permissions[fn].flatMap((s) => s.Action);
+const statementWith = (fn: FunctionKey, action: string): Statement | undefined => d.permissions[fn].find((s) => s.Action.includes(action));
+const subs = (resource: unknown): string[] =>
+  (Array.isArray(resource) ? resource : [resource]).map((r) => (typeof r === 'string' ? r : String((r as { 'Fn::Sub': string })['Fn::Sub'])));
+
+describe('deployment: names, region, VPC', () => {
+  it('names every resource after the stage and takes the region from the firewalls', () => {
+    expect(d.stage).toBe('prod');
+    expect(d.region).toBe('eu-central-1');
+    expect(d.names.functions.healthProbe).toBe('pan-failover-prod-health-probe');
+    expect(d.names.stateMachine).toBe('pan-failover-prod');
+    expect(d.names.table).toBe('pan-failover-prod-state');
+    expect(d.vpc).toEqual({ subnetIds: ['subnet-0c000000000000001', 'subnet-0c000000000000002'], securityGroupIds: ['sg-0d000000000000001'] });
+  });
+
+  it('refuses a configuration without a deployment section, firewalls in two regions, or a bad stage, naming what is wrong', () => {
+    const raw = exampleRaw() as Record<string, unknown>;
+    delete raw.deployment;
+    expect(() => deployment(validateConfig(raw))).toThrow(ConfigInvalidError);
+    expect(() => deployment(validateConfig(raw))).toThrow(/deployment: is required/);
+
+    const twoRegions = exampleRaw();
+    const fw = (twoRegions.pairs[0] as { firewalls: { secondary: { availabilityZone: string } } }).firewalls.secondary;
+    fw.availabilityZone = 'eu-west-1a';
+    expect(() => deployment(validateConfig(twoRegions))).toThrow(/several regions \(eu-central-1, eu-west-1\)/);
+
+    expect(() => deployment(config, { stage: 'Prod_1' })).toThrow(/stage: "Prod_1" must be/);
+  });
+
+  it('refuses a malformed deployment section with the field path', () => {
+    const raw = exampleRaw() as Record<string, unknown>;
+    raw.deployment = { subnetIds: ['subnet-0c000000000000001', 'subnet-0c000000000000001'], securityGroupIds: ['sg-x'], notifyEmails: ['not-mail'], extra: 1 };
+    let message = '';
+    try {
+      validateConfig(raw);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/deployment\.securityGroupIds\[0\]: must be a security group id/);
+    expect(message).toMatch(/deployment\.notifyEmails\[0\]: must be an e-mail address/);
+    expect(message).toMatch(/deployment: unknown key "extra"/);
+    raw.deployment = { subnetIds: ['subnet-0c000000000000001', 'subnet-0c000000000000001'], securityGroupIds: ['sg-0d000000000000001'] };
+    expect(() => validateConfig(raw)).toThrow(/deployment\.subnetIds\[1\]: "subnet-0c000000000000001" is listed twice/);
+  });
+});
+
+describe('deployment: least-privilege roles', () => {
+  it('gives the probe read access to EC2 and no way to change routes, addresses, instances or DNS', () => {
+    const probe = actions('healthProbe');
+    expect(probe).toEqual(expect.arrayContaining(['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'states:StartExecution', 'secretsmanager:GetSecretValue']));
+    for (const a of ['ec2:ReplaceRoute', 'ec2:CreateRoute', 'ec2:AssociateAddress', 'ec2:StartInstances', 'ec2:StopInstances', 'route53:ChangeResourceRecordSets', 'dynamodb:DeleteItem']) {
+      expect(probe, a).not.toContain(a);
+    }
+    // The flow's firewall checks read; they change nothing in AWS.
+    expect(actions('flowFirewall').filter((a) => !a.startsWith('ec2:Describe') && !/NetworkInterface|PrivateIp|logs:|xray:/.test(a))).toEqual([
+      'dynamodb:GetItem',
+      'secretsmanager:GetSecretValue',
+    ]);
+  });
+
+  it('scopes every change to the configured route tables, Elastic IPs, ENIs, instances and record names', () => {
+    const routes = statementWith('flowAws', 'ec2:ReplaceRoute');
+    expect(subs(routes?.Resource).sort()).toEqual([
+      'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:route-table/rtb-0aa00000000000001',
+      'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:route-table/rtb-0aa00000000000002',
+    ]);
+    const eips = subs(statementWith('flowAws', 'ec2:AssociateAddress')?.Resource);
+    expect(eips.filter((r) => r.includes('elastic-ip/'))).toHaveLength(2);
+    expect(eips.filter((r) => r.includes('network-interface/')).sort()).toEqual([
+      'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/eni-0a000000000000012',
+      'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/eni-0b000000000000012',
+    ]);
+    expect(subs(statementWith('flowAws', 'ec2:StartInstances')?.Resource)).toHaveLength(2);
+    const dns = statementWith('flowAws', 'route53:ChangeResourceRecordSets');
+    expect(subs(dns?.Resource)).toEqual(['arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ']);
+    expect(dns?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['gp.example.com'] } });
+    // The state table: only the configured pairs' items.
+    expect(statementWith('flowControl', 'dynamodb:PutItem')?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['pair#hq-egress'] } });
+    // Every Describe is the only kind of statement on "*" besides what VPC attachment and X-Ray require.
+    for (const fn of KEYS) {
+      for (const s of d.permissions[fn].filter((st) => st.Resource === '*')) {
+        expect(s.Action.every((a) => /^ec2:Describe|NetworkInterface|PrivateIpAddresses|^xray:/.test(a)), `${fn} ${s.Sid}`).toBe(true);
+      }
+    }
+  });
+
+  it('writes secret names as IAM needs them (the random suffix) and leaves complete ARNs alone', () => {
+    expect(secretResource('pan-failover/fw-a/api-key')).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pan-failover/fw-a/api-key-??????',
+    });
+    const full = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:fw-a-key-AbC123';
+    expect(secretResource(full)).toBe(full);
+    expect(secretResource('arn:aws:secretsmanager:eu-central-1:123456789012:secret:fw-a-key')).toBe(
+      'arn:aws:secretsmanager:eu-central-1:123456789012:secret:fw-a-key-??????',
+    );
+  });
+});
+
+describe('deployment: alarms and dashboard', () => {
+  it("starts the flow from each firewall's status-check alarm, and the flow reads that alarm as a failover of the right pair and side", () => {
+    expect(d.triggerAlarms).toEqual(['pan-failover-prod-hq-egress-fw-a-status-check', 'pan-failover-prod-hq-egress-fw-b-status-check']);
+    const rule = d.resources.AlarmTriggerRule as { Properties: { EventPattern: { detail: { alarmName: string[] } } } };
+    expect(rule.Properties.EventPattern.detail.alarmName).toEqual(d.triggerAlarms);
+    const pair = config.pairs[0];
+    if (!pair) throw new Error('no pair');
+    for (const [role, alarmName] of [
+      ['primary', d.triggerAlarms[0]],
+      ['secondary', d.triggerAlarms[1]],
+    ] as const) {
+      const alarm = Object.values(d.resources).find((r) => (r as { Properties?: { AlarmName?: string } }).Properties?.AlarmName === alarmName) as {
+        Properties: { Dimensions: { Name: string; Value: string }[]; MetricName: string };
+      };
+      expect(alarm.Properties.MetricName).toBe('StatusCheckFailed');
+      const instanceId = alarm.Properties.Dimensions.find((x) => x.Name === 'InstanceId')?.Value;
+      expect(instanceId).toBe(pair.firewalls[role].instanceId);
+      // What EventBridge delivers for that alarm.
+      const event = {
+        version: '0',
+        id: 'e1',
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        account: '123456789012',
+        time: '2026-11-29T10:00:00Z',
+        region: 'eu-central-1',
+        resources: [`arn:aws:cloudwatch:eu-central-1:123456789012:alarm:${alarmName}`],
+        detail: {
+          alarmName,
+          state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-11-29T10:00:00.000+0000' },
+          previousState: { value: 'OK' },
+          configuration: { metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions: { InstanceId: instanceId } }, period: 60, stat: 'Maximum' } }] },
+        },
+      };
+      expect(parseFlowInput(event, config)).toMatchObject({ pair: 'hq-egress', action: 'failover', source: 'alarm', from: role });
+    }
+  });
+
+  it("alarms on the controller's own health and sends every alarm to the topic", () => {
+    const alarms = Object.values(d.resources)
+      .map((r) => r as { Type: string; Properties: { AlarmName: string; AlarmActions: unknown[]; TreatMissingData: string } })
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const names = alarms.map((a) => a.Properties.AlarmName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'pan-failover-prod-hq-egress-probe-silent',
+        'pan-failover-prod-hq-egress-controller-blind',
+        'pan-failover-prod-probe-errors',
+        'pan-failover-prod-flow-failed',
+        'pan-failover-prod-flow-timed-out',
+      ]),
+    );
+    for (const a of alarms) expect(a.Properties.AlarmActions, a.Properties.AlarmName).toEqual([{ Ref: LOGICAL.topic }]);
+    // A probe that stopped writing its metric is what "silent" means.
+    expect(alarms.find((a) => a.Properties.AlarmName.endsWith('probe-silent'))?.Properties.TreatMissingData).toBe('breaching');
+  });
+
+  it('charts only metrics the code emits', () => {
+    const body = (d.resources[LOGICAL.dashboard] as { Properties: { DashboardBody: { 'Fn::Sub': string } } }).Properties.DashboardBody['Fn::Sub'];
+    const parsed = JSON.parse(body) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+    const emitted = new Set(['FirewallHealthy', 'FirewallStatusCode', 'FirewallReachable', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'ProbeError', 'FailoverDecision', 'ProbeAlert', 'ControllerBlind', 'DriftedObjects', 'FlowResult']);
+    const used = parsed.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m[0] === 'PanFailover').map((m) => String(m[1]));
+    expect(used.length).toBeGreaterThan(5);
+    for (const m of used) expect(emitted.has(m), m).toBe(true);
+  });
+});
+
+describe('serverless.yml agrees with infra/', () => {
+  const yml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8')) as {
+    functions: Record<string, { handler: string; role: string; timeout: number; vpc?: string; package: { patterns: string[] } }>;
+    stepFunctions: { stateMachines: { failover: { id: string; definition: string } } };
+  };
+  const asl = JSON.parse(readFileSync(new URL('../../infra/state-machine.asl.json', import.meta.url), 'utf8')) as {
+    States: Record<string, { Type: string; Resource?: { 'Fn::GetAtt': [string, string] }; TimeoutSeconds?: number }>;
+  };
+
+  it('declares the four functions, each with its bundle, its own role and the VPC where it needs one', () => {
+    expect(Object.keys(yml.functions).sort()).toEqual([...KEYS].sort());
+    for (const fn of KEYS) {
+      const f = yml.functions[fn];
+      expect(f?.handler).toBe(`dist/functions/${FUNCTIONS[fn].dir}/index.handler`);
+      expect(f?.package.patterns).toEqual([`dist/functions/${FUNCTIONS[fn].dir}/index.mjs`]);
+      expect(f?.role).toBe(LOGICAL.role(fn));
+      expect(d.resources[LOGICAL.role(fn)]).toMatchObject({ Type: 'AWS::IAM::Role' });
+      expect(f?.vpc !== undefined, `${fn} in the VPC`).toBe(FUNCTIONS[fn].inVpc);
+    }
+    expect(yml.stepFunctions.stateMachines.failover.id).toBe(LOGICAL.stateMachine);
+  });
+
+  it("gives each function at least the time the state machine's tasks allow it", () => {
+    for (const [name, state] of Object.entries(asl.States)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      const fn = state.Resource['Fn::GetAtt'][0] as FunctionKey;
+      expect(yml.functions[fn]?.timeout ?? 0, `${name} -> ${fn}`).toBeGreaterThanOrEqual(state.TimeoutSeconds ?? 0);
+    }
+  });
+});
