@@ -101,7 +101,10 @@ function fromAlarm(event: z.infer<typeof alarmEventSchema>, config: Config): unk
   const dims = (event.detail.configuration?.metrics ?? []).flatMap((m) => Object.entries(m.metricStat?.metric?.dimensions ?? {}));
   const instanceId = dims.find(([k]) => k === 'InstanceId')?.[1];
   const byInstance = instanceId ? pairOfInstance(config, instanceId) : undefined;
-  const byName = config.pairs.find((p) => alarmName.startsWith(`pan-failover-${p.name}-`));
+  // The longest matching name: pair "hq" must not catch the alarms of pair "hq-egress".
+  const byName = [...config.pairs]
+    .sort((a, b) => b.name.length - a.name.length)
+    .find((p) => alarmName.startsWith(`pan-failover-${p.name}-`));
   const pair = byInstance?.pair ?? byName;
   if (!pair) {
     throw new InputInvalidError('alarm event', [

@@ -203,7 +203,7 @@ describe('runFlowLocally with the real definition', () => {
     expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
   });
 
-  it('a terminal cutover failure is not retried: rolled back, then Abort reports the phase, unlocks, and the pair stays on fw-a', async () => {
+  it('a terminal cutover failure with a dead origin is not retried and never undone onto fw-a: Abort finishes the move onto the ready fw-b', async () => {
     const w = setup();
     // The probe had recorded the owner before it triggered the flow.
     await w.ports.store.putOwner('hq-egress', { owner: 'primary', since: w.clock.now(), changedBy: 'bootstrap', reason: 'all managed objects point at it' });
@@ -218,8 +218,11 @@ describe('runFlowLocally with the real definition', () => {
     expect(result.error?.name).toBe('CutoverFailedError');
     expect(count(result, 'Cutover')).toBe(1);
     expect(statesOf(result).slice(-2)).toEqual(['Abort', 'Failed']);
-    expect(truePlacement(w.world, w.pair).owner).toBe('primary');
-    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('primary');
+    // Nothing was put back on the dead fw-a; Abort's own attempt (the failure was the cutover
+    // container's path only) moved the rest and recorded fw-b.
+    expect(failing.calls.filter((c) => c.method === 'replaceRoute' && c.args[2] === 'eni-0a000000000000011')).toEqual([]);
+    expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
+    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('secondary');
     expect(await w.ports.store.get('hq-egress')).toBeUndefined();
     expect(w.notifier.subjects().at(-1)).toBe('[pan-failover] hq-egress FAILOVER FAILED in phase cutover: CutoverFailedError');
   });

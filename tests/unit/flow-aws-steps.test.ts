@@ -9,7 +9,7 @@ import { InsufficientCapacityError, TargetUnusableError } from '#shared/errors.j
 import type { DnsPort } from '#shared/ports/dns.js';
 import { dnsStatus, dnsUpsert, fence, plan, startTarget } from '#shared/usecases/flow/aws-steps.js';
 import { acquireLock, validate } from '#shared/usecases/flow/control-steps.js';
-import { recheck } from '#shared/usecases/flow/firewall-steps.js';
+import { checkReady, recheck } from '#shared/usecases/flow/firewall-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import { makeConfig } from '../support/config.js';
 import { MUTATING_EC2, drive, spyEc2, truePlacement, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
@@ -57,6 +57,8 @@ describe('startTarget', () => {
       instanceType: 'm5.xlarge',
       waitSeconds: 0,
       requestedAt: w.clock.now(),
+      lastTryAt: w.clock.now(),
+      capacityWaitMs: 0,
       runningAt: undefined,
       notes: ['StartInstances on m5.xlarge'],
     });
@@ -137,6 +139,10 @@ describe('startTarget', () => {
       ]);
       expect(w.world.ec2.instanceNow(FW_B).instanceType).toBe('c5.xlarge');
       expect(stateOf(w, FW_B)).toBe('pending');
+      // The waits for capacity (15 + 15 + 1 s) are not the boot's: the readiness deadline counts from the start that worked.
+      expect(s.start?.capacityWaitMs).toBeGreaterThanOrEqual(31_000);
+      const checked = await drive(w.clock, checkReady(w.flowDeps(), s));
+      expect(checked.ready?.deadlineAt).toBe((s.start?.requestedAt ?? 0) + (s.start?.capacityWaitMs ?? 0) + 1_200_000);
     });
 
     it('skips a fallback type too small for the firewall\'s ENIs and addresses', async () => {

@@ -5,13 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '#shared/config/schema.js';
-import { InputInvalidError, LockLostError } from '#shared/errors.js';
+import { AwsCallError, InputInvalidError, LockLostError } from '#shared/errors.js';
+import { validateConfig } from '#shared/config/load.js';
+import { parseFlowInput } from '#shared/usecases/flow-input.js';
 import { abort, acquireLock, causeMessage, finish, leaseMs, notify, recordOwner, validate } from '#shared/usecases/flow/control-steps.js';
 import { runControlStep } from '#shared/usecases/flow/dispatch.js';
 import { startTarget } from '#shared/usecases/flow/aws-steps.js';
 import { checkReady, recheck } from '#shared/usecases/flow/firewall-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
-import { makeConfig, makePair } from '../support/config.js';
+import { exampleRaw, makeConfig, makePair } from '../support/config.js';
 import { MUTATING_EC2, spyEc2, truePlacement, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
 
 let h: WorldHarness | undefined;
@@ -134,6 +136,27 @@ describe('validate', () => {
     const input = validate(w.flowDeps(), { input: alarm(undefined), execution: 'e' }).input;
     expect(input.pair).toBe('hq-egress');
     expect(input.from).toBeUndefined();
+  });
+
+  it('an alarm named for a pair whose name starts with another pair\'s name goes to the longer name', () => {
+    const raw = exampleRaw();
+    const second = JSON.parse(JSON.stringify(raw.pairs[0])) as Record<string, unknown>;
+    // Pair "hq" before "hq-egress" in the file, with its own (fake) identities.
+    const json = JSON.stringify(second)
+      .replaceAll('hq-egress', 'hq')
+      .replace(/i-0a1b2c3d4e5f6000/g, 'i-0a1b2c3d4e5f6100')
+      .replace(/eni-0/g, 'eni-1')
+      .replace(/rtb-0/g, 'rtb-1')
+      .replace(/eipalloc-0/g, 'eipalloc-1')
+      .replace(/198\.51\.100\./g, '203.0.113.')
+      .replace(/gp\.example\.com/g, 'gp2.example.com')
+      .replace(/fw-a/g, 'hq-a')
+      .replace(/fw-b/g, 'hq-b');
+    raw.pairs.unshift(JSON.parse(json) as Record<string, unknown>);
+    const config = validateConfig(raw);
+    expect(config.pairs.map((p) => p.name)).toEqual(['hq', 'hq-egress']);
+    expect(parseFlowInput(alarm(undefined, 'ALARM', 'pan-failover-hq-egress-probe-silent'), config).pair).toBe('hq-egress');
+    expect(parseFlowInput(alarm(undefined, 'ALARM', 'pan-failover-hq-fw-silent'), config).pair).toBe('hq');
   });
 
   it('rejects an alarm back in OK state, and one that names no managed pair', () => {
@@ -371,14 +394,31 @@ describe('abort', () => {
     expect(metrics.find((m) => m.name === 'Failovers')?.dimensions).toEqual({ Pair: 'hq-egress', Outcome: 'failed' });
   });
 
-  it('a split pair whose target was not found ready is converged back onto the origin', async () => {
+  it('a split pair whose target was not found ready is converged back onto the origin when the origin can carry traffic', async () => {
     const w = setup();
-    const failed = await abort(w.flowDeps(), await halfMoved(w, false));
+    const state = await halfMoved(w, false);
+    const recheck = state.recheck;
+    if (!recheck) throw new Error('no recheck');
+    // As in a forced failover or a failback: the origin was found healthy.
+    const failed = await abort(w.flowDeps(), { ...state, recheck: { ...recheck, statuses: { ...recheck.statuses, primary: 'healthy' } } });
     expect(truePlacement(w.world, w.pair).owner).toBe('primary');
     expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('primary');
     expect(await w.ports.store.get('hq-egress')).toBeUndefined();
     expect(failed.result?.summary).toContain('converged on fw-a');
     expect(w.notifier.subjects()).toEqual(['[pan-failover] hq-egress FAILOVER FAILED in phase boot: Lambda.Unknown']);
+  });
+
+  it('a split pair whose target was not found ready, with a failed origin, is left as it is: nothing goes back onto the dead firewall', async () => {
+    const w = setup();
+    const state = await halfMoved(w, false);
+    expect(state.recheck?.statuses.primary).toBe('unreachable');
+    const before = truePlacement(w.world, w.pair);
+    const spy = spyEc2(w.ports.ec2, w.clock);
+    const failed = await abort(w.flowDeps({ ec2: spy.port }), state);
+    expect(MUTATING_EC2.map((m) => spy.count(m))).toEqual([0, 0, 0]);
+    expect(truePlacement(w.world, w.pair).owner).toBe(before.owner);
+    expect(failed.result?.summary).toContain('left as they are: fw-a was not found able to carry traffic and the target was not found ready');
+    expect(await w.ports.store.get('hq-egress')).toBeUndefined();
   });
 
   it('if the ready target cannot be reached, it does not move traffic back onto the failed origin: the split is reported', async () => {
@@ -399,7 +439,11 @@ describe('abort', () => {
     expect(truePlacement(w.world, w.pair).owner).toBe(before.owner);
     expect(failed.result?.summary).toContain('managed objects were split');
     expect(failed.result?.summary).toContain('could not converge on fw-b');
-    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('primary');
+    // fw-b carries what could be moved: it is the owner now (the probe reports the rest as drift).
+    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('secondary');
+    expect(failed.result?.summary).toContain('recorded fw-b as owner (it carries what could be moved)');
+    // Nothing fenced while objects still point at fw-a.
+    expect(spy.count('stopInstance')).toBe(0);
   });
 
   it('a failure before the cutover changes nothing in AWS; the notice names the phase and the error', async () => {
@@ -418,6 +462,30 @@ describe('abort', () => {
     expect(failed.error).toEqual({ Error: 'StandbyNotReadyError', Cause: 'fw-b not ready 1200 s after the start request' });
     expect(w.notifier.subjects()).toEqual(['[pan-failover] hq-egress FAILOVER FAILED in phase boot: StandbyNotReadyError']);
     expect(w.notifier.published[0]?.body).toMatchObject({ failedPhase: 'boot' });
+  });
+
+  it('changes nothing in AWS when the pair\'s lock is no longer this execution\'s (taken over, or a redriven old execution)', async () => {
+    const w = setup();
+    const state = await halfMoved(w, true);
+    await w.ports.store.takeOver('hq-egress', 'exec-2', 'exec-1', w.clock.now(), 600_000);
+    const spy = spyEc2(w.ports.ec2, w.clock);
+    const failed = await abort(w.flowDeps({ ec2: spy.port }), state);
+    expect(MUTATING_EC2.map((m) => spy.count(m))).toEqual([0, 0, 0]);
+    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('primary');
+    expect((await w.ports.store.get('hq-egress'))?.holder).toBe('exec-2');
+    expect(failed.result?.summary).toContain('AWS left as it is: the pair\'s lock is held by exec-2, not by this execution');
+  });
+
+  it('a Route 53 failure while finishing does not keep the new owner from being recorded, and is reported with what was done', async () => {
+    const w = setup(makeConfig({ dnsRecords: [{ hostedZoneId: 'Z0123456789ABCDEFGHIJ', name: 'vpn.example.com', type: 'A', ttl: 60, values: { primary: ['203.0.113.10'], secondary: ['203.0.113.20'] } }] }));
+    const state = await halfMoved(w, true);
+    const brokenDns = { getRecord: w.ports.dns.getRecord.bind(w.ports.dns), getChangeStatus: w.ports.dns.getChangeStatus.bind(w.ports.dns), upsertRecord: () => Promise.reject(new AwsCallError('route53:ChangeResourceRecordSets', 'injected', 'InvalidChangeBatch')) };
+    const failed = await abort(w.flowDeps({ dns: brokenDns }), state);
+    expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
+    expect((await w.ports.store.getOwner('hq-egress'))?.owner).toBe('secondary');
+    expect(failed.result?.summary).toContain('recorded fw-b as owner');
+    expect(failed.result?.summary).toContain('fencing:');
+    expect(failed.result?.summary).toContain('DNS update failed (pan-failover repair puts it right)');
   });
 
   it("does not release another execution's lock", async () => {

@@ -25,9 +25,9 @@ function setup(config: Config = makeConfig(), options: HarnessOptions = {}): Wor
   return h;
 }
 
-async function rechecked(w: WorldHarness): Promise<FlowState> {
+async function rechecked(w: WorldHarness, input: Record<string, unknown> = FAILOVER): Promise<FlowState> {
   const deps = w.flowDeps();
-  const s = await recheck(deps, await acquireLock(deps, validate(deps, { input: FAILOVER, execution: 'exec-1' })));
+  const s = await recheck(deps, await acquireLock(deps, validate(deps, { input, execution: 'exec-1' })));
   expect(s.recheck?.mode).toBe('proceed');
   return s;
 }
@@ -128,9 +128,10 @@ describe('cutoverStep', () => {
     expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
   });
 
-  it('a terminal failure mid-way puts back what had moved: nothing stays split', async () => {
+  it('the origin failed: a terminal failure mid-way leaves the completed moves on the ready target, never back on the dead firewall', async () => {
     const w = setup();
     const state = await rechecked(w);
+    expect(state.recheck?.statuses.primary).toBe('unreachable');
     const spy = spyEc2(w.ports.ec2, w.clock, (method, args) => {
       if (method === 'associateAddress' && args[0] === 'eipalloc-0e000000000000002' && args[1] === 'eni-0b000000000000012') {
         throw new AwsCallError('ec2:AssociateAddress', 'InvalidParameterValue: injected', 'InvalidParameterValue');
@@ -141,6 +142,28 @@ describe('cutoverStep', () => {
     expect(err).toBeInstanceOf(CutoverFailedError);
     const failed = err as CutoverFailedError;
     expect(failed.retryable).toBe(false);
+    expect(failed.message).toMatch(/^1 of 6 moves failed; the 5 completed move\(s\) stay on fw-b \(the origin failed/);
+    expect(failed.details.keptOnTarget).toHaveLength(5);
+    // Nothing was put back: the only calls towards fw-a's ENIs are none.
+    expect(spy.calls.filter((c) => (MUTATING_EC2 as readonly string[]).includes(c.method) && c.args.some((a) => String(a).startsWith('eni-0a')))).toEqual([]);
+    const { placement } = truePlacement(w.world, w.pair);
+    expect(placement.routes.every((r) => r.side === 'secondary')).toBe(true);
+    expect(placement.eips.filter((e) => e.side === 'secondary')).toHaveLength(1);
+  });
+
+  it('the origin can carry traffic (a forced failover of a healthy primary): a terminal failure mid-way puts back what had moved', async () => {
+    const w = setup(makeConfig(), { firewalls: {} });
+    const state = await rechecked(w, { ...FAILOVER, force: true });
+    expect(['healthy', 'degraded']).toContain(state.recheck?.statuses.primary);
+    const spy = spyEc2(w.ports.ec2, w.clock, (method, args) => {
+      if (method === 'associateAddress' && args[0] === 'eipalloc-0e000000000000002' && args[1] === 'eni-0b000000000000012') {
+        throw new AwsCallError('ec2:AssociateAddress', 'InvalidParameterValue: injected', 'InvalidParameterValue');
+      }
+    });
+    const err = await drive(w.clock, cutoverStep(w.flowDeps({ ec2: spy.port }), state)).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(CutoverFailedError);
+    const failed = err as CutoverFailedError;
     expect(failed.message).toMatch(/^1 of 6 moves failed; 5 of 5 completed moves were put back: associate EIP eipalloc-0e000000000000002/);
     expect(failed.details.rolledBack).toHaveLength(5);
     expect(failed.details.notRolledBack).toEqual([]);
@@ -149,8 +172,8 @@ describe('cutoverStep', () => {
   });
 
   it('a failure while putting back is named (the pair is split; abort converges it)', async () => {
-    const w = setup();
-    const state = await rechecked(w);
+    const w = setup(makeConfig(), { firewalls: {} });
+    const state = await rechecked(w, { ...FAILOVER, force: true });
     const spy = spyEc2(w.ports.ec2, w.clock, (method, args) => {
       if (method === 'associateAddress' && args[0] === 'eipalloc-0e000000000000002') throw new AwsCallError('ec2:AssociateAddress', 'injected', 'InvalidParameterValue');
       if (method === 'replaceRoute' && args[0] === 'rtb-0aa00000000000002' && args[2] === 'eni-0a000000000000011') {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config, Role } from '#shared/config/schema.js';
-import { ManagedResourceNotFoundError, TargetUnusableError } from '#shared/errors.js';
+import { LockLostError, ManagedResourceNotFoundError, TargetUnusableError } from '#shared/errors.js';
 import { startTarget } from '#shared/usecases/flow/aws-steps.js';
 import { acquireLock, validate } from '#shared/usecases/flow/control-steps.js';
 import { checkReady, postVerify, recheck } from '#shared/usecases/flow/firewall-steps.js';
@@ -355,6 +355,15 @@ describe('checkReady', () => {
     const s = await started(w);
     await w.clock.advance(20_000);
     expect((await checkReady(w.flowDeps(), s)).ready?.ready).toBe(true);
+  });
+
+  it('a ready target, but the pair\'s lock is no longer this execution\'s (taken over, or a redriven old execution): LockLostError, no cutover', async () => {
+    const w = bootingStandby({});
+    const s = await started(w);
+    await w.clock.advance(20_000);
+    const taken = await w.ports.store.takeOver('hq-egress', 'exec-2', s.execution, w.clock.now(), 600_000);
+    expect(taken.acquired).toBe(true);
+    await expect(checkReady(w.flowDeps(), s)).rejects.toThrow(new LockLostError(`${s.execution} no longer holds the lock of hq-egress (held by exec-2): not cutting over`));
   });
 
   it('an untrusted certificate: TargetUnusableError, no key sent', async () => {

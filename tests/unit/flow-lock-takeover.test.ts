@@ -58,7 +58,7 @@ describe('lock take-over from an execution that ended', () => {
     });
   }
 
-  for (const status of ['RUNNING', undefined, 'throws'] as const) {
+  for (const status of ['RUNNING', 'PENDING_REDRIVE', undefined, 'throws'] as const) {
     it(`leaves the lock when its holder is ${String(status)} (unknown is not ended)`, async () => {
       const { deps, state, world } = setup(status);
       await acquireLock(deps, state('old'));

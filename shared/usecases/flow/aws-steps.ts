@@ -16,7 +16,7 @@ import { describeInstancesTolerant } from '../instances.js';
 import { isTransient, withRetry } from '../pacing.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { AwsStepDeps } from './deps.js';
-import { beginPhase, directionOf, endPhase, pairOf, type FlowState } from './state.js';
+import { beginPhase, directionOf, endPhase, originUsable, pairOf, type FlowState } from './state.js';
 
 /** Seconds to wait before asking again while the target is still `stopping`. */
 const STOPPING_POLL_SECONDS = 5;
@@ -97,7 +97,9 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
   }
   const original = prev.instanceType ?? info.instanceType;
   const types = [original, ...pair.start.fallbackInstanceTypes.filter((t) => t !== original)];
-  const base = { ...prev, instanceType: original, requestedAt: prev.requestedAt ?? now };
+  // The readiness deadline is for the boot: time spent waiting for capacity is not the boot's.
+  const capacityWaitMs = (prev.capacityWaitMs ?? 0) + (prev.state === 'capacity' && prev.lastTryAt !== undefined ? Math.max(0, now - prev.lastTryAt) : 0);
+  const base = { ...prev, instanceType: original, requestedAt: prev.requestedAt ?? now, lastTryAt: now, capacityWaitMs };
   const finish = (s: string, notes: readonly string[] = base.notes): FlowState => {
     const at = deps.clock.now();
     return {
@@ -177,7 +179,7 @@ export async function cutoverStep(deps: AwsStepDeps, state: FlowState): Promise<
   const { target } = directionOf(state);
   const started = deps.clock.now();
   const phases = beginPhase(state, 'cutover', started);
-  const out = await cutover(deps.ec2, pair, target, deps.clock);
+  const out = await cutover(deps.ec2, pair, target, deps.clock, { rollback: originUsable(state) });
   const ended = deps.clock.now();
   deps.telemetry.log.info('cutover done', { pair: pair.name, execution: state.execution, moved: out.moved.length, calls: out.calls });
   return {

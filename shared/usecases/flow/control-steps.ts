@@ -15,7 +15,7 @@ import { dnsUpsert, fence } from './aws-steps.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { ControlDeps } from './deps.js';
 import { phaseNotification, type NotifyPhase } from './notifications.js';
-import { beginPhase, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
+import { beginPhase, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
 
 /**
  * Lease of the pair's lock: twice the longest a flow can plausibly run for this pair (start
@@ -88,7 +88,8 @@ export async function holderEnded(
 ): Promise<boolean> {
   try {
     const status = await statusOf(holder);
-    return status !== undefined && status !== 'RUNNING';
+    // PENDING_REDRIVE: a person asked to redrive it; it is about to run again.
+    return status !== undefined && status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
   } catch {
     // Unknown is not ended: never steal a lock on a guess.
     return false;
@@ -215,25 +216,45 @@ export const CONVERGE_VERIFY_MS = 120_000;
 /**
  * Converges a split pair onto one firewall: forward onto the target once it was found ready
  * (the origin is the firewall that failed: never move traffic back onto it), otherwise back onto
- * the origin (nothing had been cut over to a target that was not ready). Returns the side
- * everything ended on, or `undefined` when it could not finish (the notification says what is
- * where; "not yet visible" is not a failure to undo).
+ * the origin, but only if the re-check found the origin able to carry traffic (a split left by an
+ * earlier execution must not be "repaired" onto a dead firewall). Returns the side everything
+ * ended on, or `undefined` when it could not finish, with `forward` set when the objects it
+ * could move are on the ready target (the notification says what is where; "not yet visible" is
+ * not a failure to undo).
  */
-async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<{ side: Role | undefined; note: string }> {
+async function converge(
+  deps: ControlDeps,
+  pair: PairConfig,
+  state: FlowState,
+): Promise<{ side: Role | undefined; note: string; forward?: Role }> {
   const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
   const owner = effectiveOwner(placement);
   if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
-  // A repair never moves anything away from the recorded owner (its target).
-  const side: Role | undefined =
-    state.ready?.ready && state.target ? state.target : state.input.action === 'reconcile' ? undefined : (state.from ?? 'primary');
-  if (side === undefined) return { side: undefined, note: `managed objects are split (${owner}); a repair whose owner was not found ready leaves them` };
   const split = allPlacements(placement).map((p) => `${objectLabel(p)} -> ${p.side}`);
+  const forward = state.ready?.ready === true && state.target !== undefined;
+  // A repair never moves anything away from the recorded owner (its target).
+  if (!forward && state.input.action === 'reconcile') {
+    return { side: undefined, note: `managed objects are split (${owner}); a repair whose owner was not found ready leaves them` };
+  }
+  const origin = state.from ?? 'primary';
+  if (!forward && !originUsable(state)) {
+    return {
+      side: undefined,
+      note: `managed objects are split (${split.join('; ')}); left as they are: ${pair.firewalls[origin].name} was not found able to carry traffic and the target was not found ready`,
+    };
+  }
+  const side: Role = forward && state.target ? state.target : origin;
   try {
-    await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS });
+    // Forward: never put anything back on the origin, even if some moves fail again.
+    await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS, rollback: !forward });
     return { side, note: `managed objects were split; converged on ${pair.firewalls[side].name}` };
   } catch (e) {
     const what = e instanceof CutoverNotVerifiedError ? 'moved, not yet visible in Describe' : 'could not converge';
-    return { side: undefined, note: `managed objects were split (${split.join('; ')}); ${what} on ${pair.firewalls[side].name}: ${errorMessage(e)}` };
+    return {
+      side: undefined,
+      note: `managed objects were split (${split.join('; ')}); ${what} on ${pair.firewalls[side].name}: ${errorMessage(e)}`,
+      ...(forward ? { forward: side } : {}),
+    };
   }
 }
 
@@ -241,26 +262,47 @@ async function converge(deps: ControlDeps, pair: PairConfig, state: FlowState): 
  * After a failure once the flow held the pair: leave AWS consistent. Whatever is split is
  * converged; if everything ended on the target (the cutover had done its work, or converging
  * finished it), the flow's remaining duties are done here too: fence the old owner, record the
- * new one, point the DNS records at it (without waiting for INSYNC).
+ * new one, point the DNS records at it (without waiting for INSYNC). If converging forward could
+ * not finish, the ready target carries what could be moved and is recorded as the owner (the
+ * probe then reports the rest as drift); nothing is fenced while objects still point at the
+ * origin.
  */
 async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowState, errorName: string): Promise<string[]> {
   const notes: string[] = [];
-  const { side, note } = await converge(deps, pair, state);
+  const { side, note, forward } = await converge(deps, pair, state);
   notes.push(note);
+  const owner = side ?? forward;
+  if (owner === undefined) return notes;
+  // Record where the traffic is first: a failure below must not leave the probe guarding the
+  // old owner (it would take the new one's objects for drift).
   const record = await deps.store.getOwner(pair.name);
-  if (side === undefined) return notes;
-  if (side === state.target) {
-    // Everything is on the target: finish what the flow had left (each step is idempotent).
-    if (record?.owner !== side) {
+  const recordedBefore = record?.owner ?? state.from;
+  if (owner !== recordedBefore) {
+    await deps.store.putOwner(pair.name, {
+      owner,
+      since: deps.clock.now(),
+      changedBy: state.execution,
+      reason: side === undefined ? `partly converged after ${errorName}` : `converged after ${errorName}`,
+    });
+    notes.push(`recorded ${pair.firewalls[owner].name} as owner${side === undefined ? ' (it carries what could be moved)' : ''}`);
+  }
+  if (side === undefined || side !== state.target) return notes;
+  // Everything is on the target: finish what the flow had left (each step is idempotent, each
+  // reported on its own).
+  if (record?.owner !== side) {
+    try {
       const fenced = await fence(deps, state);
       if (fenced.fence && fenced.fence.action !== 'none') notes.push(`fencing: ${fenced.fence.detail}`);
+    } catch (e) {
+      notes.push(`fencing failed: ${errorMessage(e)}`);
     }
+  }
+  try {
     const dns = await dnsUpsert(deps, state);
     if (dns.dns && dns.dns.changes.length > 0) notes.push(`DNS: ${dns.dns.changes.map((c) => c.record).join('; ')}`);
+  } catch (e) {
+    notes.push(`DNS update failed (pan-failover repair puts it right): ${errorMessage(e)}`);
   }
-  if (side === (record?.owner ?? state.from)) return notes;
-  await deps.store.putOwner(pair.name, { owner: side, since: deps.clock.now(), changedBy: state.execution, reason: `converged after ${errorName}` });
-  notes.push(`recorded ${pair.firewalls[side].name} as owner`);
   return notes;
 }
 
@@ -277,7 +319,11 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   const meantToMove = state.recheck?.mode === 'proceed' || state.recheck?.mode === 'complete';
   if (state.lock?.acquired && state.target && !state.input.dryRun && meantToMove) {
     try {
-      notes.push(...(await makeConsistent(deps, pair, state, errorName)));
+      // Only the lock's holder changes AWS: after a lost lock (a take-over, a redriven
+      // execution) another execution owns the pair.
+      const held = await deps.store.get(pair.name);
+      if (held?.holder === state.execution) notes.push(...(await makeConsistent(deps, pair, state, errorName)));
+      else notes.push(`AWS left as it is: the pair's lock is ${held ? `held by ${held.holder}` : 'not held'}, not by this execution`);
     } catch (e) {
       notes.push(`consistency check failed: ${errorMessage(e)}`);
     }

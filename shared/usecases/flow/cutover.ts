@@ -1,8 +1,10 @@
 /**
  * Phase 6, the cutover: every managed route and Elastic IP to the target, concurrently within a
  * concurrency bound and EC2's per-action token buckets, then verified by Describe calls with
- * backoff (EC2 is eventually consistent). All or nothing: if a move fails for good, the moves
- * already made are put back, so the pair never stays split between two firewalls.
+ * backoff (EC2 is eventually consistent). All or nothing when the origin can carry traffic: if
+ * a move fails for good, the moves already made are put back, so the pair never stays split. When
+ * the origin is the firewall that failed, nothing is put back on it: the completed moves stay on
+ * the (ready) target and the failure is reported; Abort then tries to finish the move.
  */
 import type { PairConfig, Role } from '../../config/schema.js';
 import {
@@ -153,19 +155,34 @@ export interface CutoverOutcome {
   readonly verifyAttempts: number;
 }
 
-/** Plan, execute, (roll back on a terminal failure), verify. */
+/**
+ * Plan, execute, verify. On a terminal failure of some moves, the completed ones are put back
+ * when `rollback` is true (the default: the origin can carry traffic), and left on the target
+ * otherwise (the origin failed: putting traffic back would turn a partial recovery into a full
+ * outage).
+ */
 export async function cutover(
   ec2: Ec2Port,
   pair: PairConfig,
   target: Role,
   clock: Clock,
-  options: { verifyTimeoutMs?: number } = {},
+  options: { verifyTimeoutMs?: number; rollback?: boolean } = {},
 ): Promise<CutoverOutcome> {
   const placement = await withRetry(clock, () => readPlacement(ec2, pair));
   const plan = planOrThrow(pair, placement, target);
   const stats: ExecuteStats = { calls: 0, throttled: 0 };
   const pacer = pacerFor(pair, clock);
   const result = await executeChanges(ec2, plan.changes, pacer, clock, stats);
+  if (result.failed.length > 0 && options.rollback === false) {
+    const failures = result.failed.map((f) => `${changeLabel(f.change)}: ${errorMessage(f.error)}`);
+    throw new CutoverFailedError(
+      `${result.failed.length} of ${plan.changes.length} moves failed; the ${result.done.length} completed move(s) stay on ${pair.firewalls[target].name} (the origin failed: traffic is never put back on it): ${failures.join('; ')}`,
+      {
+        cause: result.failed[0]?.error,
+        details: { failed: failures, keptOnTarget: result.done.map(changeLabel) },
+      },
+    );
+  }
   if (result.failed.length > 0) {
     const undo = result.done.map(reverse).filter((c): c is Change => c !== undefined);
     const back = await executeChanges(ec2, undo, pacer, clock, stats);

@@ -36,7 +36,10 @@ export type ControlDeps = Pick<
 >;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
 export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
-/** flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads and the owner record). */
+/**
+ * flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads, the owner
+ * record, and the lock: the readiness check is the last gate before the cutover).
+ */
 export type FirewallStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'firewalls'> & {
-  readonly store: OwnerStore;
+  readonly store: OwnerStore & Pick<LockStore, 'get'>;
 };

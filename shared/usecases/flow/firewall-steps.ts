@@ -11,7 +11,7 @@ import {
   type FirewallStatus,
 } from '../../domain/health.js';
 import { effectiveOwner, planCutover } from '../../domain/placement.js';
-import { ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
+import { LockLostError, ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
 import type { InstanceInfo } from '../../ports/ec2.js';
 import { withRetry } from '../pacing.js';
 import { describeInstancesTolerant } from '../instances.js';
@@ -188,7 +188,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   const { target } = directionOf(state);
   const now = deps.clock.now();
   const phases = beginPhase(state, 'boot', now);
-  const begun = state.start?.requestedAt ?? phases.boot?.startedAt ?? now;
+  // Counted from the start request, less the waits for capacity (a stop in progress counts).
+  const begun = state.start?.requestedAt !== undefined ? state.start.requestedAt + (state.start.capacityWaitMs ?? 0) : (phases.boot?.startedAt ?? now);
   const deadlineAt = state.ready?.deadlineAt ?? begun + pair.readiness.deadlineSeconds * 1000;
   const checks = (state.ready?.checks ?? 0) + 1;
 
@@ -233,6 +234,16 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
     } else {
       ready = true;
       detail = `ready (PAN-OS ${api.swVersion ?? 'unknown'})`;
+    }
+  }
+  if (ready) {
+    // The last gate before the cutover: the pair must still be this execution's (a take-over
+    // after it was thought ended, or a redrive of an old execution, must not cut over).
+    const held = await deps.store.get(pair.name);
+    if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
+      throw new LockLostError(
+        `${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: not cutting over`,
+      );
     }
   }
   const after = deps.clock.now();

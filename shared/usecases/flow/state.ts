@@ -68,6 +68,10 @@ export interface FlowState {
     readonly instanceType?: string;
     readonly waitSeconds: number;
     readonly requestedAt?: number;
+    /** When the last StartTarget call ran (to count the waits for capacity between calls). */
+    readonly lastTryAt?: number;
+    /** Time spent waiting for capacity (and instance type changes): not counted against the readiness deadline. */
+    readonly capacityWaitMs?: number;
     readonly runningAt?: number;
     readonly notes: readonly string[];
   };
@@ -198,6 +202,15 @@ export function directionOf(state: FlowState): { target: Role; from: Role } {
     ]);
   }
   return { target: state.target, from: state.from };
+}
+
+/**
+ * Whether the firewall the flow moves away from was found able to carry traffic (healthy or
+ * degraded) when the flow re-checked both: only then may traffic ever be put back on it.
+ */
+export function originUsable(state: FlowState): boolean {
+  const status = state.from ? state.recheck?.statuses[state.from] : undefined;
+  return status === 'healthy' || status === 'degraded';
 }
 
 export function pairOf(config: { pairs: readonly PairConfig[] }, state: FlowState): PairConfig {
