@@ -46,3 +46,12 @@ export function classifyIpv4(value: string): Ipv4Class {
   if (inAny(SPECIAL)) return 'special';
   return 'public';
 }
+
+/** The CIDR with its host bits cleared (`10.1.0.5/16` -> `10.1.0.0/16`), as EC2 stores it. */
+export function canonicalCidr(value: string): string {
+  const [addr = '', len = '0'] = value.split('/');
+  const bits = Number(len);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const n = (ipv4ToNumber(addr) & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.')}/${bits}`;
+}

@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { ValidationIssue } from '../errors.js';
-import { classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
+import { canonicalCidr, classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
 
 export const ROLES = ['primary', 'secondary'] as const;
 export type Role = (typeof ROLES)[number];
@@ -331,6 +331,10 @@ export function topologyIssues(config: Config): ValidationIssue[] {
     pair.routes.forEach((route, r) => {
       const rp = [...base, 'routes', r];
       const key = `${route.routeTableId} ${route.destination}`;
+      const canonical = canonicalCidr(route.destination);
+      if (canonical !== route.destination) {
+        add([...rp, 'destination'], `${route.destination} has host bits set: EC2 keeps it as ${canonical}, so the route would never be found; write ${canonical}`);
+      }
       const other = routeOwners.get(key);
       if (other !== undefined && other !== pair.name) add([...rp, 'destination'], `route ${route.destination} in ${route.routeTableId} is already managed by pair "${other}"`);
       routeOwners.set(key, pair.name);
@@ -461,6 +465,19 @@ export function topologyIssues(config: Config): ValidationIssue[] {
         `must be at least ${MIN_AUTO_FAILBACK_COOLDOWN} with automatic failback: a firewall failing again right after an automatic failback would otherwise be failed over at once, and back (ping-pong)`,
       );
     }
+    // Canaries prove the controller's own network: the pair's own firewalls and public addresses
+    // tell nothing about it (they are what is being judged), nor do loopback or special addresses.
+    const ownHosts = new Map<string, string>();
+    for (const role of ROLES) ownHosts.set(pair.firewalls[role].management.host, `the management address of ${pair.firewalls[role].name}`);
+    for (const e of pair.elasticIps) if (e.publicIp !== undefined) ownHosts.set(e.publicIp, `Elastic IP ${e.allocationId} of this pair`);
+    pair.probe.canaries.forEach((c, i) => {
+      const cp = [...base, 'probe', 'canaries', i, 'host'];
+      const own = ownHosts.get(c.host);
+      if (own !== undefined) add(cp, `${c.host} is ${own}: a canary must be reachable without the firewalls, to tell a broken controller network from dead firewalls`);
+      else if (isIpv4(c.host) && (classifyIpv4(c.host) === 'loopback' || classifyIpv4(c.host) === 'special')) {
+        add(cp, `${c.host} is a ${classifyIpv4(c.host)} address: it says nothing about the controller's network`);
+      }
+    });
     if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
       add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
     }

@@ -28,8 +28,12 @@ export const FIREWALL_STATUSES = [
 ] as const;
 export type FirewallStatus = (typeof FIREWALL_STATUSES)[number];
 
-/** How one API probe ended. `skipped`: not attempted because EC2 says the instance is not running. */
-export const API_OUTCOMES = ['ok', 'timeout', 'unreachable', 'untrusted', 'auth', 'api-error', 'malformed', 'skipped'] as const;
+/**
+ * How one API probe ended. `skipped`: not attempted because EC2 says the instance is not running.
+ * `no-key`: not attempted because the controller could not read the API key (Secrets Manager):
+ * nothing is known about the firewall.
+ */
+export const API_OUTCOMES = ['ok', 'timeout', 'unreachable', 'untrusted', 'auth', 'api-error', 'malformed', 'skipped', 'no-key'] as const;
 export type ApiOutcomeKind = (typeof API_OUTCOMES)[number];
 
 export interface ApiObservation {
@@ -42,8 +46,10 @@ export interface ApiObservation {
   readonly uptimeSeconds?: number;
   /** `show chassis-ready`; `undefined` when not asked. */
   readonly chassisReady?: boolean;
-  /** Tunnels as the firewall reports them; `undefined` when not asked. */
+  /** Tunnels as the firewall reports them; `undefined` when not asked or not readable. */
   readonly tunnels?: readonly TunnelStatus[];
+  /** The firewall answered but its tunnel state could not be read (too large, an API error, the budget). */
+  readonly tunnelsError?: string;
 }
 
 export interface InstanceObservation {
@@ -191,12 +197,17 @@ export function classifyFirewall(
       // Answering but not chassis-ready: booting while it may still be booting; after that, its
       // dataplane is not up and it carries no traffic: a failure.
       if (obs.api.chassisReady === false) return { status: booting ? 'booting' : 'unreachable', tunnelsDown: [] };
+      // Alive, tunnels unknown: degraded, but nothing counts toward a tunnel failover.
+      if (obs.api.tunnelsError !== undefined && expectedTunnels.length > 0) return { status: 'degraded', tunnelsDown: [] };
       const down = obs.api.tunnels ? expectedTunnelsDown(expectedTunnels, obs.api.tunnels) : [];
       return { status: down.length > 0 ? 'degraded' : 'healthy', tunnelsDown: down };
     }
     case 'auth':
       // During boot PAN-OS answers 403 even to a good key: the auth daemon is not up yet.
       return { status: booting ? 'booting' : 'auth-error', tunnelsDown: [] };
+    case 'no-key':
+      // The controller cannot authenticate: shown as an auth problem; decide() never counts it.
+      return { status: 'auth-error', tunnelsDown: [] };
     case 'untrusted':
       return { status: 'untrusted', tunnelsDown: [] };
     case 'skipped':
@@ -282,6 +293,15 @@ export function decide(input: DecideInput): DecideOutput {
     nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
     return out({ action: 'alert', code: 'controller-blind', reason: blind });
   }
+  if (observations[owner].api.outcome === 'no-key') {
+    // Not observed at all (the key could not be read): neither a failure nor a success.
+    nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
+    return out({
+      action: 'alert',
+      code: 'controller-blind',
+      reason: `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`,
+    });
+  }
 
   switch (active.status) {
     case 'healthy': {
@@ -315,6 +335,13 @@ export function decide(input: DecideInput): DecideOutput {
         reason: `${pair.firewalls[owner].name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
       });
     case 'degraded': {
+      if (active.tunnelsDown.length === 0) {
+        return out({
+          action: 'alert',
+          code: 'active-degraded',
+          reason: `${pair.firewalls[owner].name} answers but its tunnel state could not be read (${observations[owner].api.tunnelsError ?? 'unknown error'}): tunnels unknown`,
+        });
+      }
       const names = active.tunnelsDown.join(', ');
       // Right after a takeover, or right after the active firewall booted, its tunnels are still
       // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
@@ -449,7 +476,7 @@ function isBlind(
   controller: ControllerSignals,
 ): string | undefined {
   const all = [observations.primary, observations.secondary];
-  const anyAnswered = all.some((o) => !NETWORK_FAILURES.has(o.api.outcome) && o.api.outcome !== 'skipped');
+  const anyAnswered = all.some((o) => !NETWORK_FAILURES.has(o.api.outcome) && o.api.outcome !== 'skipped' && o.api.outcome !== 'no-key');
   if (anyAnswered) return undefined;
   if (!controller.awsReachable) {
     return 'the probe reaches neither the EC2 API nor any firewall: its own network is broken';

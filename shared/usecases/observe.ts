@@ -30,8 +30,8 @@ const OUTCOME_BY_ERROR: Readonly<Record<string, ApiOutcomeKind>> = {
   FirewallAuthError: 'auth',
   FirewallApiError: 'api-error',
   FirewallMalformedResponseError: 'malformed',
-  // The key cannot be read: the controller cannot authenticate, which is an auth problem, not a dead firewall.
-  SecretUnavailableError: 'auth',
+  // The key cannot be read: nothing was asked of the firewall, so nothing is known about it.
+  SecretUnavailableError: 'no-key',
 };
 
 export function outcomeOf(error: unknown): ApiOutcomeKind {
@@ -47,15 +47,33 @@ export async function observeFirewallApi(
   clock: Clock,
   options: ObserveOptions,
 ): Promise<FirewallApiObservation> {
+  // The key first, outside the firewall's budget: a slow Secrets Manager is not a slow firewall.
+  let api;
+  const keyStarted = clock.now();
+  try {
+    api = await factory.forFirewall(firewall, { timeoutMs: options.timeoutMs });
+  } catch (e) {
+    const name = e instanceof Error ? e.name : 'Error';
+    return { outcome: outcomeOf(e), latencyMs: clock.now() - keyStarted, error: `${name}: ${errorMessage(e)}` };
+  }
   const started = clock.now();
   const budget = clockTimeout(clock, options.timeoutMs);
   const call = { signal: budget.signal };
   try {
-    const api = await factory.forFirewall(firewall, { timeoutMs: options.timeoutMs });
     const info = await api.systemInfo(call);
     const chassisReady = options.chassis ? await api.chassisReady(call) : undefined;
     const autoCommit = options.autoCommit ? autoCommitState(await api.jobs(call)) : undefined;
-    const tunnels = options.tunnels ? await api.ipsecState(call) : undefined;
+    // The firewall is alive at this point: a tunnel query that fails (an answer over the size
+    // cap on a hub with many SAs, an API error, the budget) leaves the tunnels unknown only.
+    let tunnels;
+    let tunnelsError: string | undefined;
+    if (options.tunnels) {
+      try {
+        tunnels = await api.ipsecState(call);
+      } catch (e) {
+        tunnelsError = `${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}`;
+      }
+    }
     return {
       outcome: 'ok',
       latencyMs: clock.now() - started,
@@ -65,6 +83,7 @@ export async function observeFirewallApi(
       chassisReady,
       autoCommit,
       tunnels,
+      ...(tunnelsError !== undefined ? { tunnelsError } : {}),
     };
   } catch (e) {
     const outcome = budget.signal.aborted ? 'timeout' : outcomeOf(e);

@@ -186,10 +186,12 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     drift: drift?.length,
   });
   if (options.readOnly) return { ...result, acted: [] };
-  // Two invocations interleaving their rounds (a duplicate EventBridge delivery) would count a
-  // failure twice per interval: a round too close to the last one observes but does not decide.
+  // A pair decides at most once per its own interval: two invocations interleaving their rounds
+  // (a duplicate EventBridge delivery), or an invocation ticking at a shorter interval of another
+  // pair, would otherwise count failures faster than the policy says. A round too close to the
+  // last deciding one (either way: clocks of two containers may differ) observes only.
   const lastRound = stored.value?.lastRoundAt;
-  if (lastRound !== undefined && now - lastRound < (pair.probe.intervalSeconds * 1000) / 2 && now >= lastRound) {
+  if (lastRound !== undefined && Math.abs(now - lastRound) < pair.probe.intervalSeconds * 1000 * MIN_DECIDING_GAP) {
     return { ...result, acted: [`nothing: another invocation probed this pair ${Math.round((now - lastRound) / 1000)} s ago`] };
   }
 
@@ -619,6 +621,9 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
 }
 
 /** Runs rounds for one invocation window (EventBridge fires every minute). */
+/** Deciding rounds of one pair are at least this fraction of its interval apart (timer jitter allowed). */
+export const MIN_DECIDING_GAP = 0.8;
+
 export async function runProbeInvocation(
   deps: ProbeDeps,
   options: { windowMs?: number; remainingMs?: () => number } = {},

@@ -22,6 +22,7 @@ import { lambdaContext } from '#sim/runtime/lambda.js';
 import type { DeployedHandler, SimSystem } from '#sim/system.js';
 import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
 import { deployment, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import { MIN_DECIDING_GAP } from '#shared/usecases/probe.js';
 import { exampleRaw } from '../support/config.js';
 import {
   eipMoves,
@@ -264,8 +265,8 @@ describe('deployed bundles', () => {
     s.firewall(FW_A).setFaults({ dead: true });
     const decisions: string[] = [];
     for (let i = 0; i < 10 && !decisions.includes('failover'); i++) {
-      // Rounds closer than half an interval observe but do not count (two overlapping invocations).
-      await new Promise((r) => setTimeout(r, (pair.probe.intervalSeconds * 1000) / 2 + 100));
+      // Rounds closer than 0.8 interval observe but do not count (two overlapping invocations).
+      await new Promise((r) => setTimeout(r, pair.probe.intervalSeconds * 1000 * MIN_DECIDING_GAP + 100));
       const summary = await invokeProbe();
       decisions.push(summary.pairs[0]?.action ?? '?');
     }

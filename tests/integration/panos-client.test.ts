@@ -218,11 +218,24 @@ describe('error mapping', () => {
   });
 
   it('an error message that echoes the key is redacted', async () => {
-    const server = await serve(() => ({ status: 200, body: `<response status="error" code="16"><msg>key ${KEY} not allowed</msg></response>` }));
+    const server = await serve(() => ({ status: 200, body: `<response status="error" code="12"><msg>key ${KEY} not allowed</msg></response>` }));
     const e = await failure(clientFor(server.port).jobs());
     expect(e).toBeInstanceOf(FirewallApiError);
     expect(e.message).not.toContain(KEY);
     expect(JSON.stringify(e)).not.toContain(KEY);
+  });
+
+  it('status="unauth", code 16 and code 22 with HTTP 200 are a refused key (FirewallAuthError), not a dead firewall', async () => {
+    for (const body of [
+      '<response status="unauth" code="16"><msg><line>Unauthorized request</line></msg></response>',
+      "<response status = 'error' code = '16'><msg>Unauthorized</msg></response>",
+      '<response status="error" code="22"><msg>Session timed out</msg></response>',
+    ]) {
+      const server = await serve(() => ({ status: 200, body }));
+      const e = await failure(clientFor(server.port).systemInfo());
+      expect(e, body).toBeInstanceOf(FirewallAuthError);
+      expect(e.message).toMatch(/\(code (16|22)\)$/);
+    }
   });
 
   it('connection refused -> FirewallUnreachableError', async () => {

@@ -157,16 +157,31 @@ describe('createSecretReader', () => {
   });
 
   it('never puts the value into an error', async () => {
-    // A value read earlier, then a failing refresh: the error must not carry the cached key.
+    // A value read earlier and forgotten (the firewall refused it), then a failing read: the error must not carry the key.
     smMock
       .on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: KEY })
       .rejectsOnce(new InternalServiceError({ $metadata: { httpStatusCode: 500 }, message: 'x' }));
     const secrets = reader();
     await secrets.getSecretString(SECRET_ID);
-    now += DEFAULT_SECRET_CACHE_TTL_MS;
+    secrets.invalidate(SECRET_ID);
     const failure = await failureOf(secrets.getSecretString(SECRET_ID));
     expect(JSON.stringify({ ...failure.toJSON(), cause: String(failure.cause) })).not.toContain(KEY);
+  });
+
+  it('a failing refresh keeps using the last key read (Secrets Manager unreachable is not a reason to stop probing)', async () => {
+    smMock
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: KEY })
+      .rejectsOnce(new InternalServiceError({ $metadata: { httpStatusCode: 500 }, message: 'x' }))
+      .resolves({ SecretString: 'rotated' });
+    const secrets = reader();
+    await secrets.getSecretString(SECRET_ID);
+    now += DEFAULT_SECRET_CACHE_TTL_MS;
+    await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe(KEY);
+    // The next read succeeds and replaces it.
+    await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe('rotated');
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
 });
 

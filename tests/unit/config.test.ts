@@ -84,6 +84,28 @@ describe('configuration', () => {
     expect(e.issues[0]).toEqual({ path: 'pairs[0].routes[4].destination', message: expect.stringContaining('duplicate route') });
   });
 
+  it('refuses a route destination with host bits set (EC2 keeps the network address: the route would never be found)', () => {
+    const e = rejects((raw) => (pair0(raw).routes[2].destination = '172.16.0.5/12'));
+    expect(e.issues).toEqual([
+      { path: 'pairs[0].routes[2].destination', message: '172.16.0.5/12 has host bits set: EC2 keeps it as 172.16.0.0/12, so the route would never be found; write 172.16.0.0/12' },
+    ]);
+  });
+
+  it("refuses a canary that is one of the pair's own firewalls or Elastic IPs, or a loopback address", () => {
+    const e = rejects((raw) => {
+      pair0(raw).probe.canaries = [
+        { host: '10.10.0.10', port: 443 },
+        { host: '198.51.100.10', port: 443 },
+        { host: '127.0.0.1', port: 443 },
+        { host: '10.0.99.1', port: 443 },
+      ];
+    });
+    expect(e.issues.map((i) => i.path)).toEqual(['pairs[0].probe.canaries[0].host', 'pairs[0].probe.canaries[1].host', 'pairs[0].probe.canaries[2].host']);
+    expect(e.issues[0]?.message).toContain('is the management address of fw-a');
+    expect(e.issues[1]?.message).toContain('is Elastic IP eipalloc-0e000000000000001 of this pair');
+    expect(e.issues[2]?.message).toContain('is a loopback address');
+  });
+
   it('refuses unknown keys with their name and path', () => {
     const e = rejects((raw) => (pair0(raw).probe.intervalSecond = 5));
     expect(e.issues[0]).toEqual({ path: 'pairs[0].probe', message: 'unknown key "intervalSecond"' });

@@ -233,6 +233,28 @@ describe('health decision', () => {
     expect(outs.every((o) => o.statuses.primary === 'auth-error' && o.decision.code === 'active-auth-error')).toBe(true);
   });
 
+  it('an API key the controller cannot read is not an observation: failures neither grow nor reset, and it alerts as blind', () => {
+    const noKey: Round = { primary: { api: fail('no-key') } };
+    const outs = play([dead, dead, noKey, noKey, noKey, noKey, dead]);
+    expect(codes(outs)).toEqual(['active-failing', 'active-failing', 'controller-blind', 'controller-blind', 'controller-blind', 'controller-blind', 'active-failed']);
+    // Frozen at 2 while the key could not be read; the next real failure is the third.
+    expect(outs.slice(2, 6).map((o) => o.memory.firewalls.primary.consecutiveFailures)).toEqual([2, 2, 2, 2]);
+    expect(outs[2]!.decision.reason).toContain('cannot read the API key of fw-a');
+    // And never a failover on missing keys alone.
+    expect(actions(play(Array.from({ length: 8 }, () => noKey)))).not.toContain('failover');
+  });
+
+  it('a live firewall whose tunnel state cannot be read is degraded (tunnels unknown): an alert, never a tunnel failover', () => {
+    const pair = makePair({ tunnels: [{ name: 'tun-head-office' }], probe: { tunnelDown: 'failover' } });
+    const unreadable: Round = { primary: { api: ok({ tunnels: undefined, tunnelsError: 'FirewallMalformedResponseError: response over 512 KiB' }) } };
+    const outs = play(Array.from({ length: 8 }, () => unreadable), { pair });
+    expect(outs.every((o) => o.statuses.primary === 'degraded')).toBe(true);
+    expect(codes(outs).every((c) => c === 'active-degraded')).toBe(true);
+    expect(outs[0]!.decision.reason).toContain('tunnel state could not be read');
+    expect(outs.at(-1)!.memory.firewalls.primary.consecutiveTunnelFailures).toBe(0);
+    expect(outs.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+  });
+
   it('does not fail over toward a standby that is known unusable', () => {
     const cases: [Obs, string][] = [
       [{ api: skipped, state: 'terminated' }, 'terminated'],

@@ -121,7 +121,7 @@ describe('probe: one pair failing does not stop the others', () => {
 });
 
 describe('probe: overlapping invocations (stored lastRoundAt)', () => {
-  it('a round within half an interval of the last decided one observes only; a full interval later it decides', async () => {
+  it('a round within 0.8 of an interval of the last decided one observes only; a full interval later it decides', async () => {
     const w = harness(makeConfig(), { 'fw-a': { outcomes: 'unreachable' } });
     const r1 = await round(w);
     await w.clock.advance(INTERVAL);
@@ -129,7 +129,7 @@ describe('probe: overlapping invocations (stored lastRoundAt)', () => {
     expect([r1.decision.code, r2.decision.code]).toEqual(['active-failing', 'active-failing']);
     expect((await stored(w)).value?.firewalls.primary.consecutiveFailures).toBe(2);
 
-    // A duplicate delivery 4 s later (half the 10 s interval is 5 s): it sees the third failure...
+    // A duplicate delivery 4 s later (within 8 s of the 10 s interval): it sees the third failure...
     await w.clock.advance(4000);
     const dup = await round(w);
     expect(dup.decision).toMatchObject({ action: 'failover', code: 'active-failed' });
@@ -152,6 +152,31 @@ describe('probe: overlapping invocations (stored lastRoundAt)', () => {
     expect(afterR3.value?.firewalls.primary.consecutiveFailures).toBe(3);
     expect(afterR3.value?.lastRoundAt).toBe(r3.at);
     expect(w.flows.starts).toHaveLength(1);
+  });
+
+  it('an invocation ticking at a shorter interval (another pair\'s 5 s) counts this pair\'s failures at its own 10 s, not faster', async () => {
+    const w = harness(makeConfig(), { 'fw-a': { outcomes: 'unreachable' } });
+    const codes: string[] = [];
+    const decided: boolean[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await round(w);
+      codes.push(r.decision.code);
+      decided.push(!r.acted.some((a) => a.startsWith('nothing: another invocation')));
+      await w.clock.advance(5000);
+    }
+    // Rounds at 0, 5, ..., 30 s: only those at 0, 10, 20, 30 s decide; the third failure is at 20 s.
+    expect(decided).toEqual([true, false, true, false, true, false, true]);
+    expect(w.flows.starts).toHaveLength(1);
+    expect((await stored(w)).value?.firewalls.primary.consecutiveFailures).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a round whose clock is behind the last decided one (another container) observes only', async () => {
+    const w = harness(makeConfig(), { 'fw-a': { outcomes: 'unreachable' } });
+    await round(w);
+    const last = (await stored(w)).value?.lastRoundAt ?? 0;
+    const behind = { now: () => last - 3000, sleep: (ms: number, signal?: AbortSignal) => w.clock.sleep(ms, signal) };
+    const early = await round(w, { ...w.probeDeps(), clock: behind });
+    expect(early.acted[0]).toMatch(/^nothing: another invocation probed this pair/);
   });
 });
 

@@ -1,7 +1,10 @@
 /**
  * `SecretReader` over `@aws-sdk/client-secrets-manager`, with a short cache: the probe runs six
  * times a minute against two firewalls and the key rarely changes, so one read per five minutes
- * is plenty. Failures are never cached, and concurrent reads of one secret share one call.
+ * is plenty. Failures are never cached, and concurrent reads of one secret share one call. When
+ * a refresh fails (Secrets Manager or its endpoint unreachable), the last value read is used
+ * until a read succeeds: a key that worked five minutes ago is a better guess than no probe at
+ * all. `invalidate` (the firewall refused the key) forgets it too.
  *
  * The value never appears in an error, a log field or `details`; errors name the secret id only.
  */
@@ -40,14 +43,25 @@ export function createSecretReader(options: SecretReaderOptions): CachingSecretR
   const ttl = options.cacheTtlMs ?? DEFAULT_SECRET_CACHE_TTL_MS;
   const clock = options.clock ?? systemClock;
   const cache = new Map<string, CacheEntry>();
+  const lastGood = new Map<string, string>();
   const inFlight = new Map<string, Promise<string>>();
   // Bumped by invalidate(), so a read that started before it cannot re-cache a stale value.
   let generation = 0;
 
   async function fetch(secretId: string): Promise<string> {
     const started = generation;
-    const value = await readSecret(client, secretId);
-    if (ttl > 0 && started === generation) cache.set(secretId, { value, fetchedAt: clock.now() });
+    let value: string;
+    try {
+      value = await readSecret(client, secretId);
+    } catch (e) {
+      const stale = started === generation ? lastGood.get(secretId) : undefined;
+      if (stale !== undefined) return stale;
+      throw e;
+    }
+    if (started === generation) {
+      lastGood.set(secretId, value);
+      if (ttl > 0) cache.set(secretId, { value, fetchedAt: clock.now() });
+    }
     return value;
   }
 
@@ -67,9 +81,11 @@ export function createSecretReader(options: SecretReaderOptions): CachingSecretR
       generation++;
       if (secretId === undefined) {
         cache.clear();
+        lastGood.clear();
         inFlight.clear();
       } else {
         cache.delete(secretId);
+        lastGood.delete(secretId);
         inFlight.delete(secretId);
       }
     },

@@ -208,7 +208,7 @@ export interface HttpAnswer {
 }
 
 interface Envelope {
-  readonly status: 'success' | 'error';
+  readonly status: 'success' | 'error' | 'unauth';
   readonly code: number | undefined;
   readonly result: XmlValue | undefined;
   readonly message: string;
@@ -236,6 +236,10 @@ function readEnvelope(body: string, target: string): Envelope {
     throw new FirewallMalformedResponseError(target, `not a PAN-OS XML response: root is ${root}, expected one <response>`);
   }
   const statusRaw = textOf(response[`${ATTRIBUTE_PREFIX}status`])?.toLowerCase();
+  if (statusRaw === 'unauth') {
+    // Some PAN-OS versions answer a refused key with HTTP 200 and status="unauth" (code 16).
+    return { status: 'unauth', code: parseCode(textOf(response[`${ATTRIBUTE_PREFIX}code`])), result: undefined, message: envelopeMessage(response) };
+  }
   if (statusRaw !== 'success' && statusRaw !== 'error') {
     throw new FirewallMalformedResponseError(target, 'not a PAN-OS XML response: <response> without status success or error');
   }
@@ -249,6 +253,9 @@ function readEnvelope(body: string, target: string): Envelope {
 }
 
 const isOk = (status: number) => status >= 200 && status < 300;
+
+/** PAN-OS API error codes that mean the key or its role was refused (panos-xml-api reference). */
+const AUTH_CODES: ReadonlySet<number> = new Set([16, 22]);
 
 /**
  * Classifies one HTTP answer: returns the success envelope or throws `FirewallAuthError`
@@ -274,8 +281,11 @@ export function interpretResponse(answer: HttpAnswer, ctx: ResponseContext): Pan
   }
   const message = redact(envelope.message);
   const httpStatus = isOk(answer.status) ? undefined : answer.status;
-  if (answer.status === 403 || envelope.code === 403) {
-    throw new FirewallAuthError(target, message === '' ? 'invalid credential (403)' : `${message} (403)`, {
+  // 403 (invalid credential), status="unauth", code 16 (unauthorized) and 22 (session timed out):
+  // the firewall answered and refused this key or role; its dataplane says nothing here.
+  if (answer.status === 403 || envelope.code === 403 || envelope.status === 'unauth' || (envelope.status === 'error' && AUTH_CODES.has(envelope.code ?? -1))) {
+    const why = envelope.status === 'unauth' || AUTH_CODES.has(envelope.code ?? -1) ? `code ${envelope.code ?? 'unauth'}` : '403';
+    throw new FirewallAuthError(target, message === '' ? `invalid credential (${why})` : `${message} (${why})`, {
       details: { code: envelope.code, httpStatus },
     });
   }
