@@ -149,6 +149,19 @@ export interface DecideInput {
   readonly memory: PairMemory | undefined;
   readonly controller: ControllerSignals;
   readonly now: number;
+  /** When the last round that decided for this pair ran (the streak's last link). */
+  readonly lastDecidedAt?: number;
+}
+
+/**
+ * A failure streak is only as good as its links: after a gap of more than this many intervals
+ * without a deciding round (rounds that failed to run, a container that died), or after a time
+ * the controller could not observe (blind, key unreadable), counting starts again.
+ */
+export const STREAK_GAP_INTERVALS = 3;
+
+function restartStreak(m: FirewallMemory): FirewallMemory {
+  return { ...m, consecutiveFailures: 0, failingSince: undefined, consecutiveTunnelFailures: 0, tunnelsDownSince: undefined };
 }
 
 export interface DecideOutput {
@@ -267,8 +280,13 @@ function standbyProblem(
 export function decide(input: DecideInput): DecideOutput {
   const { pair, owner, observations, controller, now } = input;
   const standby = otherRole(owner);
-  const prev = input.memory ?? emptyPairMemory;
   const policy = pair.probe;
+  const stored = input.memory ?? emptyPairMemory;
+  const gap = input.lastDecidedAt !== undefined && now - input.lastDecidedAt > STREAK_GAP_INTERVALS * policy.intervalSeconds * 1000;
+  const prev: PairMemory =
+    gap || stored.blindSince !== undefined
+      ? { ...stored, firewalls: { primary: restartStreak(stored.firewalls.primary), secondary: restartStreak(stored.firewalls.secondary) } }
+      : stored;
 
   const active = classifyFirewall(observations[owner], prev.firewalls[owner], policy, pair.tunnels);
   const passive = classifyFirewall(observations[standby], prev.firewalls[standby], policy, []);
@@ -289,18 +307,24 @@ export function decide(input: DecideInput): DecideOutput {
   const out = (decision: Decision): DecideOutput => ({ ...base, decision, memory: memory() });
 
   if (blind) {
-    // Counters would otherwise reach the threshold while we know nothing: freeze the active's.
+    // Counters would otherwise reach the threshold while we know nothing: frozen while blind,
+    // and started again when the controller sees again.
     nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
     return out({ action: 'alert', code: 'controller-blind', reason: blind });
   }
   if (observations[owner].api.outcome === 'no-key') {
-    // Not observed at all (the key could not be read): neither a failure nor a success.
+    // Not observed at all (the key could not be read): neither a failure nor a success; counted
+    // as blind, so the streak starts again once the firewall is observed.
     nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
-    return out({
-      action: 'alert',
-      code: 'controller-blind',
-      reason: `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`,
-    });
+    return {
+      ...base,
+      memory: { firewalls: nextFirewalls, blindSince: stored.blindSince ?? now },
+      decision: {
+        action: 'alert',
+        code: 'controller-blind',
+        reason: `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`,
+      },
+    };
   }
 
   switch (active.status) {

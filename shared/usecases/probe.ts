@@ -155,6 +155,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     memory: stored.value,
     controller,
     now,
+    lastDecidedAt: stored.value?.lastRoundAt,
   });
 
   const drift = placement ? driftFrom(placement, owner).map(objectLabel) : undefined;

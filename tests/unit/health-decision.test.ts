@@ -235,10 +235,11 @@ describe('health decision', () => {
 
   it('an API key the controller cannot read is not an observation: failures neither grow nor reset, and it alerts as blind', () => {
     const noKey: Round = { primary: { api: fail('no-key') } };
-    const outs = play([dead, dead, noKey, noKey, noKey, noKey, dead]);
-    expect(codes(outs)).toEqual(['active-failing', 'active-failing', 'controller-blind', 'controller-blind', 'controller-blind', 'controller-blind', 'active-failed']);
-    // Frozen at 2 while the key could not be read; the next real failure is the third.
-    expect(outs.slice(2, 6).map((o) => o.memory.firewalls.primary.consecutiveFailures)).toEqual([2, 2, 2, 2]);
+    const outs = play([dead, dead, noKey, noKey, dead, dead, dead]);
+    expect(codes(outs)).toEqual(['active-failing', 'active-failing', 'controller-blind', 'controller-blind', 'active-failing', 'active-failing', 'active-failed']);
+    // Not counted while the key could not be read, and counted again from one after it: the
+    // streak does not join failures across a time nothing was observed.
+    expect(outs.slice(2, 7).map((o) => o.memory.firewalls.primary.consecutiveFailures)).toEqual([2, 0, 1, 2, 3]);
     expect(outs[2]!.decision.reason).toContain('cannot read the API key of fw-a');
     // And never a failover on missing keys alone.
     expect(actions(play(Array.from({ length: 8 }, () => noKey)))).not.toContain('failover');
@@ -253,6 +254,43 @@ describe('health decision', () => {
     expect(outs[0]!.decision.reason).toContain('tunnel state could not be read');
     expect(outs.at(-1)!.memory.firewalls.primary.consecutiveTunnelFailures).toBe(0);
     expect(outs.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+  });
+
+  it('failures far apart in time are not one streak: after a gap of more than 3 intervals, or after a blind spell, counting starts again', () => {
+    const pair = makePair();
+    // Two failures, then a gap of 5 minutes with no deciding round (rounds failed to run).
+    const first = play([dead, dead], { pair });
+    const memory = first.at(-1)!.memory;
+    const late = decide({
+      pair,
+      owner: 'primary',
+      ownerSince: undefined,
+      observations: { primary: observation(dead.primary, T0 + 300_000), secondary: observation(stoppedStandby, T0 + 300_000) },
+      memory,
+      controller: { awsReachable: true },
+      now: T0 + 300_000,
+      lastDecidedAt: T0 + 10_000,
+    });
+    expect(late.decision.code).toBe('active-failing');
+    expect(late.memory.firewalls.primary.consecutiveFailures).toBe(1);
+    // Within the gap allowance the streak goes on.
+    const onTime = decide({
+      pair,
+      owner: 'primary',
+      ownerSince: undefined,
+      observations: { primary: observation(dead.primary, T0 + 20_000), secondary: observation(stoppedStandby, T0 + 20_000) },
+      memory,
+      controller: { awsReachable: true },
+      now: T0 + 20_000,
+      lastDecidedAt: T0 + 10_000,
+    });
+    expect(onTime.decision.action).toBe('failover');
+
+    // Two failures, a long blind spell, then one failure: not a failover.
+    const blindRound: Round = { primary: { api: fail('timeout') }, controller: { awsReachable: false } };
+    const outs = play([dead, dead, ...Array.from({ length: 180 }, () => blindRound), dead], { pair });
+    expect(outs.at(-1)!.decision.code).toBe('active-failing');
+    expect(outs.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(1);
   });
 
   it('does not fail over toward a standby that is known unusable', () => {
