@@ -210,7 +210,7 @@ describe('configuration: across pairs and timing budgets', () => {
     expect(e.issues.some((i) => i.path === 'pairs[0].readiness.pollIntervalSeconds')).toBe(true);
   });
 
-  it('refuses automatic failback with a cooldown shorter than the hold (ping-pong)', () => {
+  it('refuses automatic failback with a cooldown under 600 s (ping-pong)', () => {
     const e = rejects((raw) => Object.assign(pair0(raw), { failback: { mode: 'auto', holdSeconds: 600 }, probe: { ...pair0(raw).probe, cooldownSeconds: 0 } }));
     expect(e.issues[0]?.path).toBe('pairs[0].probe.cooldownSeconds');
   });
