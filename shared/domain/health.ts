@@ -115,6 +115,7 @@ export const REASON_CODES = [
   'cooldown',
   'failback-hold',
   'failback-due',
+  'canary-down',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -336,6 +337,15 @@ export function decide(input: DecideInput): DecideOutput {
           action: 'alert',
           code: 'standby-unhealthy',
           reason: `the warm standby ${pair.firewalls[standby].name} is ${passive.status}`,
+        });
+      }
+      if (controller.canariesReachable === false) {
+        // Harmless today, fatal on the day the active dies: with every canary down the probe
+        // would take the silence for its own blindness and never fail over.
+        return out({
+          action: 'alert',
+          code: 'canary-down',
+          reason: `${pair.firewalls[owner].name} is healthy but no canary answers: if it failed now the probe would think itself blind and not fail over; fix the canaries or remove them`,
         });
       }
       return out({ action: 'none', code: 'active-healthy', reason: `${pair.firewalls[owner].name} is healthy` });

@@ -293,6 +293,15 @@ describe('health decision', () => {
     expect(outs.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(1);
   });
 
+  it('canaries that do not answer while the active does: an alert (they would make the probe blind when it matters)', () => {
+    const r: Round = { primary: { api: ok() }, controller: { awsReachable: true, canariesReachable: false } };
+    const outs = play([r, r]);
+    expect(codes(outs)).toEqual(['canary-down', 'canary-down']);
+    expect(actions(outs)).toEqual(['alert', 'alert']);
+    expect(outs[0]!.decision.reason).toContain('no canary answers');
+    expect(codes(play([{ primary: { api: ok() }, controller: { awsReachable: true, canariesReachable: true } }]))).toEqual(['active-healthy']);
+  });
+
   it('does not fail over toward a standby that is known unusable', () => {
     const cases: [Obs, string][] = [
       [{ api: skipped, state: 'terminated' }, 'terminated'],
