@@ -12,7 +12,7 @@
 import type { Config, DeploymentConfig, PairConfig } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
 import { ConfigInvalidError } from '#shared/errors.js';
-import { METRICS_NAMESPACE } from '#shared/observability/powertools.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertools.js';
 
 export interface DeploymentOptions {
   /** The Serverless service name (default `pan-failover`). */
@@ -62,6 +62,8 @@ export interface Deployment {
     readonly table: string;
     readonly topic: string;
     readonly dashboard: string;
+    /** IAM role names (account-wide, so they carry the region). */
+    readonly roles: Record<FunctionKey, string>;
   };
   /** Per function: its role's statements (tests read them; `resources` holds the same). */
   readonly permissions: Record<FunctionKey, readonly Statement[]>;
@@ -152,7 +154,8 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
   const allocations = unique(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId)));
   const enis = unique(pairs.flatMap((p) => p.elasticIps.flatMap((e) => ROLES.map((r) => e[r].networkInterfaceId))));
   const zones = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => zoneId(d.hostedZoneId))));
-  const recordNames = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.name.replace(/\.$/, '').toLowerCase())));
+  const recordNames = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => normalizedRecordName(d.name))));
+  const recordTypes = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.type)));
   const secrets = secretRefs(config);
   const table = arn('dynamodb', `table/${names.table}`);
   // The table holds one item set per pair: a function can only touch the configured pairs' items.
@@ -176,7 +179,13 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
         Sid: `${sid}ElasticIps`,
         Effect: 'Allow',
         Action: ['ec2:AssociateAddress'],
-        Resource: [...allocations.map((id) => arn('ec2', `elastic-ip/${id}`)), ...enis.map((id) => arn('ec2', `network-interface/${id}`))],
+        // The instance the ENI is attached to may be checked too (the authorization reference
+        // lists it as an optional resource of AssociateAddress).
+        Resource: [
+          ...allocations.map((id) => arn('ec2', `elastic-ip/${id}`)),
+          ...enis.map((id) => arn('ec2', `network-interface/${id}`)),
+          ...instances.map((id) => arn('ec2', `instance/${id}`)),
+        ],
       });
     }
     const lifecycle = [...(actions.start ? ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'] : []), ...(actions.stop ? ['ec2:StopInstances'] : [])];
@@ -195,8 +204,14 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
             Effect: 'Allow',
             Action: ['route53:ChangeResourceRecordSets'],
             Resource: zones.map((z) => arn('route53', `hostedzone/${z}`, true)),
-            // Only the configured names, whatever else the zone holds.
-            Condition: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames } },
+            // Only UPSERTs of the configured names and types, whatever else the zone holds.
+            Condition: {
+              'ForAllValues:StringEquals': {
+                'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames,
+                'route53:ChangeResourceRecordSetsRecordTypes': recordTypes,
+                'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+              },
+            },
           },
           { Sid: `${sid}ChangeStatus`, Effect: 'Allow', Action: ['route53:GetChange'], Resource: arn('route53', 'change/*', true) },
         ];
@@ -254,7 +269,8 @@ function role(fn: FunctionKey, statements: readonly Statement[], names: Deployme
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      RoleName: `${names.prefix}-${FUNCTIONS[fn].dir}`.slice(0, 64),
+      // IAM names are account-wide: the region keeps two regions' controllers apart.
+      RoleName: names.roles[fn],
       Description: `pan-failover ${FUNCTIONS[fn].dir}: only what this function calls`,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
@@ -263,6 +279,18 @@ function role(fn: FunctionKey, statements: readonly Statement[], names: Deployme
       Policies: [{ PolicyName: 'least-privilege', PolicyDocument: { Version: '2012-10-17', Statement: statements as unknown as Json[] } }],
     },
   };
+}
+
+/**
+ * A record name as Route 53's IAM condition keys compare it: lower case, no trailing dot, and any
+ * character other than a-z, 0-9, hyphen, underscore and dot as a backslash and three octal
+ * digits (`*.example.com` -> `\\052.example.com`).
+ */
+export function normalizedRecordName(name: string): string {
+  return name
+    .replace(/\.$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, (c) => `\\${(c.codePointAt(0) ?? 0).toString(8).padStart(3, '0')}`);
 }
 
 /** `pan-failover-<stage>-<pair>-<firewall>-status-check`: EC2's status checks of one firewall. */
@@ -313,17 +341,23 @@ const logicalName = (s: string) =>
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
 
+/**
+ * Powertools adds the service name as a dimension to every metric it writes: an alarm or a chart
+ * must name it too, or it looks at a metric nobody writes.
+ */
+export const POWERTOOLS_DIMENSIONS = { service: SERVICE_NAME } as const;
+
 function alarms(config: Config, names: Deployment['names']): { resources: Cfn; triggers: string[] } {
   const resources: Cfn = {};
   const triggers: string[] = [];
   const lambda = (fn: FunctionKey) => ({ FunctionName: names.functions[fn] });
-  for (const pair of config.pairs) {
+  config.pairs.forEach((pair, p) => {
     for (const role of ROLES) {
       const fw = pair.firewalls[role];
       const name = statusCheckAlarmName(names.prefix, pair, role);
       triggers.push(name);
       // Two failed minutes in a row (not one blip); a stopped standby has no data: not breaching.
-      resources[`StatusCheck${logicalName(pair.name)}${logicalName(fw.name)}Alarm`] = alarm({
+      resources[`StatusCheckPair${p + 1}${logicalName(role)}Alarm`] = alarm({
         name,
         description: `EC2 status checks of ${fw.name} (${pair.name}, ${role}) failed for 2 minutes: starts the failover flow, which re-checks both firewalls before it moves anything`,
         namespace: 'AWS/EC2',
@@ -337,13 +371,13 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
         okActions: false,
       });
     }
-    const id = logicalName(pair.name);
+    const id = `Pair${p + 1}`;
     resources[`ProbeSilent${id}Alarm`] = alarm({
       name: `${names.prefix}-${pair.name}-probe-silent`,
       description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
       namespace: METRICS_NAMESPACE,
       metric: 'ProbeRound',
-      dimensions: { Pair: pair.name },
+      dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
       statistic: 'Sum',
       threshold: 1,
       comparison: 'LessThanThreshold',
@@ -356,7 +390,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
       description: `The probe has reached neither firewall of ${pair.name} nor the EC2 API for 2 minutes: it will not fail over while blind; check the controller's subnets, endpoints and security group`,
       namespace: METRICS_NAMESPACE,
       metric: 'ControllerBlind',
-      dimensions: { Pair: pair.name },
+      dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
       statistic: 'Maximum',
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
@@ -364,7 +398,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
       missing: 'notBreaching',
       okActions: true,
     });
-  }
+  });
   resources.ProbeErrorsAlarm = alarm({
     name: `${names.prefix}-probe-errors`,
     description: 'The health-probe function failed 3 minutes in a row (see its log)',
@@ -424,19 +458,19 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
     });
     y += 1;
     const perFirewall = (metric: string, stat: string) =>
-      ROLES.map((r) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'Firewall', pair.firewalls[r].name, { stat, label: pair.firewalls[r].name }]);
+      ROLES.map((r) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'Firewall', pair.firewalls[r].name, 'service', SERVICE_NAME, { stat, label: pair.firewalls[r].name }]);
     metricWidget('Firewall status (0 healthy, 1 degraded, 2 booting, 3 stopped, 4 auth, 5 untrusted, 6 unreachable)', perFirewall('FirewallStatusCode', 'Maximum'), y, 0, {
       yAxis: { left: { min: 0, max: 6 } },
     });
     metricWidget('API latency (ms)', perFirewall('ApiLatency', 'Maximum'), y, 8);
     metricWidget('IPsec tunnels up', perFirewall('TunnelsUp', 'Minimum'), y, 16);
     y += 6;
-    const perPair = (metric: string) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, { stat: 'Sum', label: metric }];
+    const perPair = (metric: string) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Sum', label: metric }];
     metricWidget('Probe rounds, errors, blind rounds', [perPair('ProbeRound'), perPair('ProbeError'), perPair('ControllerBlind')], y, 0);
-    metricWidget('Decisions and drift', [perPair('FailoverDecision'), perPair('ProbeAlert'), [METRICS_NAMESPACE, 'DriftedObjects', 'Pair', pair.name, { stat: 'Maximum' }]], y, 8);
+    metricWidget('Decisions and drift', [perPair('FailoverDecision'), perPair('ProbeAlert'), [METRICS_NAMESPACE, 'DriftedObjects', 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Maximum' }]], y, 8);
     metricWidget(
       'Flows by action and outcome',
-      [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Outcome,Pair} MetricName="FlowResult" Pair="${pair.name}"', 'Sum', 300)`, id: 'flows' }]],
+      [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Outcome,Pair,service} MetricName="FlowResult" Pair="${pair.name}"', 'Sum', 300)`, id: 'flows' }]],
       y,
       16,
       { period: 300 },
@@ -473,7 +507,9 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   }
   const region = regions[0] ?? '';
   const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
-  const names = { prefix, functions, stateMachine: prefix, table: `${prefix}-state`, topic: `${prefix}-notifications`, dashboard: prefix };
+  const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
+  // Dashboards are account-wide too.
+  const names = { prefix, functions, stateMachine: prefix, table: `${prefix}-state`, topic: `${prefix}-notifications`, dashboard: `${prefix}-${region}`, roles };
   const perms = permissions(config, names);
   const { resources: alarmResources, triggers } = alarms(config, names);
 

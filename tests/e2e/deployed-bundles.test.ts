@@ -302,6 +302,50 @@ describe('deployed bundles', () => {
     expect(report.owner).toBe('secondary');
   }, 180_000);
 
+  it('every alarm and chart on the controller\'s own metrics names a metric, with the dimensions, that the bundles really wrote', () => {
+    const d = deployment(sim().config, { stage: 'test' });
+    // What the bundles wrote: metric name -> the dimension sets (names and values) it was written with.
+    const written = new Map<string, Record<string, string>[]>();
+    for (const doc of documents()) {
+      const emf = (doc as Partial<Emf> & { _aws?: { CloudWatchMetrics: { Dimensions: string[][] }[] } })._aws?.CloudWatchMetrics ?? [];
+      for (const m of emf) {
+        if (m.Namespace !== 'PanFailover') continue;
+        for (const dims of (m as unknown as { Dimensions: string[][] }).Dimensions) {
+          const set = Object.fromEntries(dims.map((k) => [k, String(doc[k])]));
+          for (const x of m.Metrics) written.set(x.Name, [...(written.get(x.Name) ?? []), set]);
+        }
+      }
+    }
+    const sameSet = (a: Record<string, string>, b: Record<string, string>) =>
+      Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+    const alarms = Object.values(d.resources)
+      .map((r) => r as { Type: string; Properties: { AlarmName: string; Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } })
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === 'PanFailover');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) {
+      const want = Object.fromEntries(a.Properties.Dimensions.map((x) => [x.Name, x.Value]));
+      expect((written.get(a.Properties.MetricName) ?? []).some((w) => sameSet(want, w)), `${a.Properties.AlarmName}: ${JSON.stringify(want)}`).toBe(true);
+    }
+    const body = JSON.parse((d.resources.Dashboard as { Properties: { DashboardBody: { 'Fn::Sub': string } } }).Properties.DashboardBody['Fn::Sub']) as {
+      widgets: { properties: { metrics?: unknown[][] } }[];
+    };
+    const charted = body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m[0] === 'PanFailover');
+    for (const m of charted) {
+      const parts = m.slice(2).filter((x) => typeof x === 'string') as string[];
+      const want: Record<string, string> = {};
+      for (let i = 0; i + 1 < parts.length; i += 2) want[parts[i] as string] = parts[i + 1] as string;
+      // Same dimension names and pair (a chart's firewall may not have answered during this run).
+      const seen = written.get(String(m[1])) ?? [];
+      const names = (x: Record<string, string>) => Object.keys(x).sort().join(',');
+      // ProbeError and DriftedObjects are written only when a round fails or finds drift.
+      if (!['DriftedObjects', 'ProbeError'].includes(String(m[1]))) expect(seen.length, `chart ${String(m[1])}: never written`).toBeGreaterThan(0);
+      for (const w of seen.slice(0, 1)) {
+        expect(names(w), `chart ${String(m[1])}`).toBe(names(want));
+        expect(w.Pair).toBe(want.Pair);
+      }
+    }
+  });
+
   it("each function's deployed role (infra/deployment.ts) allows every AWS call its bundle made", () => {
     const roles = deployment(sim().config, { stage: 'test' }).permissions;
     // Every operation the simulator saw is allowed to at least one function...

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '#shared/config/load.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { parseFlowInput } from '#shared/usecases/flow-input.js';
-import { deployment, FUNCTIONS, LOGICAL, secretResource, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import { deployment, FUNCTIONS, LOGICAL, normalizedRecordName, secretResource, type FunctionKey, type Statement } from '../../infra/deployment.js';
 import { exampleRaw, makeConfig } from '../support/config.js';
 
 const config = makeConfig();
@@ -27,6 +27,9 @@ describe('deployment: names, region, VPC', () => {
     expect(d.names.functions.healthProbe).toBe('pan-failover-prod-health-probe');
     expect(d.names.stateMachine).toBe('pan-failover-prod');
     expect(d.names.table).toBe('pan-failover-prod-state');
+    // IAM role and dashboard names are account-wide: they carry the region.
+    expect(d.names.roles.flowAws).toBe('pan-failover-prod-flow-aws-eu-central-1');
+    expect(d.names.dashboard).toBe('pan-failover-prod-eu-central-1');
     expect(d.vpc).toEqual({ subnetIds: ['subnet-0c000000000000001', 'subnet-0c000000000000002'], securityGroupIds: ['sg-0d000000000000001'] });
   });
 
@@ -90,7 +93,15 @@ describe('deployment: least-privilege roles', () => {
     expect(subs(statementWith('flowAws', 'ec2:StartInstances')?.Resource)).toHaveLength(2);
     const dns = statementWith('flowAws', 'route53:ChangeResourceRecordSets');
     expect(subs(dns?.Resource)).toEqual(['arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ']);
-    expect(dns?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['gp.example.com'] } });
+    expect(dns?.Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['gp.example.com'],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+      },
+    });
+    // Route 53 compares names lower case, without the final dot, other characters in octal.
+    expect(normalizedRecordName('*.VPN.example.com.')).toBe('\\052.vpn.example.com');
     // The state table: only the configured pairs' items.
     expect(statementWith('flowControl', 'dynamodb:PutItem')?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['pair#hq-egress'] } });
     // Every Describe is the only kind of statement on "*" besides what VPC attachment and X-Ray require.
