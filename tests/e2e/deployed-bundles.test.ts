@@ -331,7 +331,7 @@ describe('deployed bundles', () => {
     };
     const charted = body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m[0] === 'PanFailover');
     for (const m of charted) {
-      const parts = m.slice(2).filter((x) => typeof x === 'string') as string[];
+      const parts = m.slice(2).filter((x): x is string => typeof x === 'string');
       const want: Record<string, string> = {};
       for (let i = 0; i + 1 < parts.length; i += 2) want[parts[i] as string] = parts[i + 1] as string;
       // Same dimension names and pair (a chart's firewall may not have answered during this run).
