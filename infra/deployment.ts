@@ -387,7 +387,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
     });
     resources[`ControllerBlind${id}Alarm`] = alarm({
       name: `${names.prefix}-${pair.name}-controller-blind`,
-      description: `The probe has reached neither firewall of ${pair.name} nor the EC2 API for 2 minutes: it will not fail over while blind; check the controller's subnets, endpoints and security group`,
+      description: `For 2 minutes the probe could not observe ${pair.name}: it reached neither firewall nor the EC2 API (check the controller's subnets, endpoints, security group), or it cannot read the active firewall's API key (check Secrets Manager and its endpoint). It will not fail over while blind`,
       namespace: METRICS_NAMESPACE,
       metric: 'ControllerBlind',
       dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },

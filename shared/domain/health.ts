@@ -155,14 +155,24 @@ export interface DecideInput {
 }
 
 /**
- * A failure streak is only as good as its links: after a gap of more than this many intervals
- * without a deciding round (rounds that failed to run, a container that died), or after a time
- * the controller could not observe (blind, key unreadable), counting starts again.
+ * A failure streak is only as good as its links: after a gap without a deciding round longer
+ * than this (rounds that failed to run, a container that died, an invocation that stopped
+ * early), or after a time the controller could not observe (blind, key unreadable), counting
+ * starts again. The allowance covers the normal gap between two invocations, whatever the
+ * pairs' timeouts: one invocation period plus two intervals, and at least three intervals.
  */
-export const STREAK_GAP_INTERVALS = 3;
+export const INVOCATION_PERIOD_MS = 60_000;
+export function streakGapMs(policy: ProbePolicy): number {
+  const interval = policy.intervalSeconds * 1000;
+  return Math.max(3 * interval, INVOCATION_PERIOD_MS + 2 * interval);
+}
 
+/**
+ * The counts start again; the incident does not (its start names the flow execution and
+ * counts the attempts: a restart must not let the probe start flows without limit).
+ */
 function restartStreak(m: FirewallMemory): FirewallMemory {
-  return { ...m, consecutiveFailures: 0, failingSince: undefined, consecutiveTunnelFailures: 0, tunnelsDownSince: undefined };
+  return { ...m, consecutiveFailures: 0, consecutiveTunnelFailures: 0 };
 }
 
 export interface DecideOutput {
@@ -211,8 +221,12 @@ export function classifyFirewall(
       // Answering but not chassis-ready: booting while it may still be booting; after that, its
       // dataplane is not up and it carries no traffic: a failure.
       if (obs.api.chassisReady === false) return { status: booting ? 'booting' : 'unreachable', tunnelsDown: [] };
-      // Alive, tunnels unknown: degraded, but nothing counts toward a tunnel failover.
-      if (obs.api.tunnelsError !== undefined && expectedTunnels.length > 0) return { status: 'degraded', tunnelsDown: [] };
+      // Alive, tunnel state unreadable (a dataplane that hangs answers chassis-ready but not
+      // the VPN queries): every expected tunnel counts as down, so only the tunnel policy
+      // (alert by default, failover after tunnelFailuresBeforeFailover rounds) applies.
+      if (obs.api.tunnelsError !== undefined && expectedTunnels.length > 0) {
+        return { status: 'degraded', tunnelsDown: expectedTunnelsDown(expectedTunnels, []) };
+      }
       const down = obs.api.tunnels ? expectedTunnelsDown(expectedTunnels, obs.api.tunnels) : [];
       return { status: down.length > 0 ? 'degraded' : 'healthy', tunnelsDown: down };
     }
@@ -220,8 +234,9 @@ export function classifyFirewall(
       // During boot PAN-OS answers 403 even to a good key: the auth daemon is not up yet.
       return { status: booting ? 'booting' : 'auth-error', tunnelsDown: [] };
     case 'no-key':
-      // The controller cannot authenticate: shown as an auth problem; decide() never counts it.
-      return { status: 'auth-error', tunnelsDown: [] };
+      // The controller cannot authenticate: shown as an auth problem (or booting), never counted
+      // on the active, never a reason to refuse the standby (decide, standbyProblem).
+      return { status: booting ? 'booting' : 'auth-error', tunnelsDown: [] };
     case 'untrusted':
       return { status: 'untrusted', tunnelsDown: [] };
     case 'skipped':
@@ -269,7 +284,7 @@ function standbyProblem(
 ): string | undefined {
   if (obs.instance.state === 'terminated' || obs.instance.state === 'shutting-down') return 'its instance is terminated';
   if (status === 'untrusted') return 'its certificate does not match the pinned one';
-  if (status === 'auth-error') return 'it refuses the API key';
+  if (status === 'auth-error' && obs.api.outcome !== 'no-key') return 'it refuses the API key';
   if (obs.instance.systemStatus === 'impaired' || obs.instance.instanceStatus === 'impaired') {
     return 'its EC2 status checks are impaired';
   }
@@ -283,7 +298,7 @@ export function decide(input: DecideInput): DecideOutput {
   const standby = otherRole(owner);
   const policy = pair.probe;
   const stored = input.memory ?? emptyPairMemory;
-  const gap = input.lastDecidedAt !== undefined && now - input.lastDecidedAt > STREAK_GAP_INTERVALS * policy.intervalSeconds * 1000;
+  const gap = input.lastDecidedAt !== undefined && now - input.lastDecidedAt > streakGapMs(policy);
   const prev: PairMemory =
     gap || stored.blindSince !== undefined
       ? { ...stored, firewalls: { primary: restartStreak(stored.firewalls.primary), secondary: restartStreak(stored.firewalls.secondary) } }
@@ -369,14 +384,8 @@ export function decide(input: DecideInput): DecideOutput {
         reason: `${pair.firewalls[owner].name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
       });
     case 'degraded': {
-      if (active.tunnelsDown.length === 0) {
-        return out({
-          action: 'alert',
-          code: 'active-degraded',
-          reason: `${pair.firewalls[owner].name} answers but its tunnel state could not be read (${observations[owner].api.tunnelsError ?? 'unknown error'}): tunnels unknown`,
-        });
-      }
-      const names = active.tunnelsDown.join(', ');
+      const unreadable = observations[owner].api.tunnelsError;
+      const names = `${active.tunnelsDown.join(', ')}${unreadable !== undefined ? ` (tunnel state unreadable, counted as down: ${unreadable})` : ''}`;
       // Right after a takeover, or right after the active firewall booted, its tunnels are still
       // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
       const settleMs = pair.postVerify.tunnelTimeoutSeconds * 1000;

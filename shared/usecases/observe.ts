@@ -5,7 +5,7 @@
  */
 import type { FirewallConfig } from '../config/schema.js';
 import type { ApiObservation, ApiOutcomeKind } from '../domain/health.js';
-import { errorMessage, isPanFailoverError } from '../errors.js';
+import { errorMessage, isPanFailoverError, SecretUnavailableError } from '../errors.js';
 import { clockTimeout, type Clock } from '../ports/clock.js';
 import { autoCommitState, type AutoCommitState, type FirewallApiFactory } from '../ports/firewall.js';
 
@@ -41,6 +41,14 @@ export function outcomeOf(error: unknown): ApiOutcomeKind {
   return 'api-error';
 }
 
+/** The API key read gets twice the firewall's budget, and at least this long. */
+export const KEY_READ_MIN_MS = 8000;
+
+function secretName(firewall: FirewallConfig): string {
+  const ref = firewall.apiKey;
+  return 'secretsManager' in ref ? ref.secretsManager : 'file' in ref ? ref.file : ref.env;
+}
+
 export async function observeFirewallApi(
   factory: FirewallApiFactory,
   firewall: FirewallConfig,
@@ -48,13 +56,22 @@ export async function observeFirewallApi(
   options: ObserveOptions,
 ): Promise<FirewallApiObservation> {
   // The key first, outside the firewall's budget: a slow Secrets Manager is not a slow firewall.
+  // Bounded on its own: a hanging endpoint makes this look `no-key`, not the round hang.
   let api;
   const keyStarted = clock.now();
+  const keyBudget = clockTimeout(clock, Math.max(2 * options.timeoutMs, KEY_READ_MIN_MS));
   try {
-    api = await factory.forFirewall(firewall, { timeoutMs: options.timeoutMs });
+    api = await Promise.race([
+      factory.forFirewall(firewall, { timeoutMs: options.timeoutMs }),
+      new Promise<never>((_, reject) =>
+        keyBudget.signal.addEventListener('abort', () => reject(new SecretUnavailableError(secretName(firewall), 'the read did not finish in time', { retryable: true })), { once: true }),
+      ),
+    ]);
   } catch (e) {
     const name = e instanceof Error ? e.name : 'Error';
     return { outcome: outcomeOf(e), latencyMs: clock.now() - keyStarted, error: `${name}: ${errorMessage(e)}` };
+  } finally {
+    keyBudget.dispose();
   }
   const started = clock.now();
   const budget = clockTimeout(clock, options.timeoutMs);

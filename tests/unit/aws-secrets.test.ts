@@ -8,7 +8,7 @@ import {
   SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsAccessDeniedError, AwsThrottledError, SecretUnavailableError } from '#shared/errors.js';
-import { DEFAULT_SECRET_CACHE_TTL_MS, createSecretReader } from '#shared/adapters/aws/secrets.js';
+import { DEFAULT_SECRET_CACHE_TTL_MS, STALE_RETRY_MS, createSecretReader } from '#shared/adapters/aws/secrets.js';
 
 const smMock = mockClient(SecretsManagerClient);
 const SECRET_ID = 'pan-failover/edge/fw-a';
@@ -157,15 +157,16 @@ describe('createSecretReader', () => {
   });
 
   it('never puts the value into an error', async () => {
-    // A value read earlier and forgotten (the firewall refused it), then a failing read: the error must not carry the key.
+    // Another secret's value was read; a failing read of this one names this one only.
     smMock
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: KEY })
-      .rejectsOnce(new InternalServiceError({ $metadata: { httpStatusCode: 500 }, message: 'x' }));
+      .on(GetSecretValueCommand, { SecretId: 'other' })
+      .resolves({ SecretString: KEY })
+      .on(GetSecretValueCommand, { SecretId: SECRET_ID })
+      .rejects(new InternalServiceError({ $metadata: { httpStatusCode: 500 }, message: 'x' }));
     const secrets = reader();
-    await secrets.getSecretString(SECRET_ID);
-    secrets.invalidate(SECRET_ID);
+    await secrets.getSecretString('other');
     const failure = await failureOf(secrets.getSecretString(SECRET_ID));
+    expect(failure.message).toContain(SECRET_ID);
     expect(JSON.stringify({ ...failure.toJSON(), cause: String(failure.cause) })).not.toContain(KEY);
   });
 
@@ -179,9 +180,18 @@ describe('createSecretReader', () => {
     await secrets.getSecretString(SECRET_ID);
     now += DEFAULT_SECRET_CACHE_TTL_MS;
     await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe(KEY);
-    // The next read succeeds and replaces it.
+    // Served from the cache for a minute (a hanging endpoint does not slow every round)...
+    now += STALE_RETRY_MS - 1;
+    await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe(KEY);
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    // ...then tried again; the read succeeds and replaces it.
+    now += 1;
     await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe('rotated');
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+    // A refused key forces a fresh read but keeps the fallback.
+    smMock.on(GetSecretValueCommand).rejects(new InternalServiceError({ $metadata: { httpStatusCode: 500 }, message: 'x' }));
+    secrets.invalidate(SECRET_ID);
+    await expect(secrets.getSecretString(SECRET_ID)).resolves.toBe('rotated');
   });
 });
 

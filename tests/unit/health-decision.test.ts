@@ -245,18 +245,22 @@ describe('health decision', () => {
     expect(actions(play(Array.from({ length: 8 }, () => noKey)))).not.toContain('failover');
   });
 
-  it('a live firewall whose tunnel state cannot be read is degraded (tunnels unknown): an alert, never a tunnel failover', () => {
-    const pair = makePair({ tunnels: [{ name: 'tun-head-office' }], probe: { tunnelDown: 'failover' } });
-    const unreadable: Round = { primary: { api: ok({ tunnels: undefined, tunnelsError: 'FirewallMalformedResponseError: response over 512 KiB' }) } };
-    const outs = play(Array.from({ length: 8 }, () => unreadable), { pair });
-    expect(outs.every((o) => o.statuses.primary === 'degraded')).toBe(true);
-    expect(codes(outs).every((c) => c === 'active-degraded')).toBe(true);
-    expect(outs[0]!.decision.reason).toContain('tunnel state could not be read');
-    expect(outs.at(-1)!.memory.firewalls.primary.consecutiveTunnelFailures).toBe(0);
-    expect(outs.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+  it('a live firewall whose tunnel state cannot be read: its tunnels count as down, so only the tunnel policy applies', () => {
+    const unreadable: Round = { primary: { api: ok({ tunnels: undefined, tunnelsError: 'FirewallApiError: Timed out while getting data from dataplane' }) } };
+    // Default policy (alert): degraded, an alert, never a failover; the firewall's own failure count stays 0.
+    const alerting = play(Array.from({ length: 8 }, () => unreadable), { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
+    expect(alerting.every((o) => o.statuses.primary === 'degraded')).toBe(true);
+    expect(codes(alerting).every((c) => c === 'active-degraded')).toBe(true);
+    expect(alerting[0]!.decision.reason).toContain('tunnel state unreadable, counted as down');
+    expect(alerting.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(0);
+    // tunnelDown: failover: a dataplane that stopped answering the VPN queries fails over at the tunnel threshold.
+    const pair = makePair({ tunnels: [{ name: 'tun-head-office' }], probe: { tunnelDown: 'failover', tunnelFailuresBeforeFailover: 3 } });
+    const outs = play([unreadable, unreadable, unreadable], { pair });
+    expect(actions(outs)).toEqual(['alert', 'alert', 'failover']);
+    expect(outs[2]!.decision.code).toBe('active-tunnels-failed');
   });
 
-  it('failures far apart in time are not one streak: after a gap of more than 3 intervals, or after a blind spell, counting starts again', () => {
+  it('failures far apart in time are not one streak: after a gap longer than an invocation period plus two intervals, or after a blind spell, counting starts again', () => {
     const pair = makePair();
     // Two failures, then a gap of 5 minutes with no deciding round (rounds failed to run).
     const first = play([dead, dead], { pair });
@@ -285,6 +289,22 @@ describe('health decision', () => {
       lastDecidedAt: T0 + 10_000,
     });
     expect(onTime.decision.action).toBe('failover');
+
+    // The normal gap between two invocations (rounds stopped early for a pair with a long
+    // timeout) is not a break in the streak.
+    const nextInvocation = decide({
+      pair,
+      owner: 'primary',
+      ownerSince: undefined,
+      observations: { primary: observation(dead.primary, T0 + 60_000), secondary: observation(stoppedStandby, T0 + 60_000) },
+      memory,
+      controller: { awsReachable: true },
+      now: T0 + 60_000,
+      lastDecidedAt: T0 + 10_000,
+    });
+    expect(nextInvocation.decision.action).toBe('failover');
+    // A restarted count keeps the incident (its start names the execution and counts attempts).
+    expect(late.memory.firewalls.primary.failingSince).toBe(memory.firewalls.primary.failingSince);
 
     // Two failures, a long blind spell, then one failure: not a failover.
     const blindRound: Round = { primary: { api: fail('timeout') }, controller: { awsReachable: false } };

@@ -61,6 +61,15 @@ describe('observeFirewallApi', () => {
     expect(obs.tunnelsError).toBe('Error: response over 512 KiB');
   });
 
+  it('a key read that hangs is cut off on its own bound (twice the budget, at least 8 s): no-key, not a hung round', async () => {
+    const clock = new ManualClock();
+    const hanging: FirewallApiFactory = { forFirewall: () => new Promise(() => undefined) };
+    const t0 = clock.now();
+    const obs = await clock.run(observeFirewallApi(hanging, fw, clock, { timeoutMs: 4000 }));
+    expect(obs.outcome).toBe('no-key');
+    expect(clock.now() - t0).toBe(8000);
+  });
+
   it('a key that cannot be read is no-key (the firewall was not asked), for slow and fast failures alike', async () => {
     for (const keyMs of [10, 9000]) {
       const clock = new ManualClock();

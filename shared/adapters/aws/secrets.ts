@@ -3,8 +3,10 @@
  * times a minute against two firewalls and the key rarely changes, so one read per five minutes
  * is plenty. Failures are never cached, and concurrent reads of one secret share one call. When
  * a refresh fails (Secrets Manager or its endpoint unreachable), the last value read is used
- * until a read succeeds: a key that worked five minutes ago is a better guess than no probe at
- * all. `invalidate` (the firewall refused the key) forgets it too.
+ * and the next try waits `STALE_RETRY_MS`: a key that worked five minutes ago is a better guess
+ * than no probe at all, and a hanging endpoint must not slow every round. `invalidate` (the
+ * firewall refused the key) forces a fresh read but keeps that fallback: at worst the stale key
+ * is refused again, which is an auth alert, never a failover.
  *
  * The value never appears in an error, a log field or `details`; errors name the secret id only.
  */
@@ -17,6 +19,8 @@ import { SecretUnavailableError } from '#shared/errors.js';
 import { translateAwsError } from './errors.js';
 
 export const DEFAULT_SECRET_CACHE_TTL_MS = 5 * 60_000;
+/** After a failed refresh, the last good value is served this long before the next try. */
+export const STALE_RETRY_MS = 60_000;
 
 export interface SecretReaderOptions {
   readonly client: SecretsManagerClient;
@@ -54,9 +58,10 @@ export function createSecretReader(options: SecretReaderOptions): CachingSecretR
     try {
       value = await readSecret(client, secretId);
     } catch (e) {
-      const stale = started === generation ? lastGood.get(secretId) : undefined;
-      if (stale !== undefined) return stale;
-      throw e;
+      const stale = lastGood.get(secretId);
+      if (stale === undefined) throw e;
+      if (ttl > 0 && started === generation) cache.set(secretId, { value: stale, fetchedAt: clock.now() - ttl + Math.min(ttl, STALE_RETRY_MS) });
+      return stale;
     }
     if (started === generation) {
       lastGood.set(secretId, value);
@@ -81,11 +86,9 @@ export function createSecretReader(options: SecretReaderOptions): CachingSecretR
       generation++;
       if (secretId === undefined) {
         cache.clear();
-        lastGood.clear();
         inFlight.clear();
       } else {
         cache.delete(secretId);
-        lastGood.delete(secretId);
         inFlight.delete(secretId);
       }
     },
