@@ -251,6 +251,8 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
       logStatement(names.functions.flowAws),
       TRACING,
       { ...ec2Read, Action: [...EC2_READ, 'ec2:DescribeInstanceTypes'] },
+      // The lock, read before every step that changes AWS.
+      { Sid: 'Lock', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leadingKeys },
       ...ec2Moves('Cutover', { routes: true, eips: true, stop: true, start: true }),
       ...dns('Dns'),
     ],

@@ -332,7 +332,7 @@ export class SimSystem {
           control,
         )(event, ctx('flow-control')),
       flowAws: (event) => this.#maybeCrash(event, aws.telemetry, (ec2) =>
-        createFlowAwsHandler(() => Promise.resolve({ ...this.#common(), ec2, telemetry: aws.telemetry, dns: this.#ports.dns }), aws)(event, ctx('flow-aws')),
+        createFlowAwsHandler(() => Promise.resolve({ ...this.#common(), ec2, telemetry: aws.telemetry, dns: this.#ports.dns, store: this.#ports.store }), aws)(event, ctx('flow-aws')),
       ),
       flowFirewall: (event) =>
         createFlowFirewallHandler(

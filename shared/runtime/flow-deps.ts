@@ -48,8 +48,8 @@ export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlD
 }
 
 export async function awsStepDepsFromEnv(telemetry: Telemetry): Promise<AwsStepDeps> {
-  const { env: _env, ...common } = await base(telemetry);
-  return { ...common, dns: new Route53Adapter(createRoute53Client()) };
+  const { env, ...common } = await base(telemetry);
+  return { ...common, dns: new Route53Adapter(createRoute53Client()), store: store(env) };
 }
 
 export async function firewallStepDepsFromEnv(telemetry: Telemetry): Promise<FirewallStepDeps> {

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config, Role } from '#shared/config/schema.js';
-import { InsufficientCapacityError, TargetUnusableError } from '#shared/errors.js';
+import { InsufficientCapacityError, LockLostError, TargetUnusableError } from '#shared/errors.js';
+import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 import type { DnsPort } from '#shared/ports/dns.js';
 import { dnsStatus, dnsUpsert, fence, plan, startTarget } from '#shared/usecases/flow/aws-steps.js';
 import { acquireLock, validate } from '#shared/usecases/flow/control-steps.js';
@@ -202,6 +203,23 @@ describe('startTarget', () => {
       expect((err as Error).message).toBe(`StartInstances: fw-b (${FW_B}) could not start: no capacity for m5.xlarge after 2 attempts each`);
       expect(stateOf(w, FW_B)).toBe('stopped');
     });
+  });
+});
+
+describe('steps that change AWS run only for the lock holder', () => {
+  it('an execution whose lock was taken over (or an old one redriven by hand) starts, moves, fences and updates DNS nothing', async () => {
+    const w = setup();
+    const state = await rechecked(w);
+    await w.ports.store.takeOver('hq-egress', 'exec-2', 'exec-1', w.clock.now(), 600_000);
+    const spy = spyEc2(w.ports.ec2, w.clock);
+    for (const step of ['startTarget', 'cutover', 'fence', 'dnsUpsert'] as const) {
+      await expect(runAwsStep(w.flowDeps({ ec2: spy.port }), { step, state }), step).rejects.toThrow(
+        new LockLostError(`exec-1 no longer holds the lock of hq-egress (held by exec-2): not running ${step}`),
+      );
+    }
+    expect([...MUTATING_EC2, 'startInstance', 'stopInstance'].map((m) => spy.count(m as never))).toEqual([0, 0, 0, 0, 0]);
+    // Reading steps need no lock.
+    await expect(runAwsStep(w.flowDeps(), { step: 'plan', state })).resolves.toMatchObject({ plan: expect.anything() });
   });
 });
 

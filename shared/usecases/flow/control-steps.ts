@@ -7,7 +7,7 @@
  */
 import type { PairConfig, Role } from '../../config/schema.js';
 import { allPlacements, effectiveOwner, objectLabel } from '../../domain/placement.js';
-import { CutoverNotVerifiedError, errorMessage, LockLostError } from '../../errors.js';
+import { CutoverNotVerifiedError, errorMessage } from '../../errors.js';
 import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
@@ -15,7 +15,7 @@ import { dnsUpsert, fence } from './aws-steps.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { ControlDeps } from './deps.js';
 import { phaseNotification, type NotifyPhase } from './notifications.js';
-import { beginPhase, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
+import { assertLockHeld, beginPhase, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
 
 /**
  * Lease of the pair's lock: twice the longest a flow can plausibly run for this pair (start
@@ -96,21 +96,13 @@ export async function holderEnded(
   }
 }
 
-async function assertLockHeld(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
-  const held = await deps.store.get(pair.name);
-  if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
-    throw new LockLostError(
-      `${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: not recording an owner`,
-    );
-  }
-}
 
 /** Records the new owner; from here the probe guards it. */
 export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<FlowState> {
   const pair = pairOf(deps.config, state);
   const target = state.target ?? 'primary';
   const now = deps.clock.now();
-  await assertLockHeld(deps, pair, state);
+  await assertLockHeld(deps, pair, state, 'not recording an owner');
   const previous = await deps.store.getOwner(pair.name);
   if (previous?.owner === target) {
     // Same owner (a drift repair, a completed re-run): it has been the owner since then, and the

@@ -35,7 +35,10 @@ export type ControlDeps = Pick<
   'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'executions' | 'lockLeaseMs'
 >;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
-export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'>;
+export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'> & {
+  /** The lock, read before every step that changes AWS (see `assertLockHeld`). */
+  readonly store: Pick<LockStore, 'get'>;
+};
 /**
  * flow-firewall: re-check, readiness, post-verify (PAN-OS API in the VPC; EC2 reads, the owner
  * record, and the lock: the readiness check is the last gate before the cutover).

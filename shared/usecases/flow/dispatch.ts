@@ -4,7 +4,7 @@ import { cutoverStep, dnsStatus, dnsUpsert, fence, plan, startTarget } from './a
 import { checkReady, postVerify, recheck } from './firewall-steps.js';
 import type { AwsStepDeps, ControlDeps, FirewallStepDeps } from './deps.js';
 import { parseAwsEvent, parseControlEvent, parseFirewallEvent } from './events.js';
-import type { FlowState } from './state.js';
+import { assertLockHeld, pairOf, type FlowState } from './state.js';
 
 export async function runControlStep(deps: ControlDeps, raw: unknown): Promise<FlowState | Record<string, never>> {
   const event = parseControlEvent(raw);
@@ -26,10 +26,13 @@ export async function runControlStep(deps: ControlDeps, raw: unknown): Promise<F
 }
 
 const AWS_TABLE = { plan, startTarget, cutover: cutoverStep, fence, dnsUpsert, dnsStatus } as const;
+/** flow-aws steps that change AWS: only the pair's lock holder runs them. */
+const AWS_MUTATING: ReadonlySet<string> = new Set(['startTarget', 'cutover', 'fence', 'dnsUpsert']);
 const FIREWALL_TABLE = { recheck, checkReady, postVerify } as const;
 
 export async function runAwsStep(deps: AwsStepDeps, raw: unknown): Promise<FlowState> {
   const event = parseAwsEvent(raw);
+  if (AWS_MUTATING.has(event.step)) await assertLockHeld(deps, pairOf(deps.config, event.state), event.state, `not running ${event.step}`);
   return AWS_TABLE[event.step](deps, event.state);
 }
 

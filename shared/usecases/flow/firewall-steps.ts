@@ -11,14 +11,14 @@ import {
   type FirewallStatus,
 } from '../../domain/health.js';
 import { effectiveOwner, planCutover } from '../../domain/placement.js';
-import { LockLostError, ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
+import { ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
 import type { InstanceInfo } from '../../ports/ec2.js';
 import { withRetry } from '../pacing.js';
 import { describeInstancesTolerant } from '../instances.js';
 import { observeFirewallApi } from '../observe.js';
 import { readPlacement } from './cutover.js';
 import type { FirewallStepDeps } from './deps.js';
-import { beginPhase, directionOf, endPhase, pairOf, type FlowState, type RecheckMode } from './state.js';
+import { assertLockHeld, beginPhase, directionOf, endPhase, pairOf, type FlowState, type RecheckMode } from './state.js';
 
 async function describeOne(deps: FirewallStepDeps, instanceId: string): Promise<InstanceInfo | undefined> {
   const found = await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, [instanceId]));
@@ -239,12 +239,7 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   if (ready) {
     // The last gate before the cutover: the pair must still be this execution's (a take-over
     // after it was thought ended, or a redrive of an old execution, must not cut over).
-    const held = await deps.store.get(pair.name);
-    if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
-      throw new LockLostError(
-        `${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: not cutting over`,
-      );
-    }
+    await assertLockHeld(deps, pair, state, 'not cutting over');
   }
   const after = deps.clock.now();
   const deadlineExceeded = !ready && after >= deadlineAt;

@@ -5,7 +5,9 @@
  */
 import type { PairConfig, Role } from '../../config/schema.js';
 import type { FirewallStatus } from '../../domain/health.js';
-import { InputInvalidError } from '../../errors.js';
+import { InputInvalidError, LockLostError } from '../../errors.js';
+import type { Clock } from '../../ports/clock.js';
+import type { LockStore } from '../../ports/store.js';
 import type { ValidFlowInput } from '../flow-input.js';
 
 export const PHASES = [
@@ -202,6 +204,23 @@ export function directionOf(state: FlowState): { target: Role; from: Role } {
     ]);
   }
   return { target: state.target, from: state.from };
+}
+
+/**
+ * Throws `LockLostError` unless `state`'s execution holds the pair's lock now. Every step that
+ * changes AWS runs behind it: an execution whose lock was taken over, or an old one redriven by
+ * hand, must not start, move, fence or record anything.
+ */
+export async function assertLockHeld(
+  deps: { readonly store: Pick<LockStore, 'get'>; readonly clock: Pick<Clock, 'now'> },
+  pair: PairConfig,
+  state: FlowState,
+  notDoing: string,
+): Promise<void> {
+  const held = await deps.store.get(pair.name);
+  if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
+    throw new LockLostError(`${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: ${notDoing}`);
+  }
 }
 
 /**
