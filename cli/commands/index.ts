@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerFlowCommands } from './flow.js';
 import { registerPrepareDeploy } from './prepare-deploy.js';
+import { registerPreflight } from './preflight.js';
 import { registerRehearse } from './rehearse.js';
 import { registerSim } from './sim.js';
 import { registerStatus } from './status.js';
@@ -10,6 +11,7 @@ import { registerValidate } from './validate.js';
 export function registerCommands(program: Command, common: (cmd: Command) => Command): void {
   registerStatus(program, common);
   registerFlowCommands(program, common);
+  registerPreflight(program, common);
   registerRehearse(program);
   registerSim(program);
   registerValidate(program);

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { CLI_LOCK_LEASE_MS, flowCommand, registerFlowCommands } from '#cli/commands/flow.js';
+import { preflightCommand } from '#cli/commands/preflight.js';
 import { probeCommand } from '#cli/commands/probe.js';
 import { statusCommand } from '#cli/commands/status.js';
 import { validateCommand } from '#cli/commands/validate.js';
@@ -163,6 +164,40 @@ describe('probe (read-only round)', () => {
     }[];
     expect(round?.firewalls.find((f) => f.name === 'fw-a')?.status).toBe('unreachable');
     expect(round?.decision.code).toBe('active-failing');
+  });
+});
+
+describe('preflight', () => {
+  it('over the wire simulator: every AWS-side check of the example passes, exit 0; read-only', async () => {
+    const s = await started();
+    const since = lastSeq(s.system.world);
+    const { result, stdout } = await captureOutput(() => preflightCommand({ config: s.configPath }));
+    expect(result, stdout).toBe(0);
+    expect(stdout).toMatch(/all \d+ checks passed/);
+    for (const check of ['instance', 'eni-count', 'eni-attachment', 'source-dest-check', 'eip-private-ip', 'management-address', 'instance-type-capacity', 'routes-present']) {
+      expect(stdout, check).toContain(check);
+    }
+    expect(changesSince(s.system.world, since)).toEqual([]);
+    const json = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
+    expect((JSON.parse(json.stdout) as { ok: boolean }).ok).toBe(true);
+  });
+
+  it('exit 1 naming the object when a check fails (a fallback type without enough ENIs)', async () => {
+    const s = await started();
+    const raw = exampleRaw();
+    const pair = raw.pairs[0] as { start?: Record<string, unknown>; firewalls: Record<string, Record<string, unknown>> };
+    const run = (await loadConfigFile(s.configPath)).pairs[0];
+    pair.start = { fallbackInstanceTypes: ['m4.large'] };
+    // Keep the simulator's management addresses and certificate pins.
+    for (const role of ['primary', 'secondary'] as const) {
+      pair.firewalls[role] = { ...pair.firewalls[role], management: run?.firewalls[role].management, tls: run?.firewalls[role].tls };
+    }
+    const file = join(scratchDir(), 'small-fallback.yaml');
+    writeFileSync(file, stringify(raw));
+    const { result, stdout } = await captureOutput(() => preflightCommand({ config: file }));
+    expect(result).toBe(1);
+    expect(stdout).toMatch(/instance-type-capacity\s+fw-a on m4\.large \(fallback\)\s+FAIL/);
+    expect(stdout).toContain('2 of ');
   });
 });
 

@@ -1,0 +1,206 @@
+/**
+ * Preflight, AWS side: what must be true in the account for a failover of a pair to work, read
+ * with Describe calls only (changes nothing). The lessons of running this by hand, as checks:
+ *
+ * - both instances exist, in the configured AZs, with the same number of ENIs (the standby's
+ *   PAN-OS configuration expects the same interfaces);
+ * - every ENI the configuration names exists and is attached to that side's firewall;
+ * - source/destination check is off on every ENI a route points at (on, EC2 drops what the
+ *   firewall forwards);
+ * - every EIP's private address is on its ENI (several public addresses on one interface are
+ *   secondary private IPs, one per EIP);
+ * - the management address is on the instance and not on an ENI the flow moves traffic to (with
+ *   mgmt-interface-swap, management is eth1 and ethernet1/1 is eth0: easy to map the wrong way);
+ * - the instance type, and every fallback type, takes as many ENIs and addresses per ENI as the
+ *   firewall uses (VM-Series uses one ENI for management);
+ * - every managed route exists.
+ *
+ * Not checked here (next): the PAN-OS side (static addresses on dataplane interfaces, next hops,
+ * NAT rules per public address) and the controller subnets' own routes.
+ */
+import type { PairConfig, Role } from '../config/schema.js';
+import { ROLES } from '../config/schema.js';
+import { classifyIpv4, isIpv4 } from '../config/net.js';
+import { errorMessage } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { Ec2Port, InstanceInfo, NetworkInterfaceInfo } from '../ports/ec2.js';
+import { readPlacement } from './flow/cutover.js';
+import { describeInstancesTolerant } from './instances.js';
+import { withRetry } from './pacing.js';
+
+export const PREFLIGHT_CHECKS = [
+  'instance',
+  'eni-count',
+  'eni-attachment',
+  'source-dest-check',
+  'eip-private-ip',
+  'management-address',
+  'instance-type-capacity',
+  'routes-present',
+] as const;
+export type PreflightCheckId = (typeof PREFLIGHT_CHECKS)[number];
+
+export interface PreflightResult {
+  readonly pair: string;
+  readonly check: PreflightCheckId;
+  /** What was checked (a firewall, an ENI, an EIP, a route). */
+  readonly subject: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface PreflightDeps {
+  readonly ec2: Ec2Port;
+  readonly clock: Clock;
+}
+
+const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
+
+export async function preflightPair(deps: PreflightDeps, pair: PairConfig): Promise<PreflightResult[]> {
+  const out: PreflightResult[] = [];
+  const add = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => out.push({ pair: pair.name, check, subject, ok, detail });
+  const read = <T>(fn: () => Promise<T>) => withRetry(deps.clock, fn);
+
+  // ENIs per side, as the configuration names them.
+  const eniSides = new Map<string, Role>();
+  for (const r of pair.routes) for (const role of ROLES) eniSides.set(r.targets[role], role);
+  for (const e of pair.elasticIps) for (const role of ROLES) eniSides.set(e[role].networkInterfaceId, role);
+  const routeTargets = new Set(pair.routes.flatMap((r) => ROLES.map((role) => r.targets[role])));
+
+  const instances = await read(() => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)));
+  const enis = new Map<string, NetworkInterfaceInfo>();
+  const configured = unique(eniSides.keys());
+  try {
+    for (const e of await read(() => deps.ec2.describeNetworkInterfaces(configured))) enis.set(e.networkInterfaceId, e);
+  } catch (e) {
+    // One missing ENI fails the whole call: look them up one by one to name it.
+    for (const id of configured) {
+      try {
+        for (const x of await read(() => deps.ec2.describeNetworkInterfaces([id]))) enis.set(x.networkInterfaceId, x);
+      } catch {
+        // Reported below as missing.
+      }
+    }
+    if (enis.size === 0) add('eni-attachment', configured.join(', '), false, `DescribeNetworkInterfaces failed: ${errorMessage(e)}`);
+  }
+
+  const found: Partial<Record<Role, InstanceInfo>> = {};
+  for (const role of ROLES) {
+    const fw = pair.firewalls[role];
+    const info = instances.get(fw.instanceId);
+    const subject = `${fw.name} (${fw.instanceId})`;
+    if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
+      add('instance', subject, false, info ? `instance is ${info.state}` : 'no such instance');
+      continue;
+    }
+    found[role] = info;
+    const azOk = info.availabilityZone === undefined || info.availabilityZone === fw.availabilityZone;
+    add('instance', subject, azOk, azOk ? `${info.state}, ${info.instanceType} in ${fw.availabilityZone}` : `in ${info.availabilityZone ?? '?'}, configured ${fw.availabilityZone}`);
+  }
+  const [a, b] = [found.primary, found.secondary];
+  if (a && b) {
+    const same = a.networkInterfaces.length === b.networkInterfaces.length;
+    add(
+      'eni-count',
+      `${pair.firewalls.primary.name} / ${pair.firewalls.secondary.name}`,
+      same,
+      same
+        ? `${a.networkInterfaces.length} ENIs each`
+        : `${a.networkInterfaces.length} vs ${b.networkInterfaces.length} ENIs: the standby's configuration expects the same interfaces as the primary's`,
+    );
+  }
+
+  for (const [id, role] of eniSides) {
+    const fw = pair.firewalls[role];
+    const eni = enis.get(id);
+    if (!eni) {
+      add('eni-attachment', id, false, `no such ENI (configured for ${fw.name})`);
+      continue;
+    }
+    const attached = eni.attachedInstanceId === fw.instanceId;
+    add('eni-attachment', id, attached, attached ? `attached to ${fw.name} as device ${eni.deviceIndex ?? '?'}` : `attached to ${eni.attachedInstanceId ?? 'nothing'}, configured for ${fw.name} (${fw.instanceId})`);
+    if (routeTargets.has(id)) {
+      add('source-dest-check', id, !eni.sourceDestCheck, eni.sourceDestCheck ? `on: EC2 drops the traffic ${fw.name} forwards; turn it off on this ENI` : 'off');
+    }
+  }
+
+  for (const e of pair.elasticIps) {
+    for (const role of ROLES) {
+      const side = e[role];
+      const eni = enis.get(side.networkInterfaceId);
+      if (!eni) continue;
+      const has = eni.privateIps.some((p) => p.address === side.privateIp);
+      add(
+        'eip-private-ip',
+        `${e.allocationId} on ${pair.firewalls[role].name}`,
+        has,
+        has
+          ? `${side.privateIp} is on ${side.networkInterfaceId}`
+          : `${side.privateIp} is not on ${side.networkInterfaceId} (it has ${eni.privateIps.map((p) => p.address).join(', ')}): each public address needs its own secondary private IP on the ENI`,
+      );
+    }
+  }
+
+  for (const role of ROLES) {
+    const fw = pair.firewalls[role];
+    const info = found[role];
+    if (!info) continue;
+    const host = fw.management.host;
+    if (!isIpv4(host) || classifyIpv4(host) === 'loopback') {
+      // A host name, or a local tunnel (an SSH port forward, the simulator): nothing to compare.
+      add('management-address', `${fw.name} ${host}`, true, `not checked: ${isIpv4(host) ? 'a loopback address (a tunnel?)' : 'a host name'}`);
+      continue;
+    }
+    const holder = info.networkInterfaces.find((n) => n.privateIps.includes(fw.management.host));
+    const managed = holder !== undefined && eniSides.has(holder.networkInterfaceId);
+    add(
+      'management-address',
+      `${fw.name} ${fw.management.host}`,
+      holder !== undefined && !managed,
+      holder === undefined
+        ? `no ENI of ${fw.instanceId} has ${fw.management.host}: the probe would talk to something else`
+        : managed
+          ? `${fw.management.host} is on ${holder.networkInterfaceId}, an ENI the flow moves traffic to: management and dataplane are mixed up (with mgmt-interface-swap, management is eth1)`
+          : `on ${holder.networkInterfaceId} (device ${holder.deviceIndex})${fw.management.interfaceSwap ? ', mgmt-interface-swap' : ''}`,
+    );
+  }
+
+  // Instance types: what this firewall uses against what each type allows.
+  const types = unique(ROLES.flatMap((r) => [found[r]?.instanceType, ...pair.start.fallbackInstanceTypes]).filter((t): t is string => t !== undefined));
+  const specs = new Map((types.length > 0 ? await read(() => deps.ec2.describeInstanceTypes(types)) : []).map((s) => [s.instanceType, s]));
+  for (const role of ROLES) {
+    const info = found[role];
+    if (!info) continue;
+    const needEnis = info.networkInterfaces.length;
+    const needAddresses = Math.max(1, ...info.networkInterfaces.map((n) => n.privateIps.length));
+    // Either side may be the one started (failover, failback), with the same fallbacks.
+    for (const t of unique([info.instanceType, ...pair.start.fallbackInstanceTypes])) {
+      const spec = specs.get(t);
+      const ok = spec !== undefined && spec.maxNetworkInterfaces >= needEnis && spec.ipv4AddressesPerInterface >= needAddresses;
+      add(
+        'instance-type-capacity',
+        `${pair.firewalls[role].name} on ${t}${t === info.instanceType ? '' : ' (fallback)'}`,
+        ok,
+        spec
+          ? `${spec.maxNetworkInterfaces} ENIs x ${spec.ipv4AddressesPerInterface} addresses; the firewall uses ${needEnis} x ${needAddresses}`
+          : 'unknown instance type',
+      );
+    }
+  }
+
+  const placement = await read(() => readPlacement(deps.ec2, pair));
+  for (const r of placement.routes) {
+    const missing = r.side === 'missing';
+    add(
+      'routes-present',
+      `${r.route.destination} in ${r.route.routeTableId}`,
+      !missing || pair.cutover.createMissingRoutes,
+      missing
+        ? pair.cutover.createMissingRoutes
+          ? 'missing: the cutover will create it (cutover.createMissingRoutes)'
+          : 'missing: a cutover would refuse to run; create it, or set cutover.createMissingRoutes'
+        : `present, on ${r.side}`,
+    );
+  }
+  return out;
+}
