@@ -14,7 +14,7 @@ export async function preflightCommand(options: CliOptions & { pair?: string; js
   const pairs = config.pairs.filter((p) => !options.pair || p.name === options.pair);
   if (pairs.length === 0) throw new Error(`unknown pair "${options.pair ?? ''}"`);
   const results: PreflightResult[] = [];
-  for (const pair of pairs) results.push(...(await preflightPair(deps, pair)));
+  for (const pair of pairs) results.push(...(await preflightPair(deps, pair, config.deployment?.subnetIds ?? [])));
   const failed = results.filter((r) => !r.ok);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, results }, null, 2)}\n`);

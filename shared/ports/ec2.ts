@@ -88,4 +88,10 @@ export interface Ec2Port {
   associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
   describeNetworkInterfaces(networkInterfaceIds: readonly string[]): Promise<NetworkInterfaceInfo[]>;
   describeInstanceTypes(instanceTypes: readonly string[]): Promise<InstanceTypeInfo[]>;
+  /**
+   * Route tables explicitly associated with any of these subnets, each with the subnets (of
+   * these) it is associated with. A subnet in none uses its VPC's main route table. Optional:
+   * only the preflight uses it.
+   */
+  describeSubnetRouteTables?(subnetIds: readonly string[]): Promise<{ table: RouteTableInfo; subnetIds: string[] }[]>;
 }

@@ -13,10 +13,12 @@
  *   mgmt-interface-swap, management is eth1 and ethernet1/1 is eth0: easy to map the wrong way);
  * - the instance type, and every fallback type, takes as many ENIs and addresses per ENI as the
  *   firewall uses (VM-Series uses one ENI for management);
- * - every managed route exists.
+ * - every managed route exists;
+ * - the controller's own subnets (`deployment.subnetIds`) route to neither firewall: the
+ *   controller must never depend on the network path it repairs.
  *
  * Not checked here (next): the PAN-OS side (static addresses on dataplane interfaces, next hops,
- * NAT rules per public address) and the controller subnets' own routes.
+ * NAT rules per public address), the VPC main route table of a subnet without its own.
  */
 import type { PairConfig, Role } from '../config/schema.js';
 import { ROLES } from '../config/schema.js';
@@ -37,6 +39,7 @@ export const PREFLIGHT_CHECKS = [
   'management-address',
   'instance-type-capacity',
   'routes-present',
+  'controller-subnets',
 ] as const;
 export type PreflightCheckId = (typeof PREFLIGHT_CHECKS)[number];
 
@@ -56,7 +59,7 @@ export interface PreflightDeps {
 
 const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
-export async function preflightPair(deps: PreflightDeps, pair: PairConfig): Promise<PreflightResult[]> {
+export async function preflightPair(deps: PreflightDeps, pair: PairConfig, controllerSubnets: readonly string[] = []): Promise<PreflightResult[]> {
   const out: PreflightResult[] = [];
   const add = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => out.push({ pair: pair.name, check, subject, ok, detail });
   const read = <T>(fn: () => Promise<T>) => withRetry(deps.clock, fn);
@@ -201,6 +204,35 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig): Prom
           : 'missing: a cutover would refuse to run; create it, or set cutover.createMissingRoutes'
         : `present, on ${r.side}`,
     );
+  }
+
+  // The controller's subnets: no route through either firewall's ENIs.
+  if (controllerSubnets.length > 0 && deps.ec2.describeSubnetRouteTables) {
+    const describeSubnets = deps.ec2.describeSubnetRouteTables.bind(deps.ec2);
+    const firewallEnis = new Map<string, string>();
+    for (const role of ROLES) for (const n of found[role]?.networkInterfaces ?? []) firewallEnis.set(n.networkInterfaceId, pair.firewalls[role].name);
+    for (const id of eniSides.keys()) firewallEnis.set(id, pair.firewalls[eniSides.get(id) ?? 'primary'].name);
+    const tables = await read(() => describeSubnets(controllerSubnets));
+    for (const subnet of controllerSubnets) {
+      const mine = tables.filter((t) => t.subnetIds.includes(subnet));
+      if (mine.length === 0) {
+        add('controller-subnets', subnet, true, 'not checked: no route table of its own (the VPC main route table applies: check by hand that it points at neither firewall)');
+        continue;
+      }
+      const bad = mine.flatMap((t) =>
+        t.table.routes
+          .filter((r) => r.networkInterfaceId !== undefined && firewallEnis.has(r.networkInterfaceId))
+          .map((r) => `${r.destination} -> ${r.networkInterfaceId} (${firewallEnis.get(r.networkInterfaceId ?? '') ?? '?'}) in ${t.table.routeTableId}`),
+      );
+      add(
+        'controller-subnets',
+        subnet,
+        bad.length === 0,
+        bad.length === 0
+          ? `${mine.map((t) => t.table.routeTableId).join(', ')}: no route through either firewall`
+          : `routes through a firewall: ${bad.join('; ')}: the controller would lose its way to AWS when that firewall dies; give its subnets a route table with VPC endpoints only`,
+      );
+    }
   }
   return out;
 }

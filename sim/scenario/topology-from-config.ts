@@ -104,7 +104,10 @@ export function topologyFromConfig(config: Config, options: TopologyOptions): Wo
   };
 
   const instances: NonNullable<WorldTopologyInput['instances']> = [];
-  const routeTables = new Map<string, { routeTableId: string; vpcId: string; routes: { destination: string; networkInterfaceId: string }[] }>();
+  const routeTables = new Map<
+    string,
+    { routeTableId: string; vpcId: string; subnetAssociations?: string[]; routes: { destination: string; networkInterfaceId: string }[] }
+  >();
   const elasticIps: NonNullable<WorldTopologyInput['elasticIps']> = [];
   const zones = new Map<string, { id: string; name: string; records: { name: string; type: string; ttl: number; values: string[] }[] }>();
   const secrets = Object.entries(options.secrets).map(([name, value]) => ({ name, value }));
@@ -167,6 +170,18 @@ export function topologyFromConfig(config: Config, options: TopologyOptions): Wo
       zone.records.push({ name: rec.name, type: rec.type, ttl: rec.ttl, values });
       zones.set(id, zone);
     }
+  }
+
+  // The controller's own subnets (deployment section): their route table points at neither
+  // firewall (AWS is reached through VPC endpoints), as the deployment requires.
+  const controller = config.deployment?.subnetIds ?? [];
+  controller.forEach((subnetId, i) => {
+    const az = config.pairs[0]?.firewalls[i % 2 === 0 ? 'primary' : 'secondary'].availabilityZone ?? 'eu-central-1a';
+    subnets.set(`controller-${subnetId}`, { subnetId, vpcId, availabilityZone: az, cidr: `10.250.${i}.0/24` });
+  });
+  if (controller.length > 0) {
+    const routeTableId = hexId('rtb', 'controller');
+    routeTables.set(routeTableId, { routeTableId, vpcId, subnetAssociations: [...controller], routes: [] });
   }
 
   return {

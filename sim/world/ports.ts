@@ -211,6 +211,24 @@ export class WorldEc2Port implements Ec2Port {
     return inRequestOrder(operation, 'route tables', ids, found);
   }
 
+  async describeSubnetRouteTables(subnetIds: readonly string[]): Promise<{ table: RouteTableInfo; subnetIds: string[] }[]> {
+    const operation = 'ec2:DescribeRouteTables';
+    const ids = unique(subnetIds);
+    if (ids.length === 0) return [];
+    const w = this.#world;
+    const tables = await viaWorld(w, operation, { operation, resource: `route tables of subnets ${ids.join(', ')}` }, () =>
+      w.ec2.describeRouteTables({ filters: [{ name: 'association.subnet-id', values: ids }] }),
+    );
+    return tables.map((t) => ({
+      table: {
+        routeTableId: t.routeTableId,
+        vpcId: t.vpcId,
+        routes: t.routes.map((r) => ({ destination: r.destination, networkInterfaceId: r.networkInterfaceId, instanceId: r.instanceId, gatewayId: r.gatewayId, state: r.state })),
+      },
+      subnetIds: t.associations.map((a) => a.subnetId).filter((s): s is string => s !== undefined && ids.includes(s)),
+    }));
+  }
+
   async replaceRoute(routeTableId: string, destination: string, networkInterfaceId: string): Promise<void> {
     const operation = 'ec2:ReplaceRoute';
     const w = this.#world;

@@ -174,9 +174,11 @@ describe('preflight', () => {
     const { result, stdout } = await captureOutput(() => preflightCommand({ config: s.configPath }));
     expect(result, stdout).toBe(0);
     expect(stdout).toMatch(/all \d+ checks passed/);
-    for (const check of ['instance', 'eni-count', 'eni-attachment', 'source-dest-check', 'eip-private-ip', 'management-address', 'instance-type-capacity', 'routes-present']) {
+    for (const check of ['instance', 'eni-count', 'eni-attachment', 'source-dest-check', 'eip-private-ip', 'management-address', 'instance-type-capacity', 'routes-present', 'controller-subnets']) {
       expect(stdout, check).toContain(check);
     }
+    // The controller subnets' table was found through the SDK's association filter.
+    expect(stdout).toMatch(/controller-subnets\s+subnet-0c000000000000001\s+ok\s+rtb-\w+: no route through either firewall/);
     expect(changesSince(s.system.world, since)).toEqual([]);
     const json = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
     expect((JSON.parse(json.stdout) as { ok: boolean }).ok).toBe(true);

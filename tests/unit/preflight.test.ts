@@ -36,7 +36,7 @@ function enisWith(base: Ec2Port, change: (e: NetworkInterfaceInfo) => NetworkInt
 }
 
 async function run(w: WorldHarness, ec2: Ec2Port = w.ports.ec2): Promise<PreflightResult[]> {
-  return w.clock.run(preflightPair({ ec2, clock: w.clock }, w.pair), { limitMs: 60_000 });
+  return w.clock.run(preflightPair({ ec2, clock: w.clock }, w.pair, w.config.deployment?.subnetIds ?? []), { limitMs: 60_000 });
 }
 
 const failures = (rs: PreflightResult[]) => rs.filter((r) => !r.ok).map((r) => `${r.check} ${r.subject}: ${r.detail}`);
@@ -47,7 +47,7 @@ describe('preflight (AWS side)', () => {
     const rs = await run(w);
     expect(failures(rs)).toEqual([]);
     expect(new Set(rs.map((r) => r.check))).toEqual(
-      new Set(['instance', 'eni-count', 'eni-attachment', 'source-dest-check', 'eip-private-ip', 'management-address', 'instance-type-capacity', 'routes-present']),
+      new Set(['instance', 'eni-count', 'eni-attachment', 'source-dest-check', 'eip-private-ip', 'management-address', 'instance-type-capacity', 'routes-present', 'controller-subnets']),
     );
     // One source/destination check per route-target ENI, one private-IP check per EIP side, one route check per managed route.
     expect(rs.filter((r) => r.check === 'source-dest-check').map((r) => r.subject).sort()).toEqual(['eni-0a000000000000011', 'eni-0b000000000000011']);
@@ -93,6 +93,27 @@ describe('preflight (AWS side)', () => {
     const rs = await w.clock.run(preflightPair({ ec2: w.ports.ec2, clock: w.clock }, pair), { limitMs: 60_000 });
     expect(failures(rs)).toEqual([
       'management-address fw-b 10.20.1.10: 10.20.1.10 is on eni-0b000000000000012, an ENI the flow moves traffic to: management and dataplane are mixed up (with mgmt-interface-swap, management is eth1)',
+    ]);
+  });
+
+  it("a controller subnet whose route table sends traffic through a firewall (the controller would depend on the path it repairs)", async () => {
+    const w = setup();
+    const base = w.ports.ec2;
+    const ec2 = ec2With(base, {
+      describeSubnetRouteTables: async (ids) =>
+        (await base.describeSubnetRouteTables?.(ids) ?? []).map((t) => ({
+          ...t,
+          table: { ...t.table, routes: [...t.table.routes, { destination: '0.0.0.0/0', networkInterfaceId: 'eni-0a000000000000011', instanceId: undefined, gatewayId: undefined, state: 'active' as const }] },
+        })),
+    });
+    const fails = failures(await run(w, ec2));
+    expect(fails).toHaveLength(2);
+    expect(fails[0]).toMatch(/^controller-subnets subnet-0c000000000000001: routes through a firewall: 0\.0\.0\.0\/0 -> eni-0a000000000000011 \(fw-a\) in rtb-/);
+    // As shipped, the controller's table routes through neither firewall.
+    const ok = (await run(w)).filter((r) => r.check === 'controller-subnets');
+    expect(ok.map((r) => [r.subject, r.ok])).toEqual([
+      ['subnet-0c000000000000001', true],
+      ['subnet-0c000000000000002', true],
     ]);
   });
 

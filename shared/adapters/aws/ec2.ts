@@ -358,6 +358,23 @@ export class Ec2Adapter implements Ec2Port {
     return inRequestOrder(ids, found, notReturned(operation, 'route tables'));
   }
 
+  async describeSubnetRouteTables(subnetIds: readonly string[]): Promise<{ table: RouteTableInfo; subnetIds: string[] }[]> {
+    const operation = 'ec2:DescribeRouteTables';
+    const ids = uniqueIds(subnetIds);
+    if (ids.length === 0) return [];
+    const context = { operation, resource: `route tables of subnets ${ids.join(', ')}` };
+    const pages = await collectPages(operation, async (NextToken) => {
+      const out = await callAws(context, () =>
+        this.#client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: ids }], NextToken })),
+      );
+      return { page: out.RouteTables ?? [], nextToken: out.NextToken };
+    });
+    return pages.flat().map((t) => ({
+      table: toRouteTableInfo(operation, t),
+      subnetIds: (t.Associations ?? []).map((a) => a.SubnetId).filter((s): s is string => s !== undefined && ids.includes(s)),
+    }));
+  }
+
   async replaceRoute(routeTableId: string, destination: string, networkInterfaceId: string): Promise<void> {
     const context = routeContext('ec2:ReplaceRoute', routeTableId, destination, networkInterfaceId);
     await callAws(context, () =>
