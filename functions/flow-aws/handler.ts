@@ -2,23 +2,16 @@
  * Step Functions task handler: Start the target, cut over routes and EIPs, fence, DNS. AWS APIs only, outside the VPC, so it never depends on the network path it repairs.
  * The state machine sends `{ step, state }`; the step runs and returns the new state.
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { createTracer } from '#shared/observability/tracing.js';
 import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
+import { createStepHandler } from '#shared/runtime/step-handler.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
 import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 
 export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools, tracer?: Tracer) {
-  const handler = middy(async (event: unknown) => {
-    const step = (event as { step?: unknown } | null)?.step;
-    if (tracer && typeof step === 'string') tracer.putAnnotation('step', step);
-    return runAwsStep(await getDeps(), event);
-  }).use(injectLambdaContext(power.logger));
-  return tracer ? handler.use(captureLambdaHandler(tracer)) : handler;
+  return createStepHandler(runAwsStep, getDeps, power, tracer);
 }
 
 const power = createPowertools('flow-aws');
