@@ -32,7 +32,7 @@ import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { notificationMessage, sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
 import { SimAwsError, SimNoAnswer } from './aws-error.js';
-import type { InstanceView } from './ec2.js';
+import type { InstanceView, RouteTableView } from './ec2.js';
 import type { World } from './world.js';
 
 /** An SDK-shaped error (name = AWS code, `$metadata.httpStatusCode`) so the adapters' classifier applies unchanged. */
@@ -130,6 +130,15 @@ function toInstanceInfo(instance: InstanceView, status: InstanceView | undefined
   };
 }
 
+/** A world route table as the EC2 port returns it. */
+export function routeTableInfo(t: RouteTableView): RouteTableInfo {
+  return {
+    routeTableId: t.routeTableId,
+    vpcId: t.vpcId,
+    routes: t.routes.map((r) => ({ destination: r.destination, networkInterfaceId: r.networkInterfaceId, instanceId: r.instanceId, gatewayId: r.gatewayId, state: r.state })),
+  };
+}
+
 export class WorldEc2Port implements Ec2Port {
   readonly #world: World;
 
@@ -192,22 +201,7 @@ export class WorldEc2Port implements Ec2Port {
       { operation, resource: `route tables ${ids.join(', ')}` },
       () => w.ec2.describeRouteTables({ ids }),
     );
-    const found = new Map<string, RouteTableInfo>(
-      tables.map((t) => [
-        t.routeTableId,
-        {
-          routeTableId: t.routeTableId,
-          vpcId: t.vpcId,
-          routes: t.routes.map((r) => ({
-            destination: r.destination,
-            networkInterfaceId: r.networkInterfaceId,
-            instanceId: r.instanceId,
-            gatewayId: r.gatewayId,
-            state: r.state,
-          })),
-        },
-      ]),
-    );
+    const found = new Map<string, RouteTableInfo>(tables.map((t) => [t.routeTableId, routeTableInfo(t)]));
     return inRequestOrder(operation, 'route tables', ids, found);
   }
 
@@ -220,11 +214,7 @@ export class WorldEc2Port implements Ec2Port {
       w.ec2.describeRouteTables({ filters: [{ name: 'association.subnet-id', values: ids }] }),
     );
     return tables.map((t) => ({
-      table: {
-        routeTableId: t.routeTableId,
-        vpcId: t.vpcId,
-        routes: t.routes.map((r) => ({ destination: r.destination, networkInterfaceId: r.networkInterfaceId, instanceId: r.instanceId, gatewayId: r.gatewayId, state: r.state })),
-      },
+      table: routeTableInfo(t),
       subnetIds: t.associations.map((a) => a.subnetId).filter((s): s is string => s !== undefined && ids.includes(s)),
     }));
   }

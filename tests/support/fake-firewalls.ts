@@ -42,7 +42,7 @@ import type { ProbeDeps, ProbeMemory } from '#shared/usecases/probe.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import type { WorldTimings } from '#sim/world/context.js';
 import { ManualClock } from '#sim/manual-clock.js';
-import { createDirectPorts, type DirectPorts } from '#sim/world/ports.js';
+import { createDirectPorts, routeTableInfo, type DirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -529,17 +529,7 @@ export function worldHarness(config: Config, options: HarnessOptions = {}): Worl
  */
 export function truePlacement(world: World, pair: PairConfig): { placement: PairPlacement; owner: ReturnType<typeof effectiveOwner> } {
   const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
-  const routeTables = world.ec2.describeRouteTables({ ids: tables, current: true }).map((t) => ({
-    routeTableId: t.routeTableId,
-    vpcId: t.vpcId,
-    routes: t.routes.map((r) => ({
-      destination: r.destination,
-      networkInterfaceId: r.networkInterfaceId,
-      instanceId: r.instanceId,
-      gatewayId: r.gatewayId,
-      state: r.state,
-    })),
-  }));
+  const routeTables = world.ec2.describeRouteTables({ ids: tables, current: true }).map(routeTableInfo);
   const addresses = world.ec2
     .describeAddresses({ ids: pair.elasticIps.map((e) => e.allocationId), current: true })
     .map((a) => ({
