@@ -257,6 +257,13 @@ export type TlsConfig = z.infer<typeof tlsSchema>;
 export type ProbePolicy = z.infer<typeof probeSchema>;
 export type ReadinessPolicy = z.infer<typeof readinessSchema>;
 
+/** How an API key reference is named in errors and logs (never the value). */
+export function describeApiKeyRef(ref: ApiKeyRef): string {
+  if ('secretsManager' in ref) return `secretsManager:${ref.secretsManager}${ref.field === undefined ? '' : `#${ref.field}`}`;
+  if ('file' in ref) return `file:${ref.file}`;
+  return `env:${ref.env}`;
+}
+
 /** Path of a field as people write it: `pairs[0].routes[2].targets.primary`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

@@ -3,7 +3,7 @@
  * Shared by the health probe (liveness + tunnels), the flow's re-check, the readiness wait
  * (chassis-ready + AutoCom) and the post-cutover verification (tunnels).
  */
-import type { FirewallConfig } from '../config/schema.js';
+import { describeApiKeyRef, type FirewallConfig } from '../config/schema.js';
 import type { ApiObservation, ApiOutcomeKind } from '../domain/health.js';
 import { errorMessage, isPanFailoverError, SecretUnavailableError } from '../errors.js';
 import { clockTimeout, type Clock } from '../ports/clock.js';
@@ -44,11 +44,6 @@ export function outcomeOf(error: unknown): ApiOutcomeKind {
 /** The API key read gets twice the firewall's budget, and at least this long. */
 export const KEY_READ_MIN_MS = 8000;
 
-function secretName(firewall: FirewallConfig): string {
-  const ref = firewall.apiKey;
-  return 'secretsManager' in ref ? ref.secretsManager : 'file' in ref ? ref.file : ref.env;
-}
-
 export async function observeFirewallApi(
   factory: FirewallApiFactory,
   firewall: FirewallConfig,
@@ -64,7 +59,7 @@ export async function observeFirewallApi(
     api = await Promise.race([
       factory.forFirewall(firewall, { timeoutMs: options.timeoutMs }),
       new Promise<never>((_, reject) =>
-        keyBudget.signal.addEventListener('abort', () => reject(new SecretUnavailableError(secretName(firewall), 'the read did not finish in time', { retryable: true })), { once: true }),
+        keyBudget.signal.addEventListener('abort', () => reject(new SecretUnavailableError(describeApiKeyRef(firewall.apiKey), 'the read did not finish in time', { retryable: true })), { once: true }),
       ),
     ]);
   } catch (e) {

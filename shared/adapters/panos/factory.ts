@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigInvalidError, FirewallAuthError, SecretUnavailableError, errorMessage } from '../../errors.js';
-import type { ApiKeyRef, FirewallConfig, TlsConfig } from '../../config/schema.js';
+import { describeApiKeyRef, type ApiKeyRef, type FirewallConfig, type TlsConfig } from '../../config/schema.js';
 import type { FirewallApi, FirewallApiFactory } from '../../ports/firewall.js';
 import type { SecretReader } from '../../ports/messaging.js';
 import { PanosClient } from './client.js';
@@ -20,12 +20,7 @@ export interface FirewallApiFactoryDeps {
   readonly maxResponseBytes?: number;
 }
 
-/** How a key reference is named in errors and logs (never the value). */
-export function describeApiKeyRef(ref: ApiKeyRef): string {
-  if ('secretsManager' in ref) return `secretsManager:${ref.secretsManager}${ref.field === undefined ? '' : `#${ref.field}`}`;
-  if ('file' in ref) return `file:${ref.file}`;
-  return `env:${ref.env}`;
-}
+export { describeApiKeyRef };
 
 function fieldOf(json: string, field: string, reference: string): string {
   let parsed: unknown;
