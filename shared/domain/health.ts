@@ -314,33 +314,24 @@ export function decide(input: DecideInput): DecideOutput {
   } as Record<Role, FirewallMemory>;
   const activeMem = nextFirewalls[owner];
 
-  const blind = isBlind(observations, statuses, controller);
+  // Nothing was seen of the active: the controller is blind, or it could not read the active's
+  // API key (no call was made). Neither a failure nor a success: the active's counters are
+  // frozen, and the streak starts again once it is observed (`blindSince`).
+  const unseen =
+    isBlind(observations, statuses, controller) ??
+    (observations[owner].api.outcome === 'no-key'
+      ? `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`
+      : undefined);
   const base = { statuses, tunnelsDown: active.tunnelsDown };
   const memory = (): PairMemory => ({
     firewalls: nextFirewalls,
-    blindSince: blind ? (prev.blindSince ?? now) : undefined,
+    blindSince: unseen ? (prev.blindSince ?? now) : undefined,
   });
   const out = (decision: Decision): DecideOutput => ({ ...base, decision, memory: memory() });
 
-  if (blind) {
-    // Counters would otherwise reach the threshold while we know nothing: frozen while blind,
-    // and started again when the controller sees again.
+  if (unseen) {
     nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
-    return out({ action: 'alert', code: 'controller-blind', reason: blind });
-  }
-  if (observations[owner].api.outcome === 'no-key') {
-    // Not observed at all (the key could not be read): neither a failure nor a success; counted
-    // as blind, so the streak starts again once the firewall is observed.
-    nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
-    return {
-      ...base,
-      memory: { firewalls: nextFirewalls, blindSince: stored.blindSince ?? now },
-      decision: {
-        action: 'alert',
-        code: 'controller-blind',
-        reason: `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`,
-      },
-    };
+    return out({ action: 'alert', code: 'controller-blind', reason: unseen });
   }
 
   switch (active.status) {
