@@ -131,16 +131,22 @@ function documents(): Record<string, unknown>[] {
 }
 
 interface Emf {
-  readonly _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] };
+  readonly _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
 }
 
-function metricNames(): Set<string> {
-  const names = new Set<string>();
-  for (const d of documents()) {
-    const emf = (d as Partial<Emf>)._aws?.CloudWatchMetrics ?? [];
-    for (const m of emf) if (m.Namespace === 'PanFailover') for (const x of m.Metrics) names.add(x.Name);
+/** The controller's metrics the bundles wrote (EMF): name -> every dimension set (names and values) it was written with. */
+function writtenMetrics(): Map<string, Record<string, string>[]> {
+  const written = new Map<string, Record<string, string>[]>();
+  for (const doc of documents()) {
+    for (const m of (doc as Emf)._aws?.CloudWatchMetrics ?? []) {
+      if (m.Namespace !== 'PanFailover') continue;
+      for (const dims of m.Dimensions) {
+        const set = Object.fromEntries(dims.map((k) => [k, String(doc[k])]));
+        for (const x of m.Metrics) written.set(x.Name, [...(written.get(x.Name) ?? []), set]);
+      }
+    }
   }
-  return names;
+  return written;
 }
 
 async function invokeProbe(): Promise<{ rounds: number; pairs: { owner: string; action: string; code: string }[] }> {
@@ -235,7 +241,7 @@ describe('deployed bundles', () => {
       expect((counts[op] ?? 0) - (before[op] ?? 0), op).toBeGreaterThan(0);
     }
     expect(counts['sfn:StartExecution'] ?? 0).toBe(0);
-    const names = metricNames();
+    const names = new Set(writtenMetrics().keys());
     for (const m of ['FirewallHealthy', 'FirewallStatusCode', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'FailoverDecision']) {
       expect(names.has(m), `EMF metric ${m}`).toBe(true);
     }
@@ -304,18 +310,7 @@ describe('deployed bundles', () => {
 
   it('every alarm and chart on the controller\'s own metrics names a metric, with the dimensions, that the bundles really wrote', () => {
     const d = deployment(sim().config, { stage: 'test' });
-    // What the bundles wrote: metric name -> the dimension sets (names and values) it was written with.
-    const written = new Map<string, Record<string, string>[]>();
-    for (const doc of documents()) {
-      const emf = (doc as Partial<Emf> & { _aws?: { CloudWatchMetrics: { Dimensions: string[][] }[] } })._aws?.CloudWatchMetrics ?? [];
-      for (const m of emf) {
-        if (m.Namespace !== 'PanFailover') continue;
-        for (const dims of (m as unknown as { Dimensions: string[][] }).Dimensions) {
-          const set = Object.fromEntries(dims.map((k) => [k, String(doc[k])]));
-          for (const x of m.Metrics) written.set(x.Name, [...(written.get(x.Name) ?? []), set]);
-        }
-      }
-    }
+    const written = writtenMetrics();
     const sameSet = (a: Record<string, string>, b: Record<string, string>) =>
       Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
     const alarms = Object.values(d.resources)
