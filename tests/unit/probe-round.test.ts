@@ -5,10 +5,10 @@
  * and scripted firewalls.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '#shared/config/load.js';
 import type { Config } from '#shared/config/schema.js';
 import { probeRound, runProbeInvocation, type ProbeMemory } from '#shared/usecases/probe.js';
-import { exampleRaw, makeConfig } from '../support/config.js';
+import { makeConfig } from '../support/config.js';
+import { twoPairConfig } from '../support/two-pairs.js';
 import { isSettled, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
 
 let h: WorldHarness | undefined;
@@ -20,29 +20,6 @@ const healthy: FakeFirewallScript = { tunnels: [TUNNEL] };
 function harness(config: Config = makeConfig(), firewalls: Record<string, FakeFirewallScript> = { 'fw-a': healthy }): WorldHarness {
   h = worldHarness(config, { firewalls });
   return h;
-}
-
-/** The example pair plus a second one with its own instances, ENIs, route tables and EIPs. */
-function twoPairConfig(standbyMode: 'cold' | 'warm'): Config {
-  const raw = exampleRaw();
-  const first = { ...raw.pairs[0], standbyMode };
-  const text = JSON.stringify(first)
-    .replaceAll('hq-egress', 'branch-egress')
-    .replaceAll('fw-a', 'fw-c')
-    .replaceAll('fw-b', 'fw-d')
-    .replaceAll('i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60003')
-    .replaceAll('i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60004')
-    .replaceAll('eni-0a', 'eni-0c')
-    .replaceAll('eni-0b', 'eni-0d')
-    .replaceAll('rtb-0aa', 'rtb-0cc')
-    .replaceAll('eipalloc-0e', 'eipalloc-0f')
-    .replaceAll('198.51.100.10', '198.51.100.30')
-    .replaceAll('198.51.100.20', '198.51.100.40')
-    .replaceAll('10.10.', '10.30.')
-    .replaceAll('10.20.', '10.40.')
-    .replaceAll('gp.example.com', 'vpn.example.com');
-  raw.pairs = [first, JSON.parse(text) as Record<string, unknown>];
-  return validateConfig(raw);
 }
 
 describe('probeRound: concurrency', () => {
