@@ -32,7 +32,7 @@ import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { notificationMessage, sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
 import { SimAwsError, SimNoAnswer } from './aws-error.js';
-import type { InstanceView, RouteTableView } from './ec2.js';
+import type { AddressView, InstanceView, RouteTableView } from './ec2.js';
 import type { World } from './world.js';
 
 /** An SDK-shaped error (name = AWS code, `$metadata.httpStatusCode`) so the adapters' classifier applies unchanged. */
@@ -136,6 +136,18 @@ export function routeTableInfo(t: RouteTableView): RouteTableInfo {
     routeTableId: t.routeTableId,
     vpcId: t.vpcId,
     routes: t.routes.map((r) => ({ destination: r.destination, networkInterfaceId: r.networkInterfaceId, instanceId: r.instanceId, gatewayId: r.gatewayId, state: r.state })),
+  };
+}
+
+/** A world Elastic IP as the EC2 port returns it. */
+export function addressInfo(a: AddressView): AddressInfo {
+  return {
+    allocationId: a.allocationId,
+    publicIp: a.publicIp,
+    associationId: a.associationId,
+    networkInterfaceId: a.networkInterfaceId,
+    privateIp: a.privateIp,
+    instanceId: a.instanceId,
   };
 }
 
@@ -246,19 +258,7 @@ export class WorldEc2Port implements Ec2Port {
       { operation, resource: `Elastic IPs ${ids.join(', ')}` },
       () => w.ec2.describeAddresses({ ids }),
     );
-    const found = new Map<string, AddressInfo>(
-      addresses.map((a) => [
-        a.allocationId,
-        {
-          allocationId: a.allocationId,
-          publicIp: a.publicIp,
-          associationId: a.associationId,
-          networkInterfaceId: a.networkInterfaceId,
-          privateIp: a.privateIp,
-          instanceId: a.instanceId,
-        },
-      ]),
-    );
+    const found = new Map<string, AddressInfo>(addresses.map((a) => [a.allocationId, addressInfo(a)]));
     return inRequestOrder(operation, 'Elastic IPs', ids, found);
   }
 

@@ -42,7 +42,7 @@ import type { ProbeDeps, ProbeMemory } from '#shared/usecases/probe.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import type { WorldTimings } from '#sim/world/context.js';
 import { ManualClock } from '#sim/manual-clock.js';
-import { createDirectPorts, routeTableInfo, type DirectPorts } from '#sim/world/ports.js';
+import { addressInfo, createDirectPorts, routeTableInfo, type DirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -530,16 +530,7 @@ export function worldHarness(config: Config, options: HarnessOptions = {}): Worl
 export function truePlacement(world: World, pair: PairConfig): { placement: PairPlacement; owner: ReturnType<typeof effectiveOwner> } {
   const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
   const routeTables = world.ec2.describeRouteTables({ ids: tables, current: true }).map(routeTableInfo);
-  const addresses = world.ec2
-    .describeAddresses({ ids: pair.elasticIps.map((e) => e.allocationId), current: true })
-    .map((a) => ({
-      allocationId: a.allocationId,
-      publicIp: a.publicIp,
-      associationId: a.associationId,
-      networkInterfaceId: a.networkInterfaceId,
-      privateIp: a.privateIp,
-      instanceId: a.instanceId,
-    }));
+  const addresses = world.ec2.describeAddresses({ ids: pair.elasticIps.map((e) => e.allocationId), current: true }).map(addressInfo);
   const placement = observePlacement(pair, routeTables, addresses);
   return { placement, owner: effectiveOwner(placement) };
 }

@@ -156,19 +156,7 @@ export function failedPhase(state: FlowState): Phase {
         ]
       : state.recheck?.mode === 'complete'
         ? ['validate', 'lock', 'recheck', 'fence', 'record', 'dns', 'verify', 'finish']
-        : [
-            'validate',
-            'lock',
-            'recheck',
-            'start',
-            'boot',
-            'cutover',
-            'fence',
-            'record',
-            'dns',
-            'verify',
-            'finish',
-          ];
+        : PHASES.filter((p) => p !== 'plan');
   for (const p of path) {
     const rec = state.phases[p];
     if (!rec || rec.endedAt === undefined || rec.outcome === 'deadline' || rec.outcome?.startsWith('failed'))
