@@ -13,6 +13,7 @@ import type { Config, DeploymentConfig, PairConfig } from '#shared/config/schema
 import { ROLES } from '#shared/config/schema.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertools.js';
+import { stageNames } from './names.js';
 
 export interface DeploymentOptions {
   /** The Serverless service name (default `pan-failover`). */
@@ -500,7 +501,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   if (!/^[a-z0-9-]{1,16}$/.test(stage)) {
     throw new ConfigInvalidError('for deployment', [{ path: 'stage', message: `"${stage}" must be 1 to 16 lower-case letters, digits or dashes` }]);
   }
-  const prefix = `${service}-${stage}`;
+  const { prefix, stateMachine, table, topic } = stageNames(stage, service);
   const regions = unique(config.pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].availabilityZone.slice(0, -1))));
   if (regions.length !== 1) {
     throw new ConfigInvalidError('for deployment', [
@@ -511,7 +512,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
   const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
   // Dashboards are account-wide too.
-  const names = { prefix, functions, stateMachine: prefix, table: `${prefix}-state`, topic: `${prefix}-notifications`, dashboard: `${prefix}-${region}`, roles };
+  const names = { prefix, functions, stateMachine, table, topic, dashboard: `${prefix}-${region}`, roles };
   const perms = permissions(config, names);
   const { resources: alarmResources, triggers } = alarms(config, names);
 

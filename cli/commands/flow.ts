@@ -1,36 +1,123 @@
 /**
- * `pan-failover failover|failback|plan --pair NAME`: start the failover flow.
+ * `pan-failover failover|failback|plan|repair --pair NAME`: start the failover flow.
  * - `--local` runs the state machine definition in this process with the project's own step
  *   handlers, against whatever AWS endpoint the environment names (real AWS with your
  *   credentials, or the simulator): no deployed state machine needed.
- * - without `--local`, starts an execution of the deployed state machine (`--state-machine-arn`).
- * - `--dry-run` (and `plan`) prints exactly what would change, and changes nothing.
+ * - without `--local`, starts an execution of the deployed state machine (`--stage` or
+ *   `--state-machine-arn`); `--wait` follows it.
+ * - `--dry-run` (and `plan`) prints exactly what would change, changes nothing, notifies nobody.
+ *
+ * `--local` and `--wait` print each phase as it starts and ends (cli/progress.ts); the run ends
+ * with its result in words, and the exit code follows it (cli/exit.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { createSfnClient, createSnsClient } from '#shared/adapters/aws/clients.js';
+import { callAws } from '#shared/adapters/aws/errors.js';
 import { runFlowLocally } from '#shared/adapters/sfn-local/runner.js';
+import type { PairConfig } from '#shared/config/schema.js';
+import type { ExecutionStatus } from '#shared/ports/messaging.js';
 import { parseFlowInput, type FlowInput } from '#shared/usecases/flow-input.js';
 import { runAwsStep, runControlStep, runFirewallStep } from '#shared/usecases/flow/dispatch.js';
 import { formatDuration } from '#shared/usecases/flow/notifications.js';
-import { timeline, type FlowState } from '#shared/usecases/flow/state.js';
-import { cliConfig, cliDeps, type CliOptions } from '../context.js';
+import { failedPhase, timeline, type FlowState } from '#shared/usecases/flow/state.js';
+import { cliConfig, cliDeps, requirePair, stateMachineArnOf, topicArnOf, type CliOptions } from '../context.js';
+import { EXIT, RefusedError, UsageError } from '../exit.js';
+import { printJson } from '../json.js';
+import { jsonOption, type CommonOptions } from '../options.js';
+import { isFlowState, progressPrinter } from '../progress.js';
 
 export interface FlowCommandOptions extends CliOptions {
-  readonly stateMachineArn?: string;
   readonly pair: string;
   readonly local?: boolean;
   readonly dryRun?: boolean;
   readonly force?: boolean;
   readonly reason?: string;
   readonly wait?: boolean;
+  readonly json?: boolean;
+  /** Skip the confirmation of a real forced failover on a terminal. */
+  readonly yes?: boolean;
+  /** The holder of the pair's lock is dead (an interrupted run): take its lock over. */
+  readonly takeOver?: string;
 }
+
+/** How a forced run asks for confirmation; tests pass their own. */
+export interface FlowIo {
+  readonly interactive: boolean;
+  ask(question: string): Promise<string>;
+}
+
+const terminalIo: FlowIo = {
+  interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  async ask(question) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
+};
 
 /** Lease of the lock a CLI `--local` run takes, renewed every minute while it runs. */
 export const CLI_LOCK_LEASE_MS = 5 * 60_000;
 const CLI_LOCK_RENEW_MS = 60_000;
+const WAIT_POLL_MS = 2_000;
+
+/** The command names and the flow action they start. */
+export const FLOW_COMMANDS = {
+  failover: { action: 'failover', dryRun: false },
+  failback: { action: 'failback', dryRun: false },
+  plan: { action: 'failover', dryRun: true },
+  repair: { action: 'reconcile', dryRun: false },
+} as const satisfies Record<string, { action: FlowInput['action']; dryRun: boolean }>;
+export type FlowCommandName = keyof typeof FLOW_COMMANDS;
+
+const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair' };
 
 function requester(): string {
   return process.env.USER ?? process.env.USERNAME ?? 'cli';
+}
+
+/** The command line that starts `action` on `pair` in this process (what the advice names). */
+export function commandLine(action: FlowInput['action'], pair: string, extra: readonly string[] = []): string {
+  return ['pan-failover', COMMAND_OF[action], '-p', pair, '--local', ...(action === 'failover' ? ['--force'] : []), ...extra].join(' ');
+}
+
+/** The action a CLI execution name says it ran (`cli-<pair>-<action>-<time>-<hex>`); undefined for others. */
+export function actionOfHolder(holder: string, pair: string): FlowInput['action'] | undefined {
+  const m = new RegExp(`^cli-${pair.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(failover|failback|reconcile)-\\d{8}T\\d{6}-[0-9a-f]+$`).exec(holder);
+  return m?.[1] as FlowInput['action'] | undefined;
+}
+
+/** What to do about a lock another run holds: who, until when, and the way out if it is dead. */
+export function lockAdvice(pair: string, action: FlowInput['action'], heldBy: string, expiresAt: number | undefined, now: number): string[] {
+  const until = expiresAt === undefined ? 'an unknown time' : `${new Date(expiresAt).toISOString()} (in ${formatDuration(Math.max(0, expiresAt - now))})`;
+  const cli = heldBy.startsWith('cli-');
+  const theirs = actionOfHolder(heldBy, pair) ?? action;
+  return [
+    `the pair's lock is held by ${heldBy} (${cli ? 'a --local run of the CLI' : 'an execution of the deployed state machine'}) until ${until}; nothing was changed.`,
+    `If that run is still going, let it finish: \`pan-failover status -p ${pair}\` shows the lock and where every object points.`,
+    cli
+      ? `If it is dead (terminal or laptop closed, process killed), take its lock over and complete its work: \`${commandLine(theirs, pair, ['--take-over', heldBy])}\``
+      : `If that execution has ended, run this again with --stage (the CLI then sees it ended and takes the lock over); if it is stuck, stop it in the Step Functions console first.`,
+  ];
+}
+
+/** What to run when a flow found the pair split between the two firewalls and did not converge it. */
+export function splitAdvice(pair: PairConfig, state: FlowState): string[] {
+  if (state.recheck?.awsOwner !== 'split') return [];
+  const back = state.recheck.recordedOwner ?? 'primary';
+  const other = back === 'primary' ? 'secondary' : 'primary';
+  return [
+    `The pair is SPLIT between ${pair.firewalls.primary.name} and ${pair.firewalls.secondary.name} (an interrupted run, or a change by hand).`,
+    other === 'secondary'
+      ? `To complete the move to ${pair.firewalls[other].name}: \`${commandLine('failover', pair.name)}\``
+      : `To complete the move to ${pair.firewalls[other].name}: \`${commandLine('failback', pair.name)}\``,
+    `To put everything back on ${pair.firewalls[back].name}: \`${commandLine('reconcile', pair.name)}\``,
+  ];
 }
 
 export function renderFlowResult(state: FlowState | undefined): string[] {
@@ -57,8 +144,52 @@ export function renderFlowResult(state: FlowState | undefined): string[] {
   return lines;
 }
 
-export async function flowCommand(action: FlowInput['action'], options: FlowCommandOptions): Promise<number> {
+/** The end of a flow run, in words and as an exit code. */
+export interface FlowVerdict {
+  readonly exitCode: number;
+  readonly words: string;
+  /** What to do next, one line each (commands in backticks). */
+  readonly advice: readonly string[];
+}
+
+export function flowVerdict(pair: PairConfig, status: ExecutionStatus | 'SUCCEEDED' | 'FAILED', state: FlowState | undefined, error: { name: string; cause: string } | undefined, now: number): FlowVerdict {
+  if (status !== 'SUCCEEDED' || !state?.result) {
+    const phase = state ? failedPhase(state) : undefined;
+    return {
+      exitCode: EXIT.failed,
+      words: `FAILED${phase ? ` in phase ${phase}` : ''} (execution ${status}): ${error ? `${error.name}: ${error.cause}` : 'see the execution'}`,
+      advice: [`See where every object points now: \`pan-failover status -p ${pair.name}\`; the runbook (docs/runbook.md) has the failed phase's section.`],
+    };
+  }
+  const r = state.result;
+  switch (r.outcome) {
+    case 'succeeded':
+      return { exitCode: EXIT.ok, words: `DONE: ${r.summary}`, advice: [] };
+    case 'dry-run':
+      return { exitCode: EXIT.ok, words: `DRY RUN: ${r.summary}`, advice: splitAdvice(pair, state) };
+    case 'noop': {
+      // A repair that finds everything on the recorded owner has done its job.
+      const consistent = state.input.action === 'reconcile' && state.recheck?.repairDns === true;
+      return { exitCode: consistent ? EXIT.ok : EXIT.notDone, words: `${consistent ? 'NOTHING TO DO' : 'NOT DONE'}: ${r.summary}`, advice: splitAdvice(pair, state) };
+    }
+    case 'skipped-locked':
+      return { exitCode: EXIT.notDone, words: 'NOT DONE: another run holds the pair', advice: lockAdvice(pair.name, state.input.action, state.lock?.heldBy ?? '?', state.lock?.expiresAt, now) };
+    case 'failed':
+      return { exitCode: EXIT.failed, words: `FAILED in phase ${failedPhase(state)}: ${r.summary}`, advice: [`See where every object points now: \`pan-failover status -p ${pair.name}\`; the runbook (docs/runbook.md) has the failed phase's section.`] };
+  }
+}
+
+async function confirmForced(options: FlowCommandOptions, pair: PairConfig, action: FlowInput['action'], io: FlowIo): Promise<void> {
+  if (!options.force || options.dryRun || options.yes || !io.interactive) return;
+  const to = action === 'failback' ? pair.firewalls.primary.name : 'the other firewall';
+  const answer = await io.ask(`Forced ${action} of ${pair.name}: traffic moves to ${to} even if the active firewall is healthy.\nType the pair name (${pair.name}) to go on: `);
+  if (answer.trim() !== pair.name) throw new RefusedError('not confirmed; nothing was changed', 'type the pair name to confirm, or pass --yes');
+}
+
+export async function flowCommand(action: FlowInput['action'], options: FlowCommandOptions, io: FlowIo = terminalIo): Promise<number> {
   const config = await cliConfig(options);
+  requirePair(config.pairs, options.pair);
+  const pair = config.pairs.find((p) => p.name === options.pair) as PairConfig;
   const raw: FlowInput = {
     pair: options.pair,
     action,
@@ -70,33 +201,51 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   };
   // Refuse bad input here, before anything is started anywhere.
   parseFlowInput(raw, config);
+  if (options.dryRun && options.wait) throw new UsageError('--dry-run runs in this process and cannot be waited for', 'drop --wait');
+  await confirmForced(options, pair, action, io);
   const name = `cli-${options.pair}-${action}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-  const deps = cliDeps(config, options);
-  const out = (l: string) => process.stdout.write(`${l}\n`);
+  const out = (l: string) => {
+    if (!options.json) process.stdout.write(`${l}\n`);
+  };
+  const sfn = (() => {
+    let c: ReturnType<typeof createSfnClient> | undefined;
+    return () => (c ??= createSfnClient({ region: options.region }));
+  })();
+  const stateMachineArn = await stateMachineArnOf(options, sfn);
+  const deps = cliDeps(config, { ...options, stateMachineArn, topicArn: options.dryRun ? undefined : await topicArnOf(options, () => createSnsClient({ region: options.region })) });
 
-  if (!options.local) {
+  // A dry run always runs here: the deployed flow would only say less.
+  if (!options.local && !options.dryRun) {
+    if (!stateMachineArn) throw new UsageError('no deployed state machine named', 'pass --stage STAGE (or --state-machine-arn ARN) to start the deployed flow, or --local to run it in this process');
     const started = await deps.flows.start(name, raw);
     out(`started ${started.executionArn}`);
-    if (!options.wait) return 0;
-    for (;;) {
-      const status = await deps.flows.status(name);
-      if (status && status !== 'RUNNING') {
-        out(`execution ${status}`);
-        return status === 'SUCCEEDED' ? 0 : 1;
-      }
-      await deps.clock.sleep(5000);
+    if (!options.wait) {
+      out(`follow it: the Step Functions console, or run with --wait; \`pan-failover status -p ${options.pair}\` shows where every object points`);
+      return options.json ? printJson(COMMAND_OF[action], EXIT.ok, { executionArn: started.executionArn, waited: false }) : EXIT.ok;
     }
+    const end = await followExecution(started.executionArn, sfn, progressPrinter(out, () => deps.clock.now()), deps.clock);
+    return finishRun(options, action, pair, end.status, end.state, end.error, deps.clock.now(), out, started.executionArn);
   }
 
-  out(`running the ${action} flow for ${options.pair} locally${options.dryRun ? ' (dry run: nothing will change)' : ''} as ${name}`);
+  // One read of the pair's lock first: no credentials, no network or no table fail here, at once
+  // and as what they are (exit 3 or 64), not minutes later as a failed flow.
+  const lock = await deps.store.get(options.pair);
+  if (lock && lock.expiresAt > deps.clock.now() && lock.holder !== takeOverOf(options) && !options.dryRun) {
+    out(`note: the pair's lock is held by ${lock.holder} until ${new Date(lock.expiresAt).toISOString()}`);
+  }
+  out(`running the ${action} flow for ${options.pair} locally${options.dryRun ? ' (dry run: nothing will change, nobody is notified)' : ''} as ${name}`);
   // Step Functions cannot vouch for a process on a laptop: the lock it takes is short and renewed
   // while the flow runs, so an interrupted run blocks the pair for minutes, not hours.
-  const stateMachineArn = options.stateMachineArn ?? process.env.PAN_FAILOVER_STATE_MACHINE_ARN;
+  const takeOver = options.takeOver;
   const local = {
     ...deps,
     lockLeaseMs: CLI_LOCK_LEASE_MS,
-    // With the deployed state machine named, a lock left by one of its ended executions is taken over.
-    executions: stateMachineArn ? () => deps.flows : undefined,
+    // A lock left by an ended execution of the deployed state machine (named) is taken over, and
+    // so is one whose holder the person declared dead (--take-over).
+    executions:
+      stateMachineArn || takeOver
+        ? () => ({ start: (n: string, i: Readonly<Record<string, unknown>>) => deps.flows.start(n, i), status: async (n: string) => (n === takeOver ? ('ABORTED' as const) : stateMachineArn ? deps.flows.status(n) : undefined) })
+        : undefined,
   };
   const renew = setInterval(() => {
     deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).then(
@@ -106,6 +255,12 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
       (e: unknown) => process.stderr.write(`warning: could not renew the pair's lock (it lapses ${CLI_LOCK_LEASE_MS / 60_000} min after the last renewal): ${e instanceof Error ? e.message : String(e)}\n`),
     );
   }, CLI_LOCK_RENEW_MS);
+  const progress = progressPrinter(out, () => deps.clock.now());
+  const seen = <T>(p: Promise<T>): Promise<T> =>
+    p.then((s) => {
+      if (isFlowState(s)) progress(s);
+      return s;
+    });
   let result: Awaited<ReturnType<typeof runFlowLocally>>;
   try {
     result = await runFlowLocally(raw, {
@@ -113,9 +268,9 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
       executionName: name,
       stateMachineArn,
       handlers: {
-        flowControl: (e) => runControlStep(local, e),
-        flowAws: (e) => runAwsStep(local, e),
-        flowFirewall: (e) => runFirewallStep(local, e),
+        flowControl: (e) => seen(runControlStep(local, e)),
+        flowAws: (e) => seen(runAwsStep(local, e)),
+        flowFirewall: (e) => seen(runFirewallStep(local, e)),
       },
       onState: (s) => {
         if (options.verbose) out(`  ${new Date(s.at).toISOString()}  ${s.state}`);
@@ -124,34 +279,97 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   } finally {
     clearInterval(renew);
   }
-  const state = result.output as FlowState | undefined;
+  return finishRun(options, action, pair, result.status, result.output as FlowState | undefined, result.error, deps.clock.now(), out, name);
+}
+
+const takeOverOf = (o: FlowCommandOptions) => o.takeOver;
+
+function finishRun(options: FlowCommandOptions, action: FlowInput['action'], pair: PairConfig, status: ExecutionStatus | 'SUCCEEDED' | 'FAILED', state: FlowState | undefined, error: { name: string; cause: string } | undefined, now: number, out: (l: string) => void, execution: string): number {
+  const verdict = flowVerdict(pair, status, state, error, now);
+  const command = options.dryRun && action === 'failover' && !options.local ? 'plan' : COMMAND_OF[action];
+  if (options.json) return printJson(command, verdict.exitCode, { execution, status, verdict: verdict.words, advice: verdict.advice, state });
+  out('');
   for (const l of renderFlowResult(state)) out(l);
-  if (result.status === 'FAILED') {
-    out(`FAILED: ${result.error?.name ?? '?'}: ${result.error?.cause ?? ''}`);
-    return 1;
+  out('');
+  out(`${verdict.words} (exit ${verdict.exitCode})`);
+  for (const a of verdict.advice) out(a);
+  return verdict.exitCode;
+}
+
+/** Follows a deployed execution through its history until it ends, feeding the flow states it reports. */
+async function followExecution(executionArn: string, sfn: () => ReturnType<typeof createSfnClient>, onState: (s: FlowState) => void, clock: { sleep(ms: number): Promise<void> }): Promise<{ status: ExecutionStatus; state: FlowState | undefined; error?: { name: string; cause: string } }> {
+  let lastId = 0;
+  for (;;) {
+    let token: string | undefined;
+    do {
+      const page = await callAws({ operation: 'states:GetExecutionHistory' }, () => sfn().send(new GetExecutionHistoryCommand({ executionArn, nextToken: token, maxResults: 1000 })));
+      for (const e of page.events ?? []) {
+        if ((e.id ?? 0) <= lastId) continue;
+        lastId = e.id ?? lastId;
+        const s = stateOfEvent(e);
+        if (s) onState(s);
+      }
+      token = page.nextToken;
+    } while (token);
+    const d = await callAws({ operation: 'states:DescribeExecution' }, () => sfn().send(new DescribeExecutionCommand({ executionArn })));
+    if (d.status && d.status !== 'RUNNING' && d.status !== 'PENDING_REDRIVE') {
+      const output = parseJson(d.output);
+      return { status: d.status as ExecutionStatus, state: isFlowState(output) ? output : undefined, error: d.error ? { name: d.error, cause: d.cause ?? '' } : undefined };
+    }
+    await clock.sleep(WAIT_POLL_MS);
   }
-  return 0;
 }
 
-export function registerFlowCommands(program: Command, common: (cmd: Command) => Command): void {
-  const add = (cmdName: string, action: FlowInput['action'], description: string, dryRun = false) => {
-    const cmd = common(program.command(cmdName))
-      .description(description)
-      .requiredOption('-p, --pair <name>', 'the firewall pair')
-      .option('--local', 'run the flow in this process (no deployed state machine needed)')
-      .option('--state-machine-arn <arn>', 'deployed state machine (default: PAN_FAILOVER_STATE_MACHINE_ARN)')
-      .option('--wait', 'with a deployed state machine: wait for the execution to end')
-      .option('--reason <text>', 'why (shown in the notifications)')
-      .option('--dry-run', 'print what would change; change nothing');
-    // Forcing means "even though the active firewall looks healthy": it has no meaning for a repair.
-    if (action !== 'reconcile') cmd.option('--force', 'fail over even if the active firewall looks healthy');
-    cmd.action(async (opts: FlowCommandOptions) => {
-      process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);
-    });
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function stateOfEvent(e: HistoryEvent): FlowState | undefined {
+  const v = parseJson(e.taskSucceededEventDetails?.output ?? e.stateExitedEventDetails?.output);
+  return isFlowState(v) ? v : undefined;
+}
+
+/** Registers one of the flow commands (`failover`, `failback`, `plan`, `repair`). */
+export function flowRegister(cmdName: FlowCommandName) {
+  return (program: Command, common: CommonOptions): void => registerFlowCommand(program, common, cmdName);
+}
+
+export function registerFlowCommand(program: Command, common: CommonOptions, cmdName: FlowCommandName): void {
+  const { action, dryRun } = FLOW_COMMANDS[cmdName];
+  const descriptions: Record<FlowCommandName, string> = {
+    failover: 'move the pair to its standby firewall',
+    failback: 'move the pair back to its primary firewall (after a failover)',
+    plan: 'what a failover would change (a dry run in this process: changes nothing, notifies nobody)',
+    repair: 'put every managed route, EIP and DNS record back on the recorded owner (what the probe does on drift)',
   };
-  add('failover', 'failover', 'move the pair to its standby firewall');
-  add('failback', 'failback', 'move the pair back to its primary firewall (after a failover)');
-  add('plan', 'failover', 'dry run of a failover: what would change (same as failover --local --dry-run)', true);
-  add('repair', 'reconcile', 'put every managed route, EIP and DNS record back on the recorded owner (what the probe does on drift)');
+  const cmd = jsonOption(common(program.command(cmdName)))
+    .description(`${descriptions[cmdName]}; exit 0 done, 1 not done (refused, nothing to do, lock held), 2 failed, 3 could not check, 64 usage`)
+    .requiredOption('-p, --pair <name>', 'the firewall pair')
+    .option('--reason <text>', 'why (shown in the notifications)');
+  if (!dryRun) {
+    cmd
+      .option('--local', 'run the flow in this process (no deployed state machine needed)')
+      .option('--state-machine-arn <arn>', 'deployed state machine (default: PAN_FAILOVER_STATE_MACHINE_ARN, else the --stage one)')
+      .option('--wait', 'with a deployed state machine: follow the execution to its end')
+      .option('--topic-arn <arn>', 'with --local: SNS topic for the notifications (default: PAN_FAILOVER_TOPIC_ARN, else the --stage one; none: not sent)')
+      .option('--dry-run', 'print what would change; change nothing, notify nobody')
+      .option('--take-over <holder>', 'with --local: the run holding the pair\'s lock is dead; take its lock over (the refusal names it)');
+  }
+  // Forcing means "even though the active firewall looks healthy": it has no meaning for a repair.
+  if (action === 'failover') cmd.option('--force', 'fail over even if the active firewall looks healthy');
+  if (action === 'failback') cmd.option('--force', 'fail back even if the active firewall looks healthy');
+  if (action !== 'reconcile' && !dryRun) cmd.option('-y, --yes', 'do not ask for confirmation of a forced run on a terminal');
+  cmd.action(async (opts: FlowCommandOptions) => {
+    process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);
+  });
 }
 
+/** All four flow commands (tests and tools that want them together). */
+export function registerFlowCommands(program: Command, common: CommonOptions): void {
+  for (const name of Object.keys(FLOW_COMMANDS) as FlowCommandName[]) registerFlowCommand(program, common, name);
+}

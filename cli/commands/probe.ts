@@ -1,20 +1,25 @@
 /**
  * `pan-failover probe`: one probe round from a laptop or bastion, read-only (no state written,
- * no flow started, nothing notified). Exit code 0 healthy, 1 degraded, 2 failed.
+ * no flow started, nothing notified). Exit code 0 healthy, 1 degraded, 2 failed, 3 could not
+ * check (a pair's round failed, or the probe is blind: AWS unreachable).
  */
+import type { Command } from 'commander';
 import type { Role } from '#shared/config/schema.js';
+import { errorMessage } from '#shared/errors.js';
 import { probeRound, type PairRoundResult } from '#shared/usecases/probe.js';
 import { table, ms } from '../format.js';
-import { cliConfig, cliDeps, type CliOptions } from '../context.js';
-
-export const EXIT = { healthy: 0, degraded: 1, failed: 2 } as const;
+import { cliConfig, cliDeps, requirePair, type CliOptions } from '../context.js';
+import { CannotCheckError, EXIT } from '../exit.js';
+import { printJson } from '../json.js';
+import { jsonOption, type CommonOptions } from '../options.js';
 
 /** Exit code of one pair's round. */
 export function exitCodeOf(r: PairRoundResult): number {
   const active = r.firewalls.find((f) => f.role === r.owner)?.status;
-  if (r.decision.code === 'controller-blind') return EXIT.failed;
-  if (active === 'healthy') return r.decision.action === 'none' ? EXIT.healthy : EXIT.degraded;
-  if (active === 'degraded' || active === 'booting') return EXIT.degraded;
+  // Blind: this machine reaches neither AWS nor anything else; the firewalls were not judged.
+  if (r.decision.code === 'controller-blind') return EXIT.cannotCheck;
+  if (active === 'healthy') return r.decision.action === 'none' ? EXIT.ok : EXIT.notDone;
+  if (active === 'degraded' || active === 'booting') return EXIT.notDone;
   return EXIT.failed;
 }
 
@@ -52,12 +57,26 @@ export function renderProbe(results: readonly PairRoundResult[]): string {
 
 export async function probeCommand(options: CliOptions & { pair?: string; json?: boolean }): Promise<number> {
   const config = await cliConfig(options);
+  requirePair(config.pairs, options.pair);
   const deps = cliDeps(config, options);
-  const results = await probeRound(deps, { readOnly: true, pairs: options.pair ? [options.pair] : undefined });
-  if (options.pair && results.length === 0) {
-    process.stderr.write(`unknown pair "${options.pair}" (configured: ${config.pairs.map((p) => p.name).join(', ')})\n`);
-    return EXIT.failed;
+  const failed: { pair: string; error: unknown }[] = [];
+  const results = await probeRound(deps, { readOnly: true, pairs: options.pair ? [options.pair] : undefined, onPairError: (pair, error) => failed.push({ pair, error }) });
+  if (results.length === 0 && failed[0]) {
+    // Nothing could be probed: the first pair's error says why (no credentials, AWS unreachable, ...).
+    throw failed[0].error instanceof Error ? failed[0].error : new CannotCheckError(`pair ${failed[0].pair}: ${errorMessage(failed[0].error)}`);
   }
-  process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderProbe(results)}\n`);
-  return Math.max(...results.map(exitCodeOf));
+  const code = Math.max(...results.map(exitCodeOf), ...failed.map(() => EXIT.cannotCheck));
+  if (options.json) return printJson('probe', code, { pairs: results, notChecked: failed.map((f) => ({ pair: f.pair, error: errorMessage(f.error) })) });
+  process.stdout.write(`${renderProbe(results)}\n`);
+  for (const f of failed) process.stdout.write(`pair ${f.pair}: COULD NOT CHECK: ${errorMessage(f.error)}\n`);
+  return code;
+}
+
+export function registerProbe(program: Command, common: CommonOptions): void {
+  jsonOption(common(program.command('probe')))
+    .description('one probe round of every pair (read-only); exit 0 healthy, 1 degraded, 2 failed, 3 could not check')
+    .option('-p, --pair <name>', 'only this pair')
+    .action(async (opts: Parameters<typeof probeCommand>[0]) => {
+      process.exitCode = await probeCommand(opts);
+    });
 }

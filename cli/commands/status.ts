@@ -9,7 +9,10 @@ import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import { describeInstancesTolerant } from '#shared/usecases/instances.js';
 import { table } from '../format.js';
-import { cliConfig, cliDeps, type CliOptions } from '../context.js';
+import { cliConfig, cliDeps, requirePair, type CliOptions } from '../context.js';
+import { EXIT } from '../exit.js';
+import { printJson } from '../json.js';
+import { jsonOption, type CommonOptions } from '../options.js';
 
 function sideName(pair: PairConfig, side: string): string {
   return side === 'primary' || side === 'secondary' ? pair.firewalls[side].name : side.toUpperCase();
@@ -17,9 +20,9 @@ function sideName(pair: PairConfig, side: string): string {
 
 export async function statusCommand(options: CliOptions & { pair?: string; json?: boolean }): Promise<number> {
   const config = await cliConfig(options);
+  requirePair(config.pairs, options.pair);
   const deps = cliDeps(config, options);
   const pairs = config.pairs.filter((p) => !options.pair || p.name === options.pair);
-  if (pairs.length === 0) throw new Error(`unknown pair "${options.pair ?? ''}"`);
   const reports = [];
   let worst = 0;
   for (const pair of pairs) {
@@ -42,13 +45,10 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
       }),
     );
     const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws);
-    if (!consistent) worst = 1;
+    if (!consistent) worst = EXIT.notDone;
     reports.push({ pair, placement, record, lock, instances, aws, dns, consistent });
   }
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(reports.map((r) => ({ ...r, pair: r.pair.name })), null, 2)}\n`);
-    return worst;
-  }
+  if (options.json) return printJson('status', worst, { pairs: reports.map((r) => ({ ...r, pair: r.pair.name })) });
   for (const r of reports) {
     const p = r.pair;
     const out: string[] = [];
@@ -79,11 +79,10 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
   return worst;
 }
 
-export function registerStatus(program: Command, common: (cmd: Command) => Command): void {
-  common(program.command('status'))
-    .description('where every managed route, EIP and DNS record points, the recorded owner and the lock (read-only)')
+export function registerStatus(program: Command, common: CommonOptions): void {
+  jsonOption(common(program.command('status')))
+    .description('where every managed route, EIP and DNS record points, the recorded owner and the lock (read-only); exit 0 consistent, 1 not')
     .option('-p, --pair <name>', 'only this pair')
-    .option('--json', 'machine-readable output')
     .action(async (opts: Parameters<typeof statusCommand>[0]) => {
       process.exitCode = await statusCommand(opts);
     });

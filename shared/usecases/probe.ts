@@ -110,6 +110,8 @@ export interface ProbeOptions {
   readonly readOnly?: boolean;
   /** Only these pairs. */
   readonly pairs?: readonly string[];
+  /** Told of each pair whose round failed (the CLI reports it as "could not check"). */
+  readonly onPairError?: (pair: string, error: unknown) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function probeRound(deps: ProbeDeps, options: ProbeOptions = {}): P
     else {
       deps.telemetry.log.error('probe round failed', { pair, error: errorMessage(r.reason) });
       deps.telemetry.metrics.add('ProbeError', 'Count', 1, { Pair: pair });
+      options.onPairError?.(pair, r.reason);
     }
   });
   return results;

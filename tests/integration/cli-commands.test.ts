@@ -129,12 +129,14 @@ describe('probe (read-only round)', () => {
     const before = lastSeq(s.system.world);
     const { result, stdout } = await captureOutput(() => probeCommand({ config: s.configPath, json: true }));
     expect(result).toBe(0);
-    const rounds = JSON.parse(stdout) as {
+    const doc = JSON.parse(stdout) as { schemaVersion: number; command: string; exitCode: number; result: { pairs: {
       pair: string;
       owner: string;
       decision: { action: string; code: string };
       firewalls: { name: string; status: string }[];
-    }[];
+    }[] } };
+    expect(doc).toMatchObject({ schemaVersion: 1, command: 'probe', exitCode: 0 });
+    const rounds = doc.result.pairs;
     expect(rounds).toHaveLength(1);
     expect(rounds[0]).toMatchObject({
       pair: PAIR,
@@ -158,10 +160,10 @@ describe('probe (read-only round)', () => {
     s.system.firewall('fw-a').setFaults({ dead: true });
     const { result, stdout } = await captureOutput(() => probeCommand({ config: s.configPath, json: true }));
     expect(result).toBe(2);
-    const [round] = JSON.parse(stdout) as {
+    const [round] = (JSON.parse(stdout) as { exitCode: number; result: { pairs: {
       firewalls: { name: string; status: string }[];
       decision: { code: string };
-    }[];
+    }[] } }).result.pairs;
     expect(round?.firewalls.find((f) => f.name === 'fw-a')?.status).toBe('unreachable');
     expect(round?.decision.code).toBe('active-failing');
   });
@@ -181,7 +183,7 @@ describe('preflight', () => {
     expect(stdout).toMatch(/controller-subnets\s+subnet-0c000000000000001\s+ok\s+rtb-\w+: no route through either firewall/);
     expect(changesSince(s.system.world, since)).toEqual([]);
     const json = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
-    expect((JSON.parse(json.stdout) as { ok: boolean }).ok).toBe(true);
+    expect((JSON.parse(json.stdout) as { result: { ok: boolean } }).result.ok).toBe(true);
   });
 
   it('exit 1 naming the object when a check fails (a fallback type without enough ENIs)', async () => {
@@ -309,7 +311,7 @@ describe('plan / failover --local --dry-run', () => {
     const { stdout, exitCode } = await run(s);
 
     expect(exitCode).toBe(0);
-    expect(stdout).toContain('(dry run: nothing will change)');
+    expect(stdout).toContain('(dry run: nothing will change, nobody is notified)');
     expect(stdout).toContain('plan (nothing was changed):');
     const lines = stdout.split('\n');
     for (const l of expectedPlanLines(s)) expect(lines).toContain(l);

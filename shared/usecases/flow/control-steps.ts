@@ -118,9 +118,16 @@ export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<
   return { ...state, phases: endPhase({ ...state, phases: beginPhase(state, 'record', now) }, 'record', deps.clock.now(), target) };
 }
 
-/** Phase notifications never hold a failover back: a failed publish is logged, not thrown. */
+/**
+ * Phase notifications never hold a failover back: a failed publish is logged, not thrown.
+ * A dry run never notifies (it would page people for nothing): not its plan, not its failure.
+ */
 export async function notify(deps: ControlDeps, state: FlowState, phase: NotifyPhase): Promise<void> {
   const pair = pairOf(deps.config, state);
+  if (state.input.dryRun) {
+    deps.telemetry.log.info('dry run: no notification', { pair: pair.name, execution: state.execution, phase });
+    return;
+  }
   try {
     await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
   } catch (e) {

@@ -1,0 +1,4 @@
+/** The package's version (`pan-failover --version`), inlined by the build. */
+import pkg from '../package.json' with { type: 'json' };
+
+export const VERSION: string = pkg.version;
