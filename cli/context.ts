@@ -22,6 +22,7 @@ import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { callAws } from '#shared/adapters/aws/errors.js';
 import { DEFAULT_STAGE, STAGE_PATTERN, stageNames } from '../infra/names.js';
 import { UsageError } from './exit.js';
+import { AwsError } from '#shared/errors.js';
 
 export interface CliOptions {
   readonly config: string;
@@ -64,7 +65,11 @@ export function explicitStage(options: Pick<CliOptions, 'stage'>): string | unde
 }
 
 export function tableName(options: Pick<CliOptions, 'table' | 'stage'>): string {
-  return options.table ?? (process.env.PAN_FAILOVER_TABLE || stageNames(explicitStage(options) ?? DEFAULT_STAGE).table);
+  const stage = explicitStage(options);
+  // --stage names the deployment: it wins over the environment's table (--table wins over both).
+  if (options.table) return options.table;
+  if (options.stage) return stageNames(options.stage).table;
+  return process.env.PAN_FAILOVER_TABLE || stageNames(stage ?? DEFAULT_STAGE).table;
 }
 
 /**
@@ -116,7 +121,7 @@ export function cliDeps(config: Config, options: CliOptions, clock: Clock = syst
     telemetry,
     ec2: new Ec2Adapter(createEc2Client(aws)),
     dns: new Route53Adapter(createRoute53Client(aws)),
-    store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: tableName(options) }),
+    store: namingTheTable(new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: tableName(options) }), tableName(options), options),
     notifier: topicArn ? createNotifier({ client: createSnsClient(aws), topicArn }) : createLogOnlyNotifier(telemetry.log),
     firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient(aws) }) }),
     flows: sm
@@ -134,4 +139,31 @@ export function requirePair(pairs: readonly { name: string }[], pair: string | u
   if (pair !== undefined && !pairs.some((p) => p.name === pair)) {
     throw new UsageError(`unknown pair "${pair}"`, `the configuration has ${pairs.map((p) => p.name).join(', ')}`);
   }
+}
+
+/**
+ * The store, with a missing table reported as what it almost always is: the wrong deployment
+ * named (exit 64, naming the table and how to name the right one).
+ */
+function namingTheTable<T extends object>(store: T, table: string, options: Pick<CliOptions, 'region'>): T {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const out: unknown = Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
+        if (!(out instanceof Promise)) return out;
+        return out.catch((e: unknown) => {
+          if (e instanceof AwsError && e.awsCode === 'ResourceNotFoundException') {
+            throw new UsageError(
+              `the state table ${table} does not exist in ${options.region ?? process.env.AWS_REGION ?? 'this region'}`,
+              'name the deployment with --stage STAGE (or --table NAME; `npm run package` printed its names), and check --region/--profile',
+              { cause: e },
+            );
+          }
+          throw e;
+        });
+      };
+    },
+  });
 }

@@ -363,13 +363,25 @@ export class SimSystem {
       this.emit({ at: e.at, source: 'world', message: e.message, data: { type: e.type, resource: e.resource } });
     });
     this.world.setExecutor(this.stateMachineArn, async (execution) => {
+      // The history GetExecutionHistory answers with: every state entered, every task's result.
+      const step = (e: Parameters<typeof this.world.sfn.recordStep>[1]) => this.world.sfn.recordStep(execution.executionArn, e);
+      const handlers = Object.fromEntries(
+        Object.entries(this.#flowHandlers()).map(([k, h]) => [k, async (event: unknown) => {
+          const out = await h(event);
+          step({ type: 'TaskSucceeded', output: JSON.stringify(out ?? {}) });
+          return out;
+        }]),
+      );
       const result = await runFlowLocally(execution.input, {
-        handlers: this.#flowHandlers(),
+        handlers,
         clock: this.clock,
         executionName: execution.name,
         stateMachineArn: this.stateMachineArn,
         retryScale: 1 / this.clock.speed,
-        onState: (s) => this.emit({ at: s.at, source: 'flow', message: `${execution.name}: ${s.state}`, data: { execution: execution.name, state: s.state, type: s.type } }),
+        onState: (s) => {
+          step({ type: `${s.type}StateEntered`, stateName: s.state });
+          this.emit({ at: s.at, source: 'flow', message: `${execution.name}: ${s.state}`, data: { execution: execution.name, state: s.state, type: s.type } });
+        },
       });
       this.executions.push({ name: execution.name, result });
       if (result.status === 'FAILED') {

@@ -7,7 +7,7 @@ import { SimAwsError, type ServiceName } from '#sim/world/aws-error.js';
 import type { MetricDatum, MetricQuery, Statistic } from '#sim/world/cloudwatch.js';
 import { STATISTICS } from '#sim/world/cloudwatch.js';
 import type { DeleteItemInput, GetItemInput, PutItemInput, UpdateItemInput } from '#sim/world/dynamodb.js';
-import type { ExecutionRecord, SfnExecutionStatus } from '#sim/world/sfn.js';
+import type { ExecutionRecord, SfnExecutionStatus, SfnHistoryEvent } from '#sim/world/sfn.js';
 import type { World } from '#sim/world/world.js';
 import type { HandlerContext, WireResponse } from './protocol.js';
 
@@ -91,6 +91,23 @@ const dynamodb: JsonService = {
       obj('dynamodb', b, 'Key');
       return w.dynamodb.updateItem(b as unknown as UpdateItemInput);
     },
+    Scan: (b, w) => {
+      const name = str('dynamodb', b, 'TableName') ?? '';
+      const items = w.dynamodb.scan(name);
+      const t = w.dynamodb.describeTable(name);
+      const keyOf = (i: Record<string, unknown>) => JSON.stringify([i[t.partitionKey], i[t.sortKey]]);
+      const startKey = b['ExclusiveStartKey'] as Record<string, unknown> | undefined;
+      const start = startKey === undefined ? 0 : items.findIndex((i) => keyOf(i) === keyOf(startKey)) + 1;
+      const limit = typeof b['Limit'] === 'number' && b['Limit'] > 0 ? b['Limit'] : items.length;
+      const page = items.slice(start, start + limit);
+      const last = page.at(-1);
+      return {
+        Items: page,
+        Count: page.length,
+        ScannedCount: page.length,
+        ...(start + limit < items.length && last ? { LastEvaluatedKey: { [t.partitionKey]: last[t.partitionKey], [t.sortKey]: last[t.sortKey] } } : {}),
+      };
+    },
     DescribeTable: (b, w) => {
       const t = w.dynamodb.describeTable(str('dynamodb', b, 'TableName') ?? '');
       return {
@@ -127,6 +144,16 @@ function executionJson(e: ExecutionRecord, full: boolean): Body {
   };
 }
 
+function historyEventJson(e: SfnHistoryEvent, previous: number): Body {
+  const details: Body = {};
+  if (e.type === 'ExecutionStarted') details['executionStartedEventDetails'] = { input: e.input ?? '{}', roleArn: 'arn:aws:iam::000000000000:role/sim' };
+  else if (e.type === 'ExecutionSucceeded') details['executionSucceededEventDetails'] = { output: e.output ?? '{}' };
+  else if (e.type === 'ExecutionFailed') details['executionFailedEventDetails'] = { error: e.error, cause: e.cause };
+  else if (e.type === 'TaskSucceeded') details['taskSucceededEventDetails'] = { resourceType: 'lambda', resource: 'invoke', output: e.output ?? '{}' };
+  else if (e.type.endsWith('StateEntered')) details['stateEnteredEventDetails'] = { name: e.stateName, input: e.input ?? '{}' };
+  return { timestamp: seconds(e.at), type: e.type, id: e.id, previousEventId: previous, ...details };
+}
+
 const SFN_STATUSES: readonly SfnExecutionStatus[] = [
   'RUNNING',
   'SUCCEEDED',
@@ -150,6 +177,21 @@ const sfn: JsonService = {
     },
     DescribeExecution: (b, w) =>
       executionJson(w.sfn.describeExecution(str('sfn', b, 'executionArn') ?? ''), true),
+    ListStateMachines: (_b, w) => ({
+      stateMachines: w.sfn.listStateMachines().map((m) => ({ stateMachineArn: m.stateMachineArn, name: m.name, type: 'STANDARD', creationDate: 0 })),
+    }),
+    GetExecutionHistory: (b, w) => {
+      const events = w.sfn.history(str('sfn', b, 'executionArn') ?? '');
+      const ordered = b['reverseOrder'] === true ? [...events].reverse() : events;
+      const max = typeof b['maxResults'] === 'number' && b['maxResults'] > 0 ? b['maxResults'] : 100;
+      const from = typeof b['nextToken'] === 'string' ? Number(b['nextToken']) : 0;
+      if (!Number.isInteger(from) || from < 0) throw new SimAwsError('sfn', 'InvalidToken', 'Invalid Token');
+      const page = ordered.slice(from, from + max);
+      return {
+        events: page.map((e) => historyEventJson(e, e.id - 1)),
+        nextToken: from + max < ordered.length ? String(from + max) : undefined,
+      };
+    },
     ListExecutions: (b, w) => {
       const filter = b['statusFilter'];
       if (filter !== undefined && !SFN_STATUSES.includes(filter as SfnExecutionStatus)) {
@@ -179,6 +221,9 @@ const secretsmanager: JsonService = {
   contentType: 'application/x-amz-json-1.1',
   errorNamespace: '',
   operations: {
+    ListSecrets: (_b, w) => ({
+      SecretList: w.secrets.list().map((x) => ({ ARN: x.arn, Name: x.name, CreatedDate: seconds(x.createdDate), LastChangedDate: seconds(x.createdDate), SecretVersionsToStages: { [x.versionId]: ['AWSCURRENT'] } })),
+    }),
     GetSecretValue: (b, w) => {
       const s = w.secrets.get(str('secretsmanager', b, 'SecretId') ?? '');
       return {

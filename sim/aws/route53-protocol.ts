@@ -149,6 +149,37 @@ function route(request: WireRequest, ctx: HandlerContext, rest: string): Route |
     const id = decodeURIComponent(m[1] ?? '');
     return { op: 'GetChange', run: () => ok('GetChangeResponse', changeInfoXml(w.route53.getChange(id))) };
   }
+  if (/^hostedzone\/?$/.test(rest) && request.method === 'GET') {
+    return {
+      op: 'ListHostedZones',
+      run: () => {
+        const zones = w.route53.listHostedZones();
+        const maxItems = q.get('maxitems') === null ? 100 : Number(q.get('maxitems'));
+        const marker = q.get('marker');
+        const from = marker === null ? 0 : Math.max(0, zones.findIndex((z) => z.id === marker));
+        const page = zones.slice(from, from + maxItems);
+        const next = zones[from + maxItems];
+        return ok(
+          'ListHostedZonesResponse',
+          node(
+            'HostedZones',
+            page
+              .map((z) =>
+                node(
+                  'HostedZone',
+                  el('Id', `/hostedzone/${z.id}`) + el('Name', z.name) + el('CallerReference', z.callerReference) + node('Config', el('PrivateZone', z.privateZone)) + el('ResourceRecordSetCount', z.recordCount),
+                ),
+              )
+              .join(''),
+          ) +
+            (marker === null ? '' : el('Marker', marker)) +
+            el('IsTruncated', next !== undefined) +
+            (next === undefined ? '' : el('NextMarker', next.id)) +
+            el('MaxItems', maxItems),
+        );
+      },
+    };
+  }
   m = /^hostedzone\/([^/]+)\/?$/.exec(rest);
   if (m !== null && request.method === 'GET') {
     const id = decodeURIComponent(m[1] ?? '');

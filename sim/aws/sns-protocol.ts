@@ -1,7 +1,7 @@
 /** SNS's awsQuery protocol: form body `Action=Publish&Version=2010-03-31`, XML answers and errors. */
 import { SimAwsError } from '#sim/world/aws-error.js';
 import type { HandlerContext, WireResponse } from './protocol.js';
-import { XML_DECLARATION, el, escapeXml } from './xml.js';
+import { XML_DECLARATION, el, escapeXml, node } from './xml.js';
 
 const NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
@@ -20,6 +20,14 @@ export async function handleSns(
   const action = params.get('Action') ?? '';
   ctx.count(`sns:${action}`);
   try {
+    if (action === 'ListTopics') {
+      const topics = ctx.world.sns.listTopics();
+      return xmlOk('ListTopics', node('Topics', topics.map((t) => node('member', el('TopicArn', t))).join('')), ctx.requestId);
+    }
+    if (action === 'ListSubscriptions' || action === 'ListSubscriptionsByTopic') {
+      // The simulator's topics record what is published; nobody is subscribed to them.
+      return xmlOk(action, node('Subscriptions', ''), ctx.requestId);
+    }
     if (action !== 'Publish') {
       throw new SimAwsError(
         'sns',
@@ -54,4 +62,12 @@ export async function handleSns(
     if (e instanceof SimAwsError) return snsErrorResponse(e, ctx.requestId);
     throw e;
   }
+}
+
+function xmlOk(action: string, result: string, requestId: string): WireResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: `${XML_DECLARATION}<${action}Response xmlns="${NAMESPACE}"><${action}Result>${result}</${action}Result><ResponseMetadata>${el('RequestId', requestId)}</ResponseMetadata></${action}Response>`,
+  };
 }

@@ -33,6 +33,11 @@ export class SnsWorld {
     for (const topic of t.topics) this.#topics.add(this.topicArn(topic.name));
   }
 
+  /** Every topic's ARN (ListTopics). */
+  listTopics(): string[] {
+    return [...this.#topics].sort();
+  }
+
   topicArn(name: string): string {
     return `arn:aws:sns:${this.#ctx.region}:${this.#ctx.accountId}:${name}`;
   }
@@ -127,6 +132,11 @@ export class SecretsWorld {
     };
     this.#secrets.set(name, secret);
     return secret;
+  }
+
+  /** Every secret, by name (ListSecrets; values are not listed). */
+  list(): SecretValue[] {
+    return [...this.#secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** By name or by full ARN. */

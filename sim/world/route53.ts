@@ -252,6 +252,11 @@ export class Route53World {
     return this.#info(rec, this.#ctx.now());
   }
 
+  /** Every hosted zone, by id (ListHostedZones). */
+  listHostedZones(): HostedZoneView[] {
+    return [...this.#zones.keys()].sort().map((id) => this.getHostedZone(id));
+  }
+
   /** What the authoritative servers answer now (changes still PENDING are not there yet). */
   resolve(name: string, type = 'A'): RecordSet | undefined {
     this.#ctx.scheduler.runDue();

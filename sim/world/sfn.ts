@@ -44,6 +44,20 @@ export interface StartExecutionInput {
   readonly input?: string;
 }
 
+/** One event of an execution's history (GetExecutionHistory), in the simulator's own shape. */
+export interface SfnHistoryEvent {
+  readonly id: number;
+  readonly at: number;
+  /** `ExecutionStarted`, `TaskStateEntered`, `TaskSucceeded`, `ExecutionSucceeded`, ... */
+  readonly type: string;
+  readonly stateName?: string;
+  /** JSON text: the execution's input, a task's output, the execution's output. */
+  readonly input?: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 const sfnError = (code: string, message: string) => new SimAwsError('sfn', code, message);
 
 // Characters Step Functions refuses in names: whitespace, brackets, wildcards, punctuation, control characters.
@@ -60,6 +74,7 @@ export class SfnWorld {
     { promise: Promise<ExecutionRecord>; resolve: (r: ExecutionRecord) => void }
   >();
   readonly #abort = new AbortController();
+  readonly #history = new Map<string, SfnHistoryEvent[]>();
 
   constructor(ctx: WorldContext) {
     this.#ctx = ctx;
@@ -129,6 +144,7 @@ export class SfnWorld {
       cause: undefined,
     };
     this.#executions.set(executionArn, record);
+    this.recordStep(executionArn, { type: 'ExecutionStarted', input: text });
     let resolve: (r: ExecutionRecord) => void = () => undefined;
     const promise = new Promise<ExecutionRecord>((r) => {
       resolve = r;
@@ -162,6 +178,24 @@ export class SfnWorld {
           e.stateMachineArn === stateMachineArn && (statusFilter === undefined || e.status === statusFilter),
       )
       .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  /** State machines by name (ListStateMachines). */
+  listStateMachines(): { stateMachineArn: string; name: string }[] {
+    return [...this.#machines.entries()].map(([stateMachineArn, name]) => ({ stateMachineArn, name })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Appends an event to an execution's history (the executor reports its states and task results). */
+  recordStep(executionArn: string, event: Omit<SfnHistoryEvent, 'id' | 'at'>): void {
+    const list = this.#history.get(executionArn) ?? [];
+    list.push({ ...event, id: list.length + 1, at: this.#ctx.now() });
+    this.#history.set(executionArn, list);
+  }
+
+  /** GetExecutionHistory, oldest first. */
+  history(executionArn: string): readonly SfnHistoryEvent[] {
+    this.describeExecution(executionArn);
+    return this.#history.get(executionArn) ?? [];
   }
 
   /** Ends an execution by hand (tests without an executor). */
@@ -219,6 +253,10 @@ export class SfnWorld {
         ? { ...record, status: 'SUCCEEDED', stopDate, output: JSON.stringify(outcome.output ?? {}) }
         : { ...record, status: 'FAILED', stopDate, error: outcome.error, cause: outcome.cause };
     this.#executions.set(record.executionArn, next);
+    this.recordStep(
+      record.executionArn,
+      next.status === 'SUCCEEDED' ? { type: 'ExecutionSucceeded', output: next.output } : { type: 'ExecutionFailed', error: next.error, cause: next.cause },
+    );
     this.#ctx.events.record(
       stopDate,
       next.status === 'SUCCEEDED' ? 'sfn.execution.succeeded' : 'sfn.execution.failed',

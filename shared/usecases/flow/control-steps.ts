@@ -124,10 +124,7 @@ export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<
  */
 export async function notify(deps: ControlDeps, state: FlowState, phase: NotifyPhase): Promise<void> {
   const pair = pairOf(deps.config, state);
-  if (state.input.dryRun) {
-    deps.telemetry.log.info('dry run: no notification', { pair: pair.name, execution: state.execution, phase });
-    return;
-  }
+  if (silentDryRun(deps, state, phase)) return;
   try {
     await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
   } catch (e) {
@@ -189,7 +186,15 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
   return done;
 }
 
+/** True (and logged) when `state` is a dry run's: it notifies nobody, whatever happens. */
+function silentDryRun(deps: ControlDeps, state: FlowState, what: string): boolean {
+  if (!state.input.dryRun) return false;
+  deps.telemetry.log.info('dry run: no notification', { pair: state.input.pair, execution: state.execution, what });
+  return true;
+}
+
 async function notifySafely(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
+  if (silentDryRun(deps, state, 'result')) return;
   try {
     await deps.notifier.publish(phaseNotification(pair, state, 'result', deps.clock.now()));
   } catch (e) {
@@ -345,6 +350,7 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   deps.telemetry.log.error('flow failed', { pair: pair.name, execution: state.execution, phase, error: errorName, message, notes });
   publishFlowMetrics(deps, pair, failed, now);
   const n = phaseNotification(pair, failed, 'result', now);
+  if (silentDryRun(deps, failed, 'failure')) return failed;
   try {
     await deps.notifier.publish({
       ...n,
