@@ -6,7 +6,7 @@
  * non-zero only when a section itself broke.
  *
  * Usage: npm run bench [-- --quick] [-- --only probe,cutover] [-- --rehearsals N] [-- --json FILE | --no-json]
- * Sections: probe, bundles, cutover, rehearsal, cost, parse.
+ * Sections: probe, bundles, cutover, rehearsal, cost, parse, cli.
  */
 import '#shared/polyfills.js';
 import { writeFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '#sim/scenario/run.js';
 import { table, type BenchContext, type Figure, type SectionResult } from './lib/report.js';
 import { bundlesSection } from './sections/bundles.js';
+import { cliSection } from './sections/cli.js';
 import { costSection } from './sections/cost.js';
 import { cutoverSection } from './sections/cutover.js';
 import { parseSection } from './sections/parse.js';
@@ -31,10 +32,11 @@ const SECTIONS = {
   rehearsal: '4. Detection and failover timeline of the default rehearsal',
   cost: '5. Monthly cost model',
   parse: 'PAN-OS response parsing (information)',
+  cli: '6. CLI start (prebuilt JavaScript)',
 } as const;
 type SectionName = keyof typeof SECTIONS;
 /** The order they run in; the cost model uses the rehearsal's counts, so it comes after it. */
-const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'cost', 'parse'];
+const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'cost', 'parse', 'cli'];
 
 function options() {
   const { values } = parseArgs({
@@ -77,6 +79,7 @@ async function main(): Promise<number> {
 
   const runners: Record<SectionName, () => Promise<SectionResult>> = {
     bundles: () => bundlesSection(ctx),
+    cli: () => cliSection(ctx),
     probe: () => probeSection(ctx),
     cutover: () => cutoverSection(ctx),
     rehearsal: async () => {

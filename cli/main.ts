@@ -11,3 +11,6 @@ import { runCli } from './program.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 process.exitCode = await runCli(process.argv);
+// The command has finished: a handle left open (a keep-alive socket, a closed simulator's
+// timer) must not keep the process, and whoever waits for it, hanging.
+setTimeout(() => process.exit(), 1000).unref();

@@ -247,7 +247,9 @@ describe('dry run', () => {
     expect(worldEvents(sys(), 'dynamodb.item.put', before)).toEqual([]);
     const view = executions(sys()).find((e) => e.name === 'dry-run-1');
     for (const step of ['AcquireLock', 'StartTarget', 'Cutover', 'Fence', 'RecordOwner', 'UpdateDns']) expect(view?.states).not.toContain(step);
-    expect(resultNotice(sys(), 'dry-run-1').subject).toBe('[pan-failover] hq-egress FAILOVER dry run: 9 change(s) would be made');
+    // A dry run pages nobody: no notice at all, not even its result.
+    expect(notices(sys()).filter((n) => n.body.execution === 'dry-run-1')).toEqual([]);
+    expect(state?.result?.summary).toBe('9 change(s) would be made; nothing was changed');
     expect(await sys().ownerRecord()).toBeUndefined();
     await expectConsistentOn('primary');
   }, 60_000);

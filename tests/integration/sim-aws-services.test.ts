@@ -485,13 +485,13 @@ describe('the wire server', () => {
     await sns.send(new PublishCommand({ TopicArn: world.sns.topicArn(ID.topic), Message: 'x' }));
     const raw = await fetch(sim.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Scan' },
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.BatchWriteItem' },
       body: '{}',
     });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { __type: string }).__type).toMatch(/UnknownOperationException$/);
     expect(sim.requestCounts()).toEqual({
-      'dynamodb:Scan': 1,
+      'dynamodb:BatchWriteItem': 1,
       'secretsmanager:GetSecretValue': 2,
       'sns:Publish': 1,
     });

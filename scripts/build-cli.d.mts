@@ -1,0 +1,3 @@
+export declare const CLI_DIST: string;
+export declare const BUILD_INFO: string;
+export declare function buildCli(options?: { quiet?: boolean }): Promise<string>;
