@@ -28,6 +28,7 @@ import { EXIT, RefusedError, UsageError } from '../exit.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
 import { isFlowState, progressPrinter } from '../progress.js';
+import { COMMAND_OF, lockAdvice, splitAdvice } from '../advice.js';
 
 export interface FlowCommandOptions extends CliOptions {
   readonly pair: string;
@@ -75,49 +76,8 @@ export const FLOW_COMMANDS = {
 } as const satisfies Record<string, { action: FlowInput['action']; dryRun: boolean }>;
 export type FlowCommandName = keyof typeof FLOW_COMMANDS;
 
-const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair' };
-
 function requester(): string {
   return process.env.USER ?? process.env.USERNAME ?? 'cli';
-}
-
-/** The command line that starts `action` on `pair` in this process (what the advice names). */
-export function commandLine(action: FlowInput['action'], pair: string, extra: readonly string[] = []): string {
-  return ['pan-failover', COMMAND_OF[action], '-p', pair, '--local', ...(action === 'failover' ? ['--force'] : []), ...extra].join(' ');
-}
-
-/** The action a CLI execution name says it ran (`cli-<pair>-<action>-<time>-<hex>`); undefined for others. */
-export function actionOfHolder(holder: string, pair: string): FlowInput['action'] | undefined {
-  const m = new RegExp(`^cli-${pair.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(failover|failback|reconcile)-\\d{8}T\\d{6}-[0-9a-f]+$`).exec(holder);
-  return m?.[1] as FlowInput['action'] | undefined;
-}
-
-/** What to do about a lock another run holds: who, until when, and the way out if it is dead. */
-export function lockAdvice(pair: string, action: FlowInput['action'], heldBy: string, expiresAt: number | undefined, now: number): string[] {
-  const until = expiresAt === undefined ? 'an unknown time' : `${new Date(expiresAt).toISOString()} (in ${formatDuration(Math.max(0, expiresAt - now))})`;
-  const cli = heldBy.startsWith('cli-');
-  const theirs = actionOfHolder(heldBy, pair) ?? action;
-  return [
-    `the pair's lock is held by ${heldBy} (${cli ? 'a --local run of the CLI' : 'an execution of the deployed state machine'}) until ${until}; nothing was changed.`,
-    `If that run is still going, let it finish: \`pan-failover status -p ${pair}\` shows the lock and where every object points.`,
-    cli
-      ? `If it is dead (terminal or laptop closed, process killed), take its lock over and complete its work: \`${commandLine(theirs, pair, ['--take-over', heldBy])}\``
-      : `If that execution has ended, run this again with --stage (the CLI then sees it ended and takes the lock over); if it is stuck, stop it in the Step Functions console first.`,
-  ];
-}
-
-/** What to run when a flow found the pair split between the two firewalls and did not converge it. */
-export function splitAdvice(pair: PairConfig, state: FlowState): string[] {
-  if (state.recheck?.awsOwner !== 'split') return [];
-  const back = state.recheck.recordedOwner ?? 'primary';
-  const other = back === 'primary' ? 'secondary' : 'primary';
-  return [
-    `The pair is SPLIT between ${pair.firewalls.primary.name} and ${pair.firewalls.secondary.name} (an interrupted run, or a change by hand).`,
-    other === 'secondary'
-      ? `To complete the move to ${pair.firewalls[other].name}: \`${commandLine('failover', pair.name)}\``
-      : `To complete the move to ${pair.firewalls[other].name}: \`${commandLine('failback', pair.name)}\``,
-    `To put everything back on ${pair.firewalls[back].name}: \`${commandLine('reconcile', pair.name)}\``,
-  ];
 }
 
 export function renderFlowResult(state: FlowState | undefined): string[] {

@@ -10,6 +10,7 @@ import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import { describeInstancesTolerant } from '#shared/usecases/instances.js';
 import { table } from '../format.js';
 import { cliConfig, cliDeps, requirePair, type CliOptions } from '../context.js';
+import { statusAdvice } from '../advice.js';
 import { EXIT } from '../exit.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
@@ -74,6 +75,7 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
       ),
     );
     out.push(r.consistent ? 'consistent' : 'NOT CONSISTENT: managed objects are split, or differ from the recorded owner');
+    if (!r.consistent) out.push(...statusAdvice(p, r.record?.owner, r.lock, Date.now()));
     process.stdout.write(`${out.join('\n')}\n\n`);
   }
   return worst;
