@@ -7,8 +7,12 @@
  */
 import '#shared/polyfills.js';
 import { runCli } from './program.js';
+import { guardTerminalOutput } from '#shared/text/terminal.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Nothing from outside (a firewall's answer, an AWS message, a file) reaches the terminal raw.
+guardTerminalOutput(process.stdout);
+guardTerminalOutput(process.stderr);
 
 process.exitCode = await runCli(process.argv);
 // The command has finished: a handle left open (a keep-alive socket, a closed simulator's

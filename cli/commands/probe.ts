@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Role } from '#shared/config/schema.js';
 import { errorMessage } from '#shared/errors.js';
 import { probeRound, type PairRoundResult } from '#shared/usecases/probe.js';
+import { terminalSafeLine } from '#shared/text/terminal.js';
 import { table, ms } from '../format.js';
 import { cliConfig, cliDeps, requirePair, type CliOptions } from '../context.js';
 import { CannotCheckError, EXIT } from '../exit.js';
@@ -39,15 +40,15 @@ export function renderProbe(results: readonly PairRoundResult[]): string {
       f.observation.instance.state,
       f.status,
       f.observation.api.outcome === 'ok' ? ms(f.observation.api.latencyMs) : f.observation.api.outcome,
-      f.observation.api.swVersion ?? '-',
+      terminalSafeLine(f.observation.api.swVersion ?? '-'),
       tunnelsCell(r, f.role),
     ]);
     return [
       `pair ${r.pair} (active: ${r.owner}${r.ownerSource === 'record' ? '' : `, from ${r.ownerSource}`})`,
       table(['firewall', 'role', 'instance', 'status', 'api', 'version', 'tunnels'], rows),
-      `decision: ${r.decision.action} (${r.decision.code}): ${r.decision.reason}`,
+      `decision: ${r.decision.action} (${r.decision.code}): ${terminalSafeLine(r.decision.reason)}`,
       r.drift && r.drift.length > 0 ? `drift: ${r.drift.join('; ')}` : '',
-      ...r.firewalls.filter((f) => f.observation.api.error).map((f) => `  ${f.name}: ${f.observation.api.error ?? ''}`),
+      ...r.firewalls.filter((f) => f.observation.api.error).map((f) => `  ${f.name}: ${terminalSafeLine(f.observation.api.error ?? '')}`),
     ]
       .filter(Boolean)
       .join('\n');

@@ -7,9 +7,13 @@
  * `job`, `line` and `member` are always arrays; any other repeated child becomes an array too.
  * Entity processing is off: a document with a DOCTYPE or any other `<!` declaration is refused,
  * and only the five predefined entities and numeric character references are decoded.
+ * Control characters other than TAB, LF and CR, DEL and the C1 controls, raw or as character
+ * references (`&#27;`), come out of the decoder as visible escapes (`\x1b`): nothing a firewall
+ * sends can reach a terminal as a control sequence.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FirewallApiError, FirewallAuthError, FirewallMalformedResponseError } from '../../errors.js';
+import { escapeControlChars } from '../../text/terminal.js';
 
 export type XmlValue = string | XmlNode | XmlValue[];
 export interface XmlNode {
@@ -79,16 +83,26 @@ function findDeclaration(text: string): string | undefined {
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const ENTITY_REF = /&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/g;
 
-/** One pass, so `&amp;lt;` becomes `&lt;` and never `<`. */
+/**
+ * One pass, so `&amp;lt;` becomes `&lt;` and never `<`. Control characters, raw or decoded from
+ * a reference, are escaped (`escapeControlChars`).
+ */
 export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(ENTITY_REF, (whole, ref: string) => {
+  if (!s.includes('&')) return escapeControlChars(s);
+  return escapeControlChars(s.replace(ENTITY_REF, (whole, ref: string) => {
     const named = PREDEFINED[ref];
     if (named !== undefined) return named;
     const cp = ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
     return cp > 0 && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : whole;
-  });
+  }));
 }
+
+/** fast-xml-parser's validator error codes (`InvalidTag`, `InvalidAttr`...): names, never body text. */
+function validatorCode(code: unknown): string {
+  return typeof code === 'string' && /^[A-Za-z]{1,40}$/.test(code) ? code : 'invalid XML';
+}
+
+const OWN_PARSE_ERRORS: ReadonlySet<string> = new Set(['document nested too deeply', 'element named __proto__', 'no root element']);
 
 function decodeTree(v: unknown, depth: number): XmlValue {
   if (depth > MAX_DEPTH + 2) throw new Error('document nested too deeply');
@@ -124,13 +138,17 @@ export function parseXmlDocument(text: string, target: string): XmlNode {
   const declaration = findDeclaration(doc);
   if (declaration !== undefined) throw malformed(declaration);
   const valid = XMLValidator.validate(doc, { allowBooleanAttributes: false });
-  if (valid !== true) throw malformed(`${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  // The validator's own message quotes tag and attribute names from the body: only its code
+  // and the position are kept, so no byte of a hostile body is copied into an error.
+  if (valid !== true) throw malformed(`${validatorCode(valid.err.code)} (line ${valid.err.line}, column ${valid.err.col})`);
   try {
     const tree = decodeTree(parser.parse(doc), 0);
     if (!isXmlNode(tree)) throw new Error('no root element');
     return tree;
   } catch (e) {
-    throw malformed(e instanceof Error ? e.message : 'parser failure', e);
+    // The parser's messages may quote the body too: only ours (fixed text) are passed on.
+    // No `cause` either: a logger would print the parser's message with it.
+    throw malformed(e instanceof Error && OWN_PARSE_ERRORS.has(e.message) ? e.message : 'parser failure');
   }
 }
 
@@ -232,7 +250,9 @@ function readEnvelope(body: string, target: string): Envelope {
   const keys = Object.keys(doc);
   const response = doc.response;
   if (keys.length !== 1 || response === undefined || !isXmlNode(response)) {
-    const root = keys.length === 1 ? `<${keys[0] ?? ''}>` : `${keys.length} root elements`;
+    // The root's name is quoted only when it is short and plain (`<html>`): it comes from the body.
+    const name = keys[0] ?? '';
+    const root = keys.length !== 1 ? `${keys.length} root elements` : /^[A-Za-z][A-Za-z0-9_.:-]{0,31}$/.test(name) ? `<${name}>` : 'another element';
     throw new FirewallMalformedResponseError(target, `not a PAN-OS XML response: root is ${root}, expected one <response>`);
   }
   const statusRaw = textOf(response[`${ATTRIBUTE_PREFIX}status`])?.toLowerCase();
