@@ -287,3 +287,21 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Local modes
+
+/**
+ * The simulator, `npm start`, `pan-failover sim` and the tests run with the local-only guard:
+ * an AWS SDK call about to be signed for a host that is not loopback is refused (nothing was
+ * signed or sent). Seeing it means something tried to reach a real AWS endpoint from a local mode.
+ */
+export class LocalOnlyViolationError extends PanFailoverError {
+  readonly name = 'LocalOnlyViolationError';
+  readonly retryable = false;
+  constructor(host: string, operation: string) {
+    super(`refused ${operation} to ${host}: in a local mode (simulator, tests) AWS calls may only go to a loopback address, and nothing was signed or sent`, {
+      details: { host, operation },
+    });
+  }
+}

@@ -22,6 +22,7 @@ import { createNotifier } from '#shared/adapters/aws/sns.js';
 import { createFirewallApiFactory } from '#shared/adapters/panos/index.js';
 import { prepareLocalRunner, runFlowLocally, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
 import { validateConfig } from '#shared/config/load.js';
+import { isolateFromRealAws } from '#shared/runtime/local-aws.js';
 import type { Config, PairConfig } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
 import { effectiveOwner, planCutover, type PairPlacement } from '#shared/domain/placement.js';
@@ -206,12 +207,10 @@ export class SimSystem {
     if (transport === 'wire') {
       aws = await startAwsSimulator({ world });
       wireSystemRunning = true;
-      // The unchanged SDK clients find the simulator the way they would find LocalStack.
-      process.env.AWS_ENDPOINT_URL = aws.endpoint;
-      process.env.AWS_REGION = world.region;
-      process.env.AWS_ACCESS_KEY_ID ??= 'simulator';
-      process.env.AWS_SECRET_ACCESS_KEY ??= 'simulator';
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      // The unchanged SDK clients find the simulator the way they would find LocalStack, and
+      // nothing of the caller's AWS setup (profile, keys, per-service endpoints) is left to
+      // reach a real account; every client refuses a non-loopback host (shared/runtime/local-aws.ts).
+      isolateFromRealAws({ endpoint: aws.endpoint, region: world.region });
     }
 
     const firewalls = new Map<string, SimFirewall>();

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfigFile } from '#shared/config/load.js';
+import { LOCAL_ONLY_ENV } from '#shared/adapters/aws/local-only.js';
+import { isolateFromRealAws } from '#shared/runtime/local-aws.js';
 import { SimSystem } from '#sim/system.js';
 import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
@@ -15,6 +17,8 @@ import { livePrinter } from '#sim/scenario/printer.js';
 
 export async function simCommand(options: { config?: string; speed?: string; quiet?: boolean; out?: string }): Promise<void> {
   const config = await loadConfigFile(options.config ?? DEFAULT_CONFIG);
+  // What this shell had (names only), so the lines printed below can unset it in another one.
+  const { removed } = isolateFromRealAws();
   const speed = Number(options.speed ?? '1');
   const write = (l: string) => process.stdout.write(`${l}\n`);
   let start = 0;
@@ -26,19 +30,18 @@ export async function simCommand(options: { config?: string; speed?: string; qui
   await mkdir(dir, { recursive: true });
   const configPath = resolve(dir, 'pan-failover.yaml');
   await writeFile(configPath, `# Written by pan-failover sim: the example pair, pointing at the simulated firewalls.\n${stringify(system.config)}`);
+  // The other shell gets the same isolation: no profile or per-service endpoint of its own, empty
+  // AWS config files, the simulator's keys, and the local-only guard in the CLI's clients.
   const env = {
-    AWS_ENDPOINT_URL: system.aws?.endpoint ?? '',
-    AWS_REGION: system.world.region,
-    AWS_DEFAULT_REGION: system.world.region,
-    AWS_ACCESS_KEY_ID: 'simulator',
-    AWS_SECRET_ACCESS_KEY: 'simulator',
+    ...localAwsExports(),
     PAN_FAILOVER_TABLE: SIM_TABLE,
     PAN_FAILOVER_STATE_MACHINE_ARN: system.stateMachineArn,
     PAN_FAILOVER_TOPIC_ARN: system.topicArn,
     PAN_FAILOVER_CONFIG_FILE: configPath,
   };
   write(`simulator running (clock x${speed}); in another shell:`);
-  for (const [k, v] of Object.entries(env)) write(`  export ${k}=${v}`);
+  write(`  unset ${[...new Set([...ALWAYS_UNSET, ...removed])].filter((k) => !(k in env)).join(' ')}`);
+  for (const [k, v] of Object.entries(env)) write(`  export ${k}=${shellQuote(v)}`);
   write('then for example:');
   write('  npx pan-failover status            # where every route, EIP and record points');
   write('  npx pan-failover probe             # one probe round against the simulated firewalls');
@@ -54,6 +57,17 @@ export async function simCommand(options: { config?: string; speed?: string; qui
     process.once('SIGTERM', stop);
   });
 }
+
+/** Variables that would point the other shell's CLI or AWS CLI at a real account or endpoint. */
+const ALWAYS_UNSET = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'];
+
+/** The isolation variables as this process has them after `SimSystem.start` (endpoint included). */
+function localAwsExports(): Record<string, string> {
+  const keys = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', LOCAL_ONLY_ENV];
+  return Object.fromEntries(keys.map((k) => [k, process.env[k] ?? '']));
+}
+
+const shellQuote = (v: string) => (/^[A-Za-z0-9_./:=@-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
 
 export function registerSim(program: Command): void {
   program

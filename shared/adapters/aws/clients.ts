@@ -13,6 +13,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { guardLocalOnly } from './local-only.js';
 
 export interface AwsClientOptions {
   /** Defaults to `AWS_REGION` (then to the SDK's own resolution chain). */
@@ -53,15 +54,17 @@ export function awsClientConfig(options: AwsClientOptions = {}) {
 }
 
 // One factory per service, so a Lambda bundle that needs only EC2 does not carry the others.
-export const createEc2Client = (options?: AwsClientOptions) => new EC2Client(awsClientConfig(options));
+// `guardLocalOnly`: in a local mode (simulator, tests) a request to a non-loopback host is
+// refused before it is signed (./local-only.ts); elsewhere it adds nothing.
+export const createEc2Client = (options?: AwsClientOptions) => guardLocalOnly(new EC2Client(awsClientConfig(options)));
 export const createRoute53Client = (options?: AwsClientOptions) =>
-  new Route53Client(awsClientConfig(options));
+  guardLocalOnly(new Route53Client(awsClientConfig(options)));
 export const createDynamoDbClient = (options?: AwsClientOptions) =>
-  new DynamoDBClient(awsClientConfig(options));
-export const createSfnClient = (options?: AwsClientOptions) => new SFNClient(awsClientConfig(options));
-export const createSnsClient = (options?: AwsClientOptions) => new SNSClient(awsClientConfig(options));
+  guardLocalOnly(new DynamoDBClient(awsClientConfig(options)));
+export const createSfnClient = (options?: AwsClientOptions) => guardLocalOnly(new SFNClient(awsClientConfig(options)));
+export const createSnsClient = (options?: AwsClientOptions) => guardLocalOnly(new SNSClient(awsClientConfig(options)));
 export const createSecretsManagerClient = (options?: AwsClientOptions) =>
-  new SecretsManagerClient(awsClientConfig(options));
+  guardLocalOnly(new SecretsManagerClient(awsClientConfig(options)));
 
 export interface AwsClients {
   readonly ec2: EC2Client;
