@@ -14,6 +14,7 @@ import { ROLES } from '#shared/config/schema.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertools.js';
 import { stageNames } from './names.js';
+import { assertDeployableSecrets } from './secret-refs.js';
 
 export interface DeploymentOptions {
   /** The Serverless service name (default `pan-failover`). */
@@ -126,20 +127,35 @@ function logStatement(functionName: string): Statement {
   };
 }
 
-/** What Lambda needs to attach a function to the VPC (these EC2 actions take no resource). */
-const VPC_ACCESS: Statement = {
-  Sid: 'VpcAttachment',
-  Effect: 'Allow',
-  Action: [
-    'ec2:CreateNetworkInterface',
-    'ec2:DescribeNetworkInterfaces',
-    'ec2:DescribeSubnets',
-    'ec2:DeleteNetworkInterface',
-    'ec2:AssignPrivateIpAddresses',
-    'ec2:UnassignPrivateIpAddresses',
-  ],
-  Resource: '*',
-};
+/**
+ * What Lambda needs to attach a function to the VPC. The AWS managed policy
+ * (AWSLambdaVPCAccessExecutionRole, v3) grants all six actions on `*`: a function that parses
+ * firewall answers could then delete or strip the secondary IPs of any ENI in the region, the
+ * firewalls' included. Here only the two Describe calls (which take no resource) are on `*`;
+ * creating an interface needs the deployment's own subnets and security groups as resources,
+ * and creating, deleting and (un)assigning addresses are limited by `ec2:Subnet` (the ARN of
+ * the interface's subnet, Service Authorization Reference) to interfaces in those subnets.
+ */
+function vpcAccess(section: DeploymentConfig): Statement[] {
+  const subnets = section.subnetIds.map((id) => arn('ec2', `subnet/${id}`));
+  const inOwnSubnets: Cfn = { ArnEquals: { 'ec2:Subnet': subnets } };
+  return [
+    { Sid: 'VpcDescribe', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
+    {
+      Sid: 'VpcCreateInterfaceIn',
+      Effect: 'Allow',
+      Action: ['ec2:CreateNetworkInterface'],
+      Resource: [...subnets, ...section.securityGroupIds.map((id) => arn('ec2', `security-group/${id}`))],
+    },
+    {
+      Sid: 'VpcOwnInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      Resource: arn('ec2', 'network-interface/*'),
+      Condition: inOwnSubnets,
+    },
+  ];
+}
 
 const TRACING: Statement = {
   Sid: 'Tracing',
@@ -164,6 +180,7 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
   const topic = arn('sns', names.topic);
   const stateMachine = arn('states', `stateMachine:${names.stateMachine}`);
   const executions = arn('states', `execution:${names.stateMachine}:*`);
+  const vpcAttachment = vpcAccess(deploymentSection(config));
 
   const ec2Moves = (sid: string, actions: { routes: boolean; eips: boolean; stop: boolean; start: boolean }): Statement[] => {
     const out: Statement[] = [];
@@ -223,7 +240,7 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
   return {
     healthProbe: [
       logStatement(names.functions.healthProbe),
-      VPC_ACCESS,
+      ...vpcAttachment,
       ec2Read,
       { Sid: 'State', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table, Condition: leadingKeys },
       { Sid: 'StartFlow', Effect: 'Allow', Action: ['states:StartExecution'], Resource: stateMachine },
@@ -259,7 +276,7 @@ function permissions(config: Config, names: Deployment['names']): Record<Functio
     ],
     flowFirewall: [
       logStatement(names.functions.flowFirewall),
-      VPC_ACCESS,
+      ...vpcAttachment,
       TRACING,
       ec2Read,
       { Sid: 'Owner', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leadingKeys },
@@ -496,6 +513,7 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
 
 export function deployment(config: Config, options: DeploymentOptions = {}): Deployment {
   const section = deploymentSection(config);
+  assertDeployableSecrets(config);
   const service = options.service ?? 'pan-failover';
   const stage = options.stage ?? 'dev';
   if (!/^[a-z0-9-]{1,16}$/.test(stage)) {

@@ -64,10 +64,17 @@ const tlsSchema = z.union([
   }),
 ]);
 
+/**
+ * A Secrets Manager secret name (the characters Secrets Manager allows: letters, digits and
+ * `/_+=.@-`, at most 512) or a full secret ARN. No wildcard: the deployment turns it into the
+ * one resource `GetSecretValue` is allowed on, and `*` would allow every secret in the region.
+ */
+export const SECRET_ID = /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
+
 const apiKeySchema = z.union([
   z.strictObject({
     /** Secrets Manager secret id or ARN holding the key (plain string, or JSON with `field`). */
-    secretsManager: text(1),
+    secretsManager: matching(SECRET_ID, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN, without wildcards'),
     field: z.optional(text(1)),
   }),
   /** A file holding the key (CLI use; never in Lambda). */
