@@ -57,6 +57,13 @@ const tlsSchema = z.union([
     pinnedSha256: matching(SHA256_FINGERPRINT, 'must be a SHA-256 fingerprint (64 hex digits, colons optional)'),
   }),
   z.strictObject({
+    /**
+     * SHA-256 of the certificate's public key (its DER SubjectPublicKeyInfo), hex. Survives a
+     * renewal that keeps the key pair (the certificate pin does not).
+     */
+    pinnedSpkiSha256: matching(SHA256_FINGERPRINT, 'must be a SHA-256 hash of the public key (64 hex digits, colons optional)'),
+  }),
+  z.strictObject({
     /** PEM file of the CA that issued the firewall's certificate. */
     caFile: text(1),
     /** Name the certificate is issued to, when it differs from `management.host`. */

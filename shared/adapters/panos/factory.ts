@@ -110,7 +110,11 @@ export function createFirewallApiFactory(deps: FirewallApiFactoryDeps): Firewall
   };
 
   const trustFor = async (tls: TlsConfig): Promise<TlsTrust> =>
-    'pinnedSha256' in tls ? { pinnedSha256: tls.pinnedSha256 } : { ca: await readCa(tls.caFile), serverName: tls.serverName };
+    'pinnedSha256' in tls
+      ? { pinnedSha256: tls.pinnedSha256 }
+      : 'pinnedSpkiSha256' in tls
+        ? { pinnedSpkiSha256: tls.pinnedSpkiSha256 }
+        : { ca: await readCa(tls.caFile), serverName: tls.serverName };
 
   return {
     async forFirewall(firewall: FirewallConfig, options: { timeoutMs: number }): Promise<FirewallApi> {

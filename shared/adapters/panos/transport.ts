@@ -11,6 +11,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { constants as cryptoConstants, createHash, type X509Certificate } from 'node:crypto';
 import {
   FirewallMalformedResponseError,
   FirewallTimeoutError,
@@ -20,10 +21,20 @@ import {
 } from '../../errors.js';
 import type { HttpAnswer } from './xml.js';
 
-/** Trust for one firewall: its pinned certificate, or a CA bundle (PEM text). */
+/**
+ * Trust for one firewall: its pinned certificate (SHA-256 of the DER certificate), its pinned
+ * public key (SHA-256 of the DER SubjectPublicKeyInfo: survives a renewal that keeps the key
+ * pair), or a CA bundle (PEM text).
+ */
 export type TlsTrust =
   | { readonly pinnedSha256: string }
+  | { readonly pinnedSpkiSha256: string }
   | { readonly ca: string | Buffer; readonly serverName?: string };
+
+/** SHA-256 of the certificate's DER SubjectPublicKeyInfo, upper-case hex without colons. */
+export function spkiSha256(cert: X509Certificate): string {
+  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase();
+}
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024;
 export const MAX_CONNECT_TIMEOUT_MS = 3000;
@@ -118,8 +129,13 @@ export function classifyNetworkError(target: string, e: unknown): FirewallError 
 }
 
 function tlsOptions(host: string, port: number, trust: TlsTrust): tls.ConnectionOptions {
-  const base = { host, port, ALPNProtocols: ['http/1.1'] };
-  if ('pinnedSha256' in trust) {
+  // No renegotiation: the peer is verified on the first handshake, and a renegotiation could
+  // present another certificate that nobody checks (with a pin, chain checks are off). TLS 1.3
+  // has none; on TLS 1.2 OpenSSL declines a server's HelloRequest (SSL_OP_NO_RENEGOTIATION), so
+  // the session, and so the peer, stays the verified one. (`disableRenegotiation()` would not
+  // do: Node applies it to server sockets only.)
+  const base = { host, port, ALPNProtocols: ['http/1.1'], secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION };
+  if ('pinnedSha256' in trust || 'pinnedSpkiSha256' in trust) {
     // The pin replaces chain and name checks; it is compared on `secureConnect`, before any write.
     return { ...base, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) };
   }
@@ -144,6 +160,17 @@ function verifyPeer(socket: tls.TLSSocket, trust: TlsTrust, target: string): Fir
       target,
       `certificate fingerprint ${seen ?? '(no certificate)'} does not match the pinned SHA-256 ${expected}`,
       { details: { seenSha256: seen, expectedSha256: expected } },
+    );
+  }
+  if ('pinnedSpkiSha256' in trust) {
+    const peer = socket.getPeerX509Certificate();
+    const seen = peer === undefined ? undefined : spkiSha256(peer);
+    const expected = normalizeFingerprint(trust.pinnedSpkiSha256);
+    if (seen !== undefined && seen === expected) return undefined;
+    return new FirewallTlsUntrustedError(
+      target,
+      `public key SHA-256 ${seen ?? '(no certificate)'} does not match the pinned public key ${expected}`,
+      { details: { seenSpkiSha256: seen, expectedSpkiSha256: expected } },
     );
   }
   if (socket.authorized) return undefined;
