@@ -32,6 +32,24 @@ function time(label: string, runs: number, fn: () => void, hostile = false): Par
   return { label, msPerParse: (performance.now() - start) / runs, hostile };
 }
 
+/** The hostile bodies, each made as large as `cap` allows. */
+function hostileBodies(cap: number): Record<string, string> {
+  return {
+    'many <entry/> siblings': `<response status="success"><result>${'<entry/>'.repeat(cap / 8 - 20)}</result></response>`,
+    'unclosed tags': '<a>'.repeat(cap / 3),
+    'unquoted attributes': `<response ${'a=1 '.repeat(cap / 4 - 4)}>`,
+    'unterminated CDATA starts': '<![CDATA['.repeat(Math.floor(cap / 9)),
+  };
+}
+
+/** The slowest hostile body at `cap` bytes, ms per parse (per-command caps: RESPONSE_CAPS). */
+export function worstHostileAt(cap: number, scale = 1): ParseTiming {
+  const ctx = { target: 'bench:443' };
+  return Object.entries(hostileBodies(cap))
+    .map(([label, body]) => time(`hostile at ${cap / 1024} KiB: ${label}`, Math.max(1, Math.round(5 * scale)), () => interpretResponse({ status: 200, body }, ctx), true))
+    .reduce((a, b) => (b.msPerParse > a.msPerParse ? b : a));
+}
+
 /** `scale` < 1 runs fewer repetitions (quick bench). */
 export function parseTimings(scale = 1): ParseTiming[] {
   const runs = (n: number) => Math.max(1, Math.round(n * scale));

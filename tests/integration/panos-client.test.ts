@@ -331,10 +331,10 @@ describe('response size limit', () => {
     expect(server.streamedBytes()).toBeLessThan(64 * 1024 * 1024);
   });
 
-  it('refuses a declared Content-Length over the default 512 KiB', async () => {
+  it('refuses a declared Content-Length over the default 512 KiB (a configuration read: no command cap of its own)', async () => {
     const big = buildResponse(`<![CDATA[${'x'.repeat(600 * 1024)}]]>`);
     const server = await serve(() => ({ status: 200, body: big }));
-    const e = await failure(clientFor(server.port).chassisReady());
+    const e = await failure(clientFor(server.port).configShow('/config/devices'));
     expect(e).toBeInstanceOf(FirewallMalformedResponseError);
     expect(e.message).toContain('524288-byte limit');
   });

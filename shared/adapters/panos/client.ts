@@ -6,6 +6,7 @@ import { SecretUnavailableError } from '../../errors.js';
 import type { CallOptions, ConfigNode, FirewallApi, JobInfo, SystemInfo, TunnelStatus } from '../../ports/firewall.js';
 import {
   PANOS_COMMANDS,
+  RESPONSE_CAPS,
   chassisReadyFromResult,
   configFromResult,
   flowFromResult,
@@ -68,8 +69,11 @@ export class PanosClient implements FirewallApi {
     };
   }
 
-  /** Sends a form and classifies the answer (the building block of every operation). */
-  async request(form: Readonly<Record<string, string>>, options: CallOptions = {}): Promise<PanosSuccess> {
+  /**
+   * Sends a form and classifies the answer (the building block of every operation). `maxBytes`
+   * lowers the client's size cap for this call (never raises it).
+   */
+  async request(form: Readonly<Record<string, string>>, options: CallOptions = {}, maxBytes?: number): Promise<PanosSuccess> {
     const o = this.#options;
     const answer = await postForm({
       host: o.host,
@@ -79,15 +83,16 @@ export class PanosClient implements FirewallApi {
       form,
       timeoutMs: o.timeoutMs,
       connectTimeoutMs: o.connectTimeoutMs,
-      maxResponseBytes: o.maxResponseBytes,
+      maxResponseBytes: Math.min(o.maxResponseBytes, maxBytes ?? o.maxResponseBytes),
       signal: options.signal,
     });
     return interpretResponse(answer, { target: this.target, redact: (s) => s.split(o.apiKey).join('[redacted]') });
   }
 
-  /** `type=op&cmd=<xml>`. */
+  /** `type=op&cmd=<xml>`; a known command gets its own size cap (`RESPONSE_CAPS`). */
   op(cmd: string, options?: CallOptions): Promise<PanosSuccess> {
-    return this.request({ type: 'op', cmd }, options);
+    const known = (Object.keys(PANOS_COMMANDS) as (keyof typeof PANOS_COMMANDS)[]).find((k) => PANOS_COMMANDS[k] === cmd);
+    return this.request({ type: 'op', cmd }, options, known === undefined ? undefined : RESPONSE_CAPS[known]);
   }
 
   async systemInfo(options?: CallOptions): Promise<SystemInfo> {

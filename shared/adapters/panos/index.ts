@@ -20,6 +20,7 @@ export {
 } from './transport.js';
 export {
   PANOS_COMMANDS,
+  RESPONSE_CAPS,
   chassisReadyFromResult,
   configFromResult,
   flowFromResult,

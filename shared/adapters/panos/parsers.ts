@@ -33,6 +33,23 @@ export const PANOS_COMMANDS = {
   vpnFlow: '<show><vpn><flow></flow></vpn></show>',
 } as const;
 
+/**
+ * The largest answer accepted per command, fitted to what each returns: parsing is synchronous
+ * (it holds the event loop, and so the other firewall's probe), so a hostile firewall gets no
+ * more bytes than a real answer needs. Real `show system info` and `show chassis-ready` answers
+ * are 1 to 3 KB; `show jobs all` grows with the job history a firewall keeps (a few hundred
+ * bytes a job); the VPN commands grow with the tunnels (about 1 to 2 KB each). Everything else
+ * (configuration reads) keeps the client's default of 512 KiB.
+ */
+export const RESPONSE_CAPS: Readonly<Record<keyof typeof PANOS_COMMANDS, number>> = {
+  systemInfo: 64 * 1024,
+  chassisReady: 64 * 1024,
+  jobsAll: 256 * 1024,
+  ikeSa: 512 * 1024,
+  ipsecSa: 512 * 1024,
+  vpnFlow: 512 * 1024,
+};
+
 const DEFAULT_CONTEXT: ResponseContext = { target: 'response' };
 
 function success(body: string, ctx: ResponseContext): PanosSuccess {
