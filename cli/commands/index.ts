@@ -29,6 +29,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'preflight', summary: 'check the AWS side of every pair for what breaks failovers (read-only)', load: async () => (await import('./preflight.js')).registerPreflight },
   { name: 'validate', summary: 'check a configuration file; optionally write the JSON the functions are deployed with', load: async () => (await import('./validate.js')).registerValidate },
   { name: 'rehearse', summary: 'rehearse a failover on the local simulator', load: async () => (await import('./rehearse.js')).registerRehearse },
+  { name: 'report', summary: 'write a self-contained HTML report of a flow: topology before and after, timeline, moves (read-only)', load: async () => (await import('./report.js')).registerReport },
   { name: 'sim', summary: 'start the local simulator and print how to point the CLI (or the AWS CLI) at it', load: async () => (await import('./sim.js')).registerSim },
   { name: 'prepare-deploy', summary: 'validate the configuration and write what serverless.yml packages', load: async () => (await import('./prepare-deploy.js')).registerPrepareDeploy },
 ];

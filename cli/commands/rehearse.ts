@@ -8,10 +8,11 @@ import type { Command } from 'commander';
 import { loadScenario } from '#sim/scenario/schema.js';
 import { PROJECT_ROOT, runScenario } from '#sim/scenario/run.js';
 import { finalState, livePrinter, summaryLines } from '#sim/scenario/printer.js';
+import { defaultReportPath, writeRehearsalReport } from '../report/write.js';
 
 export const DEFAULT_SCENARIO = resolve(PROJECT_ROOT, 'scenarios', 'rehearsal.yaml');
 
-export async function rehearseCommand(options: { scenario?: string; speed?: string; transport?: 'wire' | 'direct' }): Promise<number> {
+export async function rehearseCommand(options: { scenario?: string; speed?: string; transport?: 'wire' | 'direct'; report?: string | false }): Promise<number> {
   const wall = Date.now();
   const path = options.scenario ? resolve(options.scenario) : DEFAULT_SCENARIO;
   const scenario = await loadScenario(path);
@@ -51,6 +52,7 @@ export async function rehearseCommand(options: { scenario?: string; speed?: stri
     out();
     out(run.ok ? 'Result: CONSISTENT. Every managed route, EIP and record points at one firewall, the recorded owner; no lock held; a re-run changed nothing.' : 'Result: FAILED');
     for (const f of run.failures) out(`  - ${f}`);
+    if (options.report !== false) out(await writeRehearsalReport(run, options.report ?? defaultReportPath(scenario.name)));
     out(`wall time ${((Date.now() - wall) / 1000).toFixed(1)} s`);
   } finally {
     await run.system.close();
@@ -65,6 +67,8 @@ export function registerRehearse(program: Command): void {
     .option('-s, --scenario <file>', 'scenario file (see scenarios/)')
     .option('--speed <factor>', 'simulated seconds per real second')
     .option('--transport <wire|direct>', 'wire: real SDK clients over HTTP to the simulator (default); direct: in-process ports')
+    .option('--report <file>', 'write the HTML report there (default: reports/rehearsal-<scenario>.html)')
+    .option('--no-report', 'write no HTML report')
     .action(async (opts: Parameters<typeof rehearseCommand>[0]) => {
       process.exitCode = await rehearseCommand(opts);
     });

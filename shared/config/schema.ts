@@ -252,10 +252,27 @@ const deploymentSchema = z.strictObject({
   notifyEmails: withDefault(z.array(matching(EMAIL, 'must be an e-mail address')), []),
 });
 
+/** An IANA time zone name the runtime knows (`Intl`), such as Asia/Tokyo or UTC. */
+function isTimeZone(v: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How `pan-failover report` presents times (read by the CLI only). */
+const reportSchema = z.strictObject({
+  /** Shown next to UTC in reports, for example Asia/Tokyo. */
+  timeZone: z.optional(valid(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo or Europe/Berlin')),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1),
   pairs: z.array(pairSchema).check(z.minLength(1, 'at least one pair is required')),
   deployment: z.optional(deploymentSchema),
+  report: z.optional(reportSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;

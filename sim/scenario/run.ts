@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '#shared/config/load.js';
 import type { Config, Role } from '#shared/config/schema.js';
-import { effectiveOwner } from '#shared/domain/placement.js';
+import { effectiveOwner, type PairPlacement } from '#shared/domain/placement.js';
 import { SimSystem, type ConsistencyReport, type TimelineEvent } from '../system.js';
 import { buildReport, type RehearsalReport } from './report.js';
 import type { Scenario, ScenarioEvent } from './schema.js';
@@ -37,6 +37,12 @@ export interface ScenarioRun {
   /** Requests the controller sent to the AWS simulator, by operation (wire transport), as one line. */
   aws(): string;
   readonly failures: readonly string[];
+  /** Simulated time the scenario started (its T+0). */
+  readonly startedAt: number;
+  /** Where the managed routes and EIPs pointed, and the DNS records' values, at T+0 (for the report). */
+  readonly initial: { readonly placement: PairPlacement; readonly dns: Readonly<Record<string, readonly string[] | undefined>> };
+  /** The same at the end, after the consistency check. */
+  readonly final: { readonly placement: PairPlacement; readonly dns: Readonly<Record<string, readonly string[] | undefined>> };
 }
 
 export async function scenarioConfig(scenario: Scenario, baseDir = PROJECT_ROOT): Promise<Config> {
@@ -107,6 +113,13 @@ export function applyEvent(system: SimSystem, e: ScenarioEvent): string {
   return done.join('; ');
 }
 
+/** Values of the pair's DNS records in the simulated Route 53, by `name type`. */
+export function dnsValues(system: SimSystem, pair = system.pair()): Record<string, readonly string[] | undefined> {
+  return Object.fromEntries(
+    pair.dnsRecords.map((r) => [`${r.name} ${r.type}`, (system.world.route53.resolve(r.name, r.type) as { values?: readonly string[] } | undefined)?.values]),
+  );
+}
+
 async function expectationsHold(system: SimSystem, scenario: Scenario, eventsDone: boolean): Promise<boolean> {
   if (!eventsDone) return false;
   if (system.runningExecutions().length > 0) return false;
@@ -135,6 +148,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     onEvent: options.onEvent,
   });
   const start = system.clock.now();
+  const initial = { placement: await system.placement(), dns: dnsValues(system) };
   options.onStart?.(start);
   let eventsDone = scenario.events.length === 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
@@ -158,6 +172,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // The consistency rule is about the end state, read without the scenario's AWS faults.
   system.world.faults.clear();
   const consistency = await system.consistency();
+  const final = { placement: await system.placement(), dns: dnsValues(system) };
   if (!consistency.consistent) failures.push(...consistency.problems.map((p) => `inconsistent: ${p}`));
   const report = buildReport(system, scenario, start);
   if (scenario.expect.maxDetectionSeconds !== undefined) {
@@ -177,5 +192,5 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
   };
-  return { scenario, system, report, consistency, ok: failures.length === 0, failures, aws };
+  return { scenario, system, report, consistency, ok: failures.length === 0, failures, aws, startedAt: start, initial, final };
 }

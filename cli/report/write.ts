@@ -1,0 +1,27 @@
+/** Writes a report file and says where (the small hook the rehearsal calls). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ScenarioRun } from '#sim/scenario/run.js';
+import { rehearsalReport } from './from-rehearsal.js';
+import type { ReportModel } from './model.js';
+import { renderReport } from './render.js';
+
+export function defaultReportPath(scenarioName: string): string {
+  return resolve('reports', `rehearsal-${scenarioName.replace(/[^A-Za-z0-9._-]/g, '-')}.html`);
+}
+
+export async function writeReportFile(model: ReportModel, path: string): Promise<string> {
+  const file = resolve(path);
+  await mkdir(dirname(file), { recursive: true });
+  const html = renderReport(model);
+  await writeFile(file, html, 'utf8');
+  return file;
+}
+
+/** Writes the rehearsal's report; returns the line to print. */
+export async function writeRehearsalReport(run: ScenarioRun, path: string): Promise<string> {
+  const model = rehearsalReport(run);
+  if (!model) return 'Report: none (no flow ran in this rehearsal)';
+  const file = await writeReportFile(model, path);
+  return `Report: ${file}`;
+}
