@@ -36,10 +36,10 @@ function Time({ ms, tz }: { ms: number | undefined; tz: string | undefined }) {
 
 // ---- topology -----------------------------------------------------------------------------
 
-const FW_W = 250;
+const FW_W = 290;
 const GAP = 60;
 const PAD = 20;
-const LINE = 15;
+const LINE = 16;
 
 interface Box {
   x: number;
@@ -48,7 +48,7 @@ interface Box {
   h: number;
 }
 
-function textWidth(s: string, px = 6.6): number {
+function textWidth(s: string, px = 7.4): number {
   return s.length * px;
 }
 
@@ -63,17 +63,17 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
   const carrier = carried.size === 1 && (only === 'primary' || only === 'secondary') ? only : undefined;
 
   // Row layout: DNS, EIPs, AZs with firewalls, route tables.
-  const eipW = Math.max(170, ...t.eips.map((e) => textWidth(e.purpose ?? '', 5.6) + 20));
-  const dnsW = Math.max(170, ...t.dns.map((d) => textWidth(d.name) + 24));
-  const tableW = (routes: number) => Math.max(200, routes * 122 + 12);
+  const eipW = Math.max(200, ...t.eips.map((e) => textWidth(e.purpose ?? '', 6.4) + 20));
+  const dnsW = Math.max(230, ...t.dns.map((d) => textWidth(d.name) + 24));
+  const tableW = (routes: number) => Math.max(240, routes * 132 + 12);
   const tablesW = t.routeTables.reduce((s, r) => s + tableW(r.routes.length) + 16, -16);
   const azW = FW_W + 40;
   const width = Math.max(2 * azW + GAP + 2 * PAD, t.eips.length * (eipW + 16) + 2 * PAD, t.dns.length * (dnsW + 16) + 2 * PAD, tablesW + 2 * PAD);
 
   const dnsY = PAD;
-  const dnsH = t.dns.length > 0 ? 54 : 0;
+  const dnsH = t.dns.length > 0 ? 58 : 0;
   const eipY = dnsY + dnsH + (t.dns.length > 0 ? 40 : 0);
-  const eipH = t.eips.length > 0 ? 64 : 0;
+  const eipH = t.eips.length > 0 ? 70 : 0;
   const azY = eipY + eipH + 50;
   const fwLines = (i: 0 | 1) => 3 + t.firewalls[i].enis.reduce((s, e) => s + 1 + (e.addresses.length > 0 ? 1 : 0), 0);
   const fwH = Math.max(fwLines(0), fwLines(1)) * LINE + 22;
@@ -154,10 +154,10 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
       <g data-node="dns" data-key={d.key} data-moved={isMoved ? 'true' : undefined} class={isMoved ? 'node moved' : 'node'}>
         <rect x={x} y={dnsY} width={dnsW} height={dnsH} rx="6" class="obj" />
         <text x={x + 10} y={dnsY + 18} class="t-title">{d.name}</text>
-        <text x={x + 10} y={dnsY + 33} class="t-small">
+        <text x={x + 10} y={dnsY + 35} class="t-small">
           {d.type} · zone {d.hostedZoneId}
         </text>
-        <text x={x + 10} y={dnsY + 47} class="t-small">
+        <text x={x + 10} y={dnsY + 51} class="t-small">
           {d.followsEip ? `follows ${d.followsEip}` : value ?? ''}
           {sideLabel(s)}
         </text>
@@ -185,9 +185,9 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
           EIP {e.publicIp ?? ''}
           {sideLabel(s)}
         </text>
-        <text x={x + 10} y={eipY + 33} class="t-small">{e.allocationId}</text>
-        <text x={x + 10} y={eipY + 47} class="t-small t-muted">{e.purpose ?? ''}</text>
-        <text x={x + 10} y={eipY + 60} class="t-mono">{at ? `→ ${at.privateIp} on ${at.eni}` : snapshot.objects[e.key]?.detail ?? ''}</text>
+        <text x={x + 10} y={eipY + 35} class="t-small">{e.allocationId}</text>
+        <text x={x + 10} y={eipY + 50} class="t-small t-muted">{e.purpose ?? ''}</text>
+        <text x={x + 10} y={eipY + 65} class="t-mono">{at ? `→ ${at.privateIp} on ${at.eni}` : snapshot.objects[e.key]?.detail ?? ''}</text>
       </g>,
     );
     lineTo(e.key, x + eipW / 2, eipY + eipH, s, true, t.dns.length + i, t.dns.length + t.eips.length);
@@ -205,13 +205,13 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
         <rect x={rx} y={rtY} width={w} height={rtH} rx="6" class="obj" />
         <text x={rx + 10} y={rtY + rtH - 10} class="t-small">route table {rt.id}</text>
         {rt.routes.map((r, j) => {
-          const px = rx + 8 + j * 122;
+          const px = rx + 8 + j * 132;
           const s = side(r.key);
           const isMoved = moved.has(r.key);
           return (
             <g data-node="route" data-key={r.key} data-moved={isMoved ? 'true' : undefined} class={isMoved ? 'route moved' : 'route'}>
-              <rect x={px} y={rtY + 8} width="116" height="28" rx="14" class="pill" />
-              <text x={px + 58} y={rtY + 26} class="t-mono" text-anchor="middle">
+              <rect x={px} y={rtY + 8} width="126" height="28" rx="14" class="pill" />
+              <text x={px + 63} y={rtY + 27} class="t-mono" text-anchor="middle">
                 {r.destination}
                 {sideLabel(s)}
               </text>
@@ -221,7 +221,7 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
       </g>,
     );
     rt.routes.forEach((r, j) => {
-      lineTo(r.key, rx + 8 + j * 122 + 58, rtY + 8, side(r.key), false, slot++, totalRoutes);
+      lineTo(r.key, rx + 8 + j * 132 + 63, rtY + 8, side(r.key), false, slot++, totalRoutes);
     });
     rx += w + 16;
   }
@@ -250,6 +250,13 @@ function TopologyDiagram({ model, snapshot, which }: { model: ReportModel; snaps
 
 // ---- timeline -----------------------------------------------------------------------------
 
+function tickLabel(ms: number): string {
+  if (ms === 0) return 'T+0';
+  if (ms % 60_000 === 0) return `T+${ms / 60_000} min`;
+  if (ms % 1000 === 0 && ms < 60_000) return `T+${ms / 1000} s`;
+  return `T+${duration(ms)}`;
+}
+
 function Gantt({ model }: { model: ReportModel }) {
   const rows: { bar: PhaseBar; sub: boolean }[] = [];
   for (const p of model.phases) {
@@ -260,9 +267,9 @@ function Gantt({ model }: { model: ReportModel }) {
   const t0 = Math.min(...rows.map((r) => r.bar.startedAt));
   const t1 = Math.max(...rows.map((r) => r.bar.endedAt ?? r.bar.startedAt), model.execution?.endedAt ?? 0);
   const span = Math.max(1000, t1 - t0);
-  const labelW = 230;
-  const chartW = 640;
-  const durW = 90;
+  const labelW = 270;
+  const chartW = 1080;
+  const durW = 100;
   const rowH = 24;
   const top = 30;
   const width = labelW + chartW + durW;
@@ -284,7 +291,7 @@ function Gantt({ model }: { model: ReportModel }) {
         <g>
           <line x1={xOf(t0 + v)} x2={xOf(t0 + v)} y1={top - 6} y2={height - 24} class="grid" />
           <text x={xOf(t0 + v)} y={top - 12} class="t-small t-muted" text-anchor="middle">
-            {v === 0 ? 'T+0' : `T+${duration(v).replace(' ', '')}`}
+            {tickLabel(v)}
           </text>
         </g>
       ))}
@@ -304,7 +311,7 @@ function Gantt({ model }: { model: ReportModel }) {
           <g data-phase={sub ? undefined : bar.id} data-subphase={sub ? bar.id : undefined} class={sub ? 'row sub' : 'row'}>
             <title>{title}</title>
             <text x={sub ? 24 : 8} y={y + 16} class={sub ? 't-small' : 't-label'}>
-              {bar.label.length > 34 ? `${bar.label.slice(0, 33)}…` : bar.label}
+              {bar.label.length > 38 ? `${bar.label.slice(0, 37)}…` : bar.label}
             </text>
             <rect x={x} y={y + (sub ? 7 : 4)} width={w} height={sub ? 10 : 16} rx="3" class={klass(bar, sub)} />
             <text x={labelW + chartW + 8} y={y + 16} class="t-small">

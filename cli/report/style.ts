@@ -17,7 +17,7 @@ export const STYLE = `
   }
 }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1400px; padding: 24px 28px 40px; background: var(--bg); color: var(--fg);
+body { margin: 0 auto; max-width: 1680px; padding: 24px 28px 40px; background: var(--bg); color: var(--fg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans JP", sans-serif; }
 h1 { font-size: 26px; margin: 4px 0 8px; }
 h1 span { color: var(--muted); font-weight: 500; }
@@ -35,14 +35,14 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 .time .tz { color: var(--muted); }
 .diagrams { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
-@media (max-width: 1100px) { .diagrams { grid-template-columns: 1fr; } }
+@media (max-width: 1200px) { .diagrams { grid-template-columns: 1fr; } }
 figure.diagram { margin: 0; padding: 8px; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; }
 figcaption { margin: 2px 4px 6px; }
-svg text { fill: var(--fg); font-size: 12px; font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", sans-serif; }
-svg .t-title { font-weight: 600; font-size: 13px; }
-svg .t-small { font-size: 11px; }
-svg .t-mono { font-size: 11px; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
-svg .t-az { font-size: 11px; fill: var(--muted); font-weight: 600; letter-spacing: .02em; }
+svg text { fill: var(--fg); font-size: 13px; font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", sans-serif; }
+svg .t-title { font-weight: 600; font-size: 14px; }
+svg .t-small { font-size: 12px; }
+svg .t-mono { font-size: 12px; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+svg .t-az { font-size: 12px; fill: var(--muted); font-weight: 600; letter-spacing: .02em; }
 svg .t-label { font-size: 12px; }
 svg .t-badge { font-size: 10px; font-weight: 700; fill: var(--owner); letter-spacing: .05em; }
 svg .t-warn { fill: var(--bad); font-weight: 700; }

@@ -168,7 +168,7 @@ describe.skipIf(!chromium && !process.env.CI)('reports in headless Chromium', ()
       executablePath: CHROMIUM,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 900 },
+      viewport: { width: 1600, height: 900 },
     });
   }, 60_000);
 
