@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadScenario } from '#sim/scenario/schema.js';
-import { PROJECT_ROOT, runScenario } from '#sim/scenario/run.js';
+import { PROJECT_ROOT, runScenario, scenarioConfig } from '#sim/scenario/run.js';
 import { finalState, livePrinter, summaryLines } from '#sim/scenario/printer.js';
 import { defaultReportPath, writeRehearsalReport } from '../report/write.js';
 
@@ -52,7 +52,7 @@ export async function rehearseCommand(options: { scenario?: string; speed?: stri
     out();
     out(run.ok ? 'Result: CONSISTENT. Every managed route, EIP and record points at one firewall, the recorded owner; no lock held; a re-run changed nothing.' : 'Result: FAILED');
     for (const f of run.failures) out(`  - ${f}`);
-    if (options.report !== false) out(await writeRehearsalReport(run, options.report ?? defaultReportPath(scenario.name)));
+    if (options.report !== false) out(await writeRehearsalReport(run, options.report ?? defaultReportPath(scenario.name), await scenarioConfig(scenario, dirname(path))));
     out(`wall time ${((Date.now() - wall) / 1000).toFixed(1)} s`);
   } finally {
     await run.system.close();

@@ -4,6 +4,7 @@
  * the simulator can know: where everything pointed before the fault, every probe round, and the
  * consistency check at the end.
  */
+import type { Config } from '#shared/config/schema.js';
 import type { ExecutionRecord, HistoryEvent } from '#sim/world/sfn.js';
 import type { ScenarioRun } from '#sim/scenario/run.js';
 import { buildReport, type ExecutionFacts, type HistoryItem } from './build.js';
@@ -47,7 +48,11 @@ export function mainExecution(run: ScenarioRun): ExecutionRecord | undefined {
   return moving ?? all[0];
 }
 
-export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now()): ReportModel | undefined {
+/**
+ * `config`: the configuration as written (the simulator runs a copy whose management addresses
+ * point at its local firewalls); default: the one the simulator ran.
+ */
+export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now(), config: Config = run.system.config): ReportModel | undefined {
   const x = mainExecution(run);
   if (!x) return undefined;
   const system = run.system;
@@ -71,7 +76,7 @@ export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now()): Rep
   ];
   return buildReport({
     kind: 'rehearsal',
-    config: system.config,
+    config,
     execution: executionFacts(x),
     history: historyItems(system.world.sfn.getExecutionHistory(x.executionArn)),
     generatedAt,

@@ -1,6 +1,7 @@
 /** Writes a report file and says where (the small hook the rehearsal calls). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Config } from '#shared/config/schema.js';
 import type { ScenarioRun } from '#sim/scenario/run.js';
 import { rehearsalReport } from './from-rehearsal.js';
 import type { ReportModel } from './model.js';
@@ -19,8 +20,8 @@ export async function writeReportFile(model: ReportModel, path: string): Promise
 }
 
 /** Writes the rehearsal's report; returns the line to print. */
-export async function writeRehearsalReport(run: ScenarioRun, path: string): Promise<string> {
-  const model = rehearsalReport(run);
+export async function writeRehearsalReport(run: ScenarioRun, path: string, config?: Config): Promise<string> {
+  const model = rehearsalReport(run, Date.now(), config);
   if (!model) return 'Report: none (no flow ran in this rehearsal)';
   const file = await writeReportFile(model, path);
   return `Report: ${file}`;

@@ -6,7 +6,7 @@
  * The browser half needs Debian's `chromium` (`.ci/run` installs it). Without it the browser
  * tests fail in CI (CI=true) and are skipped elsewhere, loudly; the rest does not need it.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,11 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '#cli/commands/report.js';
 import { rehearsalReport } from '#cli/report/from-rehearsal.js';
 import type { ReportModel } from '#cli/report/model.js';
-import { renderReport } from '#cli/report/render.js';
+import { writeRehearsalReport } from '#cli/report/write.js';
 import { DEFAULT_SCENARIO } from '#cli/commands/rehearse.js';
 import { validateConfig } from '#shared/config/load.js';
 import { timeline, type FlowState } from '#shared/usecases/flow/state.js';
-import { runScenario } from '#sim/scenario/run.js';
+import { runScenario, scenarioConfig } from '#sim/scenario/run.js';
 import { loadScenario } from '#sim/scenario/schema.js';
 import { exampleRaw } from '../support/config.js';
 import { captureOutput, startCliSim } from '../support/cli-sim.js';
@@ -85,11 +85,14 @@ beforeAll(async () => {
   const scenario = await loadScenario(DEFAULT_SCENARIO);
   const run = await runScenario(scenario, { keepOpen: true });
   try {
-    const model = rehearsalReport(run);
-    if (!model) throw new Error('the rehearsal ran no flow');
-    const html = renderReport(model);
+    // What `npm start` does at its end: the report, with the configuration as written.
+    const config = await scenarioConfig(scenario);
     const file = join(OUT, 'rehearsal.html');
-    writeFileSync(file, html);
+    expect(await writeRehearsalReport(run, file, config)).toBe(`Report: ${file}`);
+    const html = readFileSync(file, 'utf8');
+    const model = rehearsalReport(run, Date.now(), config);
+    if (!model) throw new Error('the rehearsal ran no flow');
+    expect(html).toContain('mgmt 10.10.0.10');
     const main = run.report.flows.find((f) => f.outcome === 'succeeded' && f.action === 'failover');
     if (!main?.state) throw new Error(`no successful failover in the rehearsal: ${JSON.stringify({ ok: run.ok, failures: run.failures, flows: run.report.flows.map((f) => [f.name, f.action, f.outcome, f.summary]) })}`);
     rendered.push({ name: 'rehearsal', model, html, file, flowMoves: main.state.cutover?.moved ?? [], flowPhases: ['detect', ...timeline(main.state).map((t) => t.phase)] });
