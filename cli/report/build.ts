@@ -74,9 +74,14 @@ export function asFlowState(value: unknown): FlowState | undefined {
 
 /** The states the flow passed through, in order (each step's output). */
 export function flowStates(history: readonly HistoryItem[]): { at: number; state: string; flow: FlowState }[] {
+  // Step Functions writes TaskStateExited (state name, output); a history without it (the
+  // simulator's) has TaskSucceeded, named by the task state entered before it.
+  const exitType = history.some((h) => h.type === 'TaskStateExited') ? 'TaskStateExited' : 'TaskSucceeded';
+  let entered = '';
   return history.flatMap((h) => {
-    const flow = h.type === 'TaskStateExited' ? asFlowState(h.output) : undefined;
-    return flow ? [{ at: h.at, state: h.name ?? '', flow }] : [];
+    if (h.type === 'TaskStateEntered') entered = h.name ?? '';
+    const flow = h.type === exitType ? asFlowState(h.output) : undefined;
+    return flow ? [{ at: h.at, state: h.name ?? entered, flow }] : [];
   });
 }
 

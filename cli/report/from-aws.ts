@@ -66,7 +66,7 @@ export async function describe(sfn: SFNClient, executionArn: string): Promise<Ex
 function historyItem(e: HistoryEvent): HistoryItem {
   const entered = e.stateEnteredEventDetails;
   const exited = e.stateExitedEventDetails;
-  return { at: e.timestamp?.getTime() ?? 0, type: e.type ?? '?', name: exited?.name ?? entered?.name, output: exited?.output };
+  return { at: e.timestamp?.getTime() ?? 0, type: e.type ?? '?', name: exited?.name ?? entered?.name, output: exited?.output ?? e.taskSucceededEventDetails?.output };
 }
 
 /** The whole history, oldest first (paged; at most `maxEvents`). */

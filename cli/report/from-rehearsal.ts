@@ -5,7 +5,7 @@
  * consistency check at the end.
  */
 import type { Config } from '#shared/config/schema.js';
-import type { ExecutionRecord, HistoryEvent } from '#sim/world/sfn.js';
+import type { ExecutionRecord, SfnHistoryEvent } from '#sim/world/sfn.js';
 import type { ScenarioRun } from '#sim/scenario/run.js';
 import { buildReport, type ExecutionFacts, type HistoryItem } from './build.js';
 import type { ProbeRound, ReportModel } from './model.js';
@@ -34,8 +34,8 @@ export function executionFacts(x: ExecutionRecord): ExecutionFacts {
   };
 }
 
-export function historyItems(events: readonly HistoryEvent[]): HistoryItem[] {
-  return events.map((e) => ({ at: e.timestamp, type: e.type, name: e.details?.value.name, output: e.details?.value.output }));
+export function historyItems(events: readonly SfnHistoryEvent[]): HistoryItem[] {
+  return events.map((e) => ({ at: e.at, type: e.type, name: e.stateName, output: e.output }));
 }
 
 /** The flow a rehearsal is about: the first failover or failback, else the first flow (never the end's consistency re-run). */
@@ -78,7 +78,7 @@ export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now(), conf
     kind: 'rehearsal',
     config,
     execution: executionFacts(x),
-    history: historyItems(system.world.sfn.getExecutionHistory(x.executionArn)),
+    history: historyItems(system.world.sfn.history(x.executionArn)),
     generatedAt,
     title: `${pair.name} rehearsal: ${run.scenario.name}`,
     before: observedSnapshot(pair, run.initial.placement, run.initial.dns, run.startedAt, 'observed in the simulated AWS at T+0'),

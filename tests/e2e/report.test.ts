@@ -64,9 +64,9 @@ async function cliFlow(name: string, input: Record<string, unknown>, faults: boo
     expect(result).toBe(name === 'failed-flow' ? 1 : 0);
     // What the flow itself recorded: its last state in the execution history (the failure has no output).
     const states = sim.system.world.sfn
-      .getExecutionHistory(arn)
-      .filter((e) => e.type === 'TaskStateExited')
-      .map((e) => JSON.parse(e.details?.value.output ?? 'null') as FlowState | null)
+      .history(arn)
+      .filter((e) => e.type === 'TaskSucceeded')
+      .map((e) => JSON.parse(e.output ?? 'null') as FlowState | null)
       .filter((s): s is FlowState => s !== null && typeof s === 'object' && 'phases' in s);
     const last = record.output ? (JSON.parse(record.output) as FlowState) : states.at(-1);
     if (!last) throw new Error('no flow state recorded');

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bootPhases, buildReport, movesOf, type HistoryItem } from '#cli/report/build.js';
+import { bootPhases, buildReport, flowStates, movesOf, type HistoryItem } from '#cli/report/build.js';
 import { renderReport } from '#cli/report/render.js';
 import { duration, utc, zoned } from '#cli/report/time.js';
 import { validateConfig } from '#shared/config/load.js';
@@ -96,6 +96,18 @@ describe('report model', () => {
     expect(model.phases[0]).toMatchObject({ startedAt: T0 - 30_000, endedAt: T0 });
     expect(Object.values(model.before.objects).filter((o) => o.side === 'primary')).toHaveLength(6);
     expect(Object.values(model.after.objects).every((o) => o.side === 'secondary')).toBe(true);
+  });
+
+  it('reads task outputs from TaskStateExited (Step Functions) or, without those, TaskSucceeded named by the state entered', () => {
+    const out = JSON.stringify(failoverState());
+    const aws: HistoryItem[] = [
+      { at: T0, type: 'TaskStateEntered', name: 'CheckReady' },
+      { at: T0 + 1, type: 'TaskSucceeded', output: out },
+      { at: T0 + 2, type: 'TaskStateExited', name: 'CheckReady', output: out },
+    ];
+    expect(flowStates(aws).map((s) => [s.state, s.at - T0])).toEqual([['CheckReady', 2]]);
+    const sim = aws.slice(0, 2);
+    expect(flowStates(sim).map((s) => [s.state, s.at - T0])).toEqual([['CheckReady', 1]]);
   });
 });
 
