@@ -301,6 +301,52 @@ function role(fn: FunctionKey, statements: readonly Statement[], names: Deployme
   };
 }
 
+/** One IAM policy document attached to a function's role, as the stack creates it (ARNs still CloudFormation intrinsics). */
+export interface RolePolicy {
+  readonly name: string;
+  readonly document: { readonly Version?: string; readonly Statement: readonly Json[] };
+}
+
+/**
+ * Every policy document attached to a function's role in the generated stack: the role's inline
+ * policies, and the stack's customer-managed policies attached to it (listed in the role's
+ * `ManagedPolicyArns`, or naming the role in their `Roles`). This is what IAM evaluates for the
+ * function; the simulator enforces exactly this (`sim/iam/deployed-roles.ts`), so it is the one
+ * reader of how the roles' permissions are laid out.
+ */
+export function rolePolicies(d: Pick<Deployment, 'resources' | 'names'>, fn: FunctionKey): RolePolicy[] {
+  const roleId = LOGICAL.role(fn);
+  const resource = (id: string) => d.resources[id] as { Type?: string; Properties?: Record<string, unknown> } | undefined;
+  const props = resource(roleId)?.Properties;
+  if (props === undefined) throw new Error(`the stack has no role ${roleId} for ${fn}`);
+  const out: RolePolicy[] = [];
+  const seen = new Set<string>();
+  for (const p of (props.Policies ?? []) as { PolicyName: string; PolicyDocument: RolePolicy['document'] }[]) {
+    out.push({ name: `${roleId}/${p.PolicyName}`, document: p.PolicyDocument });
+  }
+  const managed = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const r = resource(id);
+    if (r?.Type !== 'AWS::IAM::ManagedPolicy' && r?.Type !== 'AWS::IAM::Policy') throw new Error(`${roleId} names ${id}, which is not a policy of the stack`);
+    const pp = r.Properties as { ManagedPolicyName?: string; PolicyName?: string; PolicyDocument: RolePolicy['document'] };
+    out.push({ name: pp.ManagedPolicyName ?? pp.PolicyName ?? id, document: pp.PolicyDocument });
+  };
+  for (const ref of (props.ManagedPolicyArns ?? []) as Json[]) {
+    const id = typeof ref === 'object' && ref !== null && !Array.isArray(ref) && typeof ref.Ref === 'string' ? ref.Ref : undefined;
+    // An AWS managed policy (an ARN string) cannot be read here: its content is AWS's.
+    if (id === undefined) throw new Error(`${roleId} attaches ${JSON.stringify(ref)}: only the stack's own policies can be evaluated`);
+    managed(id);
+  }
+  const roleName = d.names.roles[fn];
+  for (const [id, r] of Object.entries(d.resources) as [string, { Type?: string; Properties?: { Roles?: Json[] } }][]) {
+    if (r.Type !== 'AWS::IAM::ManagedPolicy' && r.Type !== 'AWS::IAM::Policy') continue;
+    const roles = r.Properties?.Roles ?? [];
+    if (roles.some((x) => x === roleName || (typeof x === 'object' && x !== null && !Array.isArray(x) && x.Ref === roleId))) managed(id);
+  }
+  return out;
+}
+
 /**
  * A record name as Route 53's IAM condition keys compare it: lower case, no trailing dot, and any
  * character other than a-z, 0-9, hyphen, underscore and dot as a backslash and three octal

@@ -50,6 +50,10 @@ import type { ExecutionRecord } from './world/sfn.js';
 import { profileFromConfig } from './scenario/firewall-profile.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './scenario/topology-from-config.js';
 import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
+import { createPolicyEvaluator } from './iam/evaluator.js';
+import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, type SimRolesOptions } from './iam/deployed-roles.js';
+import type { IamPrincipal, IamRecord } from './world/iam.js';
+import type { FunctionKey } from '../infra/deployment.js';
 
 export type Transport = 'wire' | 'direct';
 
@@ -83,6 +87,15 @@ export interface SimSystemOptions {
    * environment as in Lambda and keep their own clock; no crash plan applies to them.
    */
   readonly deployedFunctions?: DeployedFunctions;
+  /**
+   * IAM: every call of a simulated function is evaluated against its role's policies as
+   * `infra/deployment.ts` generates them (always on); `policies` changes them first (tests of
+   * broken policies).
+   */
+  readonly iam?: SimRolesOptions & {
+    /** Denied calls are expected (tests of broken policies): `close` does not fail on them. */
+    readonly expectDenials?: boolean;
+  };
   readonly onEvent?: (event: TimelineEvent) => void;
 }
 
@@ -162,9 +175,11 @@ export class SimSystem {
   readonly executions: { name: string; result: LocalRunResult }[] = [];
   readonly stateMachineArn: string;
   readonly topicArn: string;
+  /** Each simulated function's identity (its role and policies). */
+  readonly principals: Readonly<Record<FunctionKey, IamPrincipal>>;
   readonly #options: SimSystemOptions;
-  readonly #ports: Ports;
-  readonly #firewallFactory: FirewallApiFactory;
+  readonly #ports: Readonly<Record<FunctionKey, Ports>>;
+  readonly #firewallFactories: Readonly<Partial<Record<FunctionKey, FirewallApiFactory>>>;
   readonly #timers: (() => void)[] = [];
   readonly #running = new Set<Promise<unknown>>();
   #crashesLeft: number;
@@ -172,7 +187,14 @@ export class SimSystem {
 
   private constructor(
     options: SimSystemOptions,
-    parts: { clock: SimClock; world: World; aws: AwsSimulator | undefined; firewalls: Map<string, SimFirewall>; config: Config },
+    parts: {
+      clock: SimClock;
+      world: World;
+      aws: AwsSimulator | undefined;
+      firewalls: Map<string, SimFirewall>;
+      config: Config;
+      principals: Record<FunctionKey, IamPrincipal>;
+    },
   ) {
     this.#options = options;
     this.clock = parts.clock;
@@ -180,10 +202,15 @@ export class SimSystem {
     this.aws = parts.aws;
     this.firewalls = parts.firewalls;
     this.config = parts.config;
+    this.principals = parts.principals;
     this.stateMachineArn = this.world.sfn.stateMachineArn(SIM_STATE_MACHINE);
     this.topicArn = this.world.sns.topicArn(SIM_TOPIC);
-    this.#ports = this.#buildPorts();
-    this.#firewallFactory = createFirewallApiFactory({ secrets: this.#ports.secrets });
+    this.#ports = Object.fromEntries(FUNCTION_KEYS.map((fn) => [fn, this.#buildPorts(fn)])) as Record<FunctionKey, Ports>;
+    // The functions that talk to the firewalls read the API keys as themselves.
+    this.#firewallFactories = {
+      healthProbe: createFirewallApiFactory({ secrets: this.#ports.healthProbe.secrets }),
+      flowFirewall: createFirewallApiFactory({ secrets: this.#ports.flowFirewall.secrets }),
+    };
     this.#crashesLeft = options.crash?.times ?? (options.crash ? 1 : 0);
   }
 
@@ -202,6 +229,8 @@ export class SimSystem {
     for (const [fw, id] of secretIdsOf(options.config)) secrets[id] = keys.get(fw) ?? apiKey();
     world.load(topologyFromConfig(options.config, { secrets, unmanagedRoutes: options.unmanagedRoutes }));
     if (options.awsFaults) world.faults.set(options.awsFaults);
+    const principals = simPrincipals(options.config, { region: world.region, accountId: world.accountId }, options.iam);
+    world.iam.enforce(createPolicyEvaluator(), Object.values(principals));
 
     let aws: AwsSimulator | undefined;
     if (transport === 'wire') {
@@ -229,28 +258,31 @@ export class SimSystem {
         firewalls.set(fw.name, sim);
       }
     }
-    const system = new SimSystem(options, { clock, world, aws, firewalls, config: runConfig(options.config, firewalls) });
+    const system = new SimSystem(options, { clock, world, aws, firewalls, config: runConfig(options.config, firewalls), principals });
     system.#wire();
     return system;
   }
 
   // ---- the controller, as deployed ------------------------------------------------------------
 
-  #buildPorts(): Ports {
+  /** One function's ports: on the wire its SDK clients sign with its role's key; direct, its ports call as its role. */
+  #buildPorts(fn: FunctionKey): Ports {
     if (this.aws) {
+      const aws = { credentials: { accessKeyId: simAccessKeyId(fn), secretAccessKey: 'simulator' } };
       return {
-        ec2: new Ec2Adapter(createEc2Client()),
-        dns: new Route53Adapter(createRoute53Client()),
-        store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(), tableName: SIM_TABLE }),
-        notifier: createNotifier({ client: createSnsClient(), topicArn: this.topicArn }),
-        flows: createFlowStarter({ client: createSfnClient(), stateMachineArn: this.stateMachineArn }),
-        secrets: createSecretReader({ client: createSecretsManagerClient(), clock: this.clock }),
+        ec2: new Ec2Adapter(createEc2Client(aws)),
+        dns: new Route53Adapter(createRoute53Client(aws)),
+        store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: SIM_TABLE }),
+        notifier: createNotifier({ client: createSnsClient(aws), topicArn: this.topicArn }),
+        flows: createFlowStarter({ client: createSfnClient(aws), stateMachineArn: this.stateMachineArn }),
+        secrets: createSecretReader({ client: createSecretsManagerClient(aws), clock: this.clock }),
       };
     }
     const direct = createDirectPorts<ProbeMemory>(this.world, {
       tableName: SIM_TABLE,
       topicArn: this.topicArn,
       stateMachineArn: this.stateMachineArn,
+      principal: this.principals[fn],
     });
     return { ec2: direct.ec2, dns: direct.dns, store: direct.store, notifier: direct.notifier, flows: direct.flow, secrets: direct.secrets };
   }
@@ -284,20 +316,27 @@ export class SimSystem {
     this.#options.onEvent?.(event);
   }
 
-  #common() {
-    return { config: this.config, clock: this.clock, ec2: this.#ports.ec2 };
+  #common(fn: FunctionKey) {
+    return { config: this.config, clock: this.clock, ec2: this.#ports[fn].ec2 };
+  }
+
+  #firewallsOf(fn: 'healthProbe' | 'flowFirewall'): FirewallApiFactory {
+    const factory = this.#firewallFactories[fn];
+    if (!factory) throw new Error(`no firewall API factory for ${fn}`);
+    return factory;
   }
 
   /** One probe invocation, as EventBridge's schedule makes it. */
   async invokeProbe(): Promise<ProbeSummary> {
     const power = this.#power('health-probe');
+    const ports = this.#ports.healthProbe;
     const deps = {
-      ...this.#common(),
+      ...this.#common('healthProbe'),
       telemetry: power.telemetry,
-      firewalls: this.#firewallFactory,
-      store: this.#ports.store,
-      flows: this.#ports.flows,
-      notifier: this.#ports.notifier,
+      firewalls: this.#firewallsOf('healthProbe'),
+      store: ports.store,
+      flows: ports.flows,
+      notifier: ports.notifier,
     };
     const handler = createProbeHandler(() => Promise.resolve(deps), power);
     return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000)));
@@ -321,21 +360,21 @@ export class SimSystem {
         createFlowControlHandler(
           () =>
             Promise.resolve({
-              ...this.#common(),
+              ...this.#common('flowControl'),
               telemetry: control.telemetry,
-              store: this.#ports.store,
-              notifier: this.#ports.notifier,
-              dns: this.#ports.dns,
-              executions: (arn: string) => (arn === this.stateMachineArn ? this.#ports.flows : { status: () => Promise.resolve(undefined) }),
+              store: this.#ports.flowControl.store,
+              notifier: this.#ports.flowControl.notifier,
+              dns: this.#ports.flowControl.dns,
+              executions: (arn: string) => (arn === this.stateMachineArn ? this.#ports.flowControl.flows : { status: () => Promise.resolve(undefined) }),
             }),
           control,
         )(event, ctx('flow-control')),
       flowAws: (event) => this.#maybeCrash(event, aws.telemetry, (ec2) =>
-        createFlowAwsHandler(() => Promise.resolve({ ...this.#common(), ec2, telemetry: aws.telemetry, dns: this.#ports.dns, store: this.#ports.store }), aws)(event, ctx('flow-aws')),
+        createFlowAwsHandler(() => Promise.resolve({ ...this.#common('flowAws'), ec2, telemetry: aws.telemetry, dns: this.#ports.flowAws.dns, store: this.#ports.flowAws.store }), aws)(event, ctx('flow-aws')),
       ),
       flowFirewall: (event) =>
         createFlowFirewallHandler(
-          () => Promise.resolve({ ...this.#common(), telemetry: fw.telemetry, firewalls: this.#firewallFactory, store: this.#ports.store }),
+          () => Promise.resolve({ ...this.#common('flowFirewall'), telemetry: fw.telemetry, firewalls: this.#firewallsOf('flowFirewall'), store: this.#ports.flowFirewall.store }),
           fw,
         )(event, ctx('flow-firewall')),
     };
@@ -345,10 +384,10 @@ export class SimSystem {
   #maybeCrash(event: unknown, _t: unknown, run: (ec2: Ec2Port) => Promise<unknown>): Promise<unknown> {
     const plan = this.#options.crash;
     const step = (event as { step?: string }).step;
-    if (!plan || plan.step !== step || this.#crashesLeft <= 0) return run(this.#ports.ec2);
+    if (!plan || plan.step !== step || this.#crashesLeft <= 0) return run(this.#ports.flowAws.ec2);
     this.#crashesLeft--;
     return new Promise((resolve, reject) => {
-      const ec2 = mortalEc2(this.#ports.ec2, plan.afterMutations, () => {
+      const ec2 = mortalEc2(this.#ports.flowAws.ec2, plan.afterMutations, () => {
         this.emit({ at: this.clock.now(), source: 'system', message: `flow-aws container running "${step}" died after ${plan.afterMutations} change(s) (simulated crash)` });
         reject(new LambdaCrash(`RequestId: sim Error: Runtime exited during ${step}`));
       });
@@ -574,7 +613,17 @@ export class SimSystem {
     }
   }
 
-  async close(): Promise<void> {
+  /** Calls of the simulated functions that IAM denied so far (a policy of the deployment lacks something they need). */
+  iamDenials(): IamRecord[] {
+    return this.world.iam.records().filter((r) => !r.allowed);
+  }
+
+  /**
+   * Stops everything. A call IAM denied during the run fails the close (unless the run expected
+   * denials: `iam.expectDenials`): the generated policies lack something the controller needs,
+   * and the suite must not pass over it however the code handled the error.
+   */
+  async close(options: { readonly denialsReported?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const stop of this.#timers) stop();
@@ -585,5 +634,18 @@ export class SimSystem {
       wireSystemRunning = false;
     }
     this.world.close?.();
+    const denied = this.iamDenials();
+    if (denied.length > 0 && this.#options.iam?.expectDenials !== true && options.denialsReported !== true) {
+      throw new IamDeniedDuringRunError(denied);
+    }
+  }
+}
+
+/** The deployment's IAM policies denied calls the controller made during a simulated run. */
+export class IamDeniedDuringRunError extends Error {
+  override readonly name = 'IamDeniedDuringRunError';
+  constructor(readonly denied: readonly IamRecord[]) {
+    const lines = [...new Set(denied.map((d) => `${d.principal}: ${d.action} on ${d.resource}`))];
+    super(`IAM denied ${denied.length} call(s) of the simulated functions (the generated policies lack them):\n  ${lines.join('\n  ')}`);
   }
 }

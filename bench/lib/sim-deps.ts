@@ -1,4 +1,4 @@
-/** The probe's dependencies on a running simulator, through the world's direct ports. */
+/** The probe's dependencies on a running simulator, through the world's direct ports, as the health-probe's role (IAM enforced). */
 import { createFirewallApiFactory } from '#shared/adapters/panos/index.js';
 import type { Telemetry } from '#shared/observability/telemetry.js';
 import type { ProbeDeps, ProbeMemory } from '#shared/usecases/probe.js';
@@ -16,6 +16,7 @@ export function probeDepsOn(system: SimSystem, telemetry: Telemetry): ProbeDeps 
     tableName: SIM_TABLE,
     topicArn: system.topicArn,
     stateMachineArn: system.stateMachineArn,
+    principal: system.principals.healthProbe,
   });
   return {
     config: system.config,

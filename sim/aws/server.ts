@@ -4,7 +4,7 @@
  * - `X-Amz-Target` present: a JSON protocol (DynamoDB, Step Functions, Secrets Manager, CloudWatch);
  * - path under `/2013-04-01/`: Route 53 (restXml);
  * - otherwise a form body: EC2 (`Version=2016-11-15`, ec2Query) or SNS (`Version=2010-03-31`, awsQuery).
- * SigV4 signatures are ignored. Requests are counted per `<service>:<Operation>`, which is how a
+ * SigV4 signatures are not verified; the access key names the caller (`world.iam`). Requests are counted per `<service>:<Operation>`, which is how a
  * test proves that a code path really went through the SDK to this server.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -41,6 +41,8 @@ export interface RequestRecord {
   readonly contentEncoding: string | undefined;
   readonly bodyBytes: number;
   readonly status: number;
+  /** The simulated function that signed the request (its role), or undefined for any other credentials. */
+  readonly principal: string | undefined;
 }
 
 export interface AwsSimulator {
@@ -135,13 +137,16 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
     };
     let response: WireResponse;
     let key = 'unknown';
+    // SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<access key>/<date>/...`. A simulated
+    // function's key makes the request its role's; any other key is the operator's.
+    const principal = world.iam.principalFor(/Credential=([^/,\s]+)\//.exec(header(request, 'authorization') ?? '')?.[1]);
     let bodyBytes = 0;
     try {
       const raw = await readBody(req);
       bodyBytes = raw.length;
       request = { ...request, body: decode(raw, header(request, 'content-encoding')) };
       response = await dispatch(request, {
-        world,
+        world: world.actingAs(principal),
         requestId,
         count: (k) => {
           key = k;
@@ -151,7 +156,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
     } catch (e) {
       if (e instanceof SimNoAnswer) {
         // The caller's network is broken: it never hears back (the SDK sees a reset connection).
-        log.push({ requestId, key, method: request.method, path: request.path, contentEncoding: undefined, bodyBytes, status: 0 });
+        log.push({ requestId, key, method: request.method, path: request.path, contentEncoding: undefined, bodyBytes, status: 0, principal: principal?.name });
         req.socket.destroy();
         return;
       }
@@ -167,6 +172,7 @@ export async function startAwsSimulator(options: AwsSimulatorOptions): Promise<A
       contentEncoding: header(request, 'content-encoding'),
       bodyBytes,
       status: response.status,
+      principal: principal?.name,
     });
     if (log.length > REQUEST_LOG_SIZE) log.splice(0, log.length - REQUEST_LOG_SIZE);
     if (res.destroyed) return;

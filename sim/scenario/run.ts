@@ -183,7 +183,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (scenario.expect.flows !== undefined && report.flows.filter((f) => f.outcome === 'succeeded').length !== scenario.expect.flows) {
     failures.push(`expected ${scenario.expect.flows} successful flow(s), saw ${report.flows.filter((f) => f.outcome === 'succeeded').length}`);
   }
-  if (!options.keepOpen) await system.close();
+  for (const line of new Set(system.iamDenials().map((d) => `IAM denied ${d.principal}: ${d.action} on ${d.resource}`))) failures.push(line);
+  // Reported as failures above: the report is printed, the close does not throw.
+  if (!options.keepOpen) await system.close({ denialsReported: true });
   const aws = () => {
     const counts = system.aws?.requestCounts() ?? {};
     return Object.entries(counts)

@@ -14,9 +14,11 @@ import { ROLES } from '#shared/config/schema.js';
 import { classifyIpv4, isIpv4 } from '#shared/config/net.js';
 import type { WorldTopologyInput } from '#sim/world/topology.js';
 
-export const SIM_TABLE = 'pan-failover-state';
-export const SIM_TOPIC = 'pan-failover-notifications';
-export const SIM_STATE_MACHINE = 'pan-failover';
+// The names `infra/deployment.ts` gives them at stage `sim` (the simulator enforces that
+// deployment's IAM policies, which name them; sim/iam/deployed-roles.ts checks they agree).
+export const SIM_TABLE = 'pan-failover-sim-state';
+export const SIM_TOPIC = 'pan-failover-sim-notifications';
+export const SIM_STATE_MACHINE = 'pan-failover-sim';
 export const SIM_INSTANCE_TYPE = 'm5.xlarge';
 
 export interface TopologyOptions {
@@ -185,6 +187,8 @@ export function topologyFromConfig(config: Config, options: TopologyOptions): Wo
   }
 
   return {
+    // The firewalls' region (the deployment's, whose IAM policies name it in every ARN).
+    region: config.pairs[0]?.firewalls.primary.availabilityZone.slice(0, -1),
     vpcs: [{ vpcId, cidr: '10.0.0.0/8' }],
     subnets: [...subnets.values()],
     instances,

@@ -179,6 +179,7 @@ export class CloudWatchWorld {
 
   /** PutMetricData, with its validation. */
   putMetricData(namespace: string | undefined, data: readonly MetricDatum[]): void {
+    this.#ctx.iam.check('cloudwatch', 'cloudwatch:PutMetricData', ['*']);
     if (namespace === undefined || namespace === '')
       throw cwError('MissingParameter', 'The parameter Namespace is required.');
     if (namespace.startsWith('AWS/')) {
@@ -291,6 +292,7 @@ export class CloudWatchWorld {
 
   /** Statistics per period in [start, end), newest first (GetMetricData's default order). */
   getMetricData(queries: readonly MetricQuery[], startMs: number, endMs: number): MetricResult[] {
+    this.#ctx.iam.check('cloudwatch', 'cloudwatch:GetMetricData', ['*']);
     if (endMs <= startMs)
       throw cwError('InvalidParameterValue', 'The parameter EndTime must be greater than StartTime.');
     return queries.map((q) => {
@@ -351,6 +353,7 @@ export class CloudWatchWorld {
   }
 
   describeAlarms(names?: readonly string[], state?: AlarmState): AlarmView[] {
+    this.#ctx.iam.check('cloudwatch', 'cloudwatch:DescribeAlarms', ['*']);
     this.#ctx.scheduler.runDue();
     return [...this.#alarms.values()]
       .filter(

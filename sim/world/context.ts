@@ -2,6 +2,7 @@
 import type { Clock } from '#shared/ports/clock.js';
 import type { EventLog } from './event-log.js';
 import type { FaultController } from './faults.js';
+import type { IamWorld } from './iam.js';
 import type { SeededRng } from './rng.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -34,8 +35,15 @@ export interface WorldContext {
   readonly events: EventLog;
   readonly scheduler: Scheduler;
   readonly faults: FaultController;
+  /** Who calls, and may they (every API operation authorizes itself first). */
+  readonly iam: IamWorld;
   /** Ids and other random-looking values; separate from the fault RNG so ids never shift fault draws. */
   readonly ids: SeededRng;
   timings: WorldTimings;
   now(): number;
+}
+
+/** The ARN of a resource of this world (`arn:aws:<service>:<region>:<account>:<resource>`; global services leave region and account empty). */
+export function worldArn(ctx: Pick<WorldContext, 'region' | 'accountId'>, service: string, resource: string, global = false): string {
+  return `arn:aws:${service}:${global ? '' : ctx.region}:${global ? '' : ctx.accountId}:${resource}`;
 }

@@ -4,7 +4,7 @@
  * request member names, so the wire server passes request bodies straight through.
  */
 import { SimAwsError } from './aws-error.js';
-import type { WorldContext } from './context.js';
+import { worldArn, type WorldContext } from './context.js';
 import {
   applyUpdate,
   checkAllUsed,
@@ -94,6 +94,7 @@ export class DynamoDbWorld {
   }
 
   describeTable(name: string): TableDescription {
+    this.#authorize('DescribeTable', name);
     const t = this.#table(name);
     return {
       name: t.name,
@@ -110,6 +111,7 @@ export class DynamoDbWorld {
   }
 
   getItem(input: GetItemInput): { Item?: Item } {
+    this.#authorize('GetItem', input.TableName, input.Key);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Key, true);
     const item = table.items.get(key);
@@ -131,6 +133,7 @@ export class DynamoDbWorld {
   }
 
   putItem(input: PutItemInput): { Attributes?: Item } {
+    this.#authorize('PutItem', input.TableName, input.Item);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Item, false);
     const inputs = expressionInputs(input);
@@ -143,6 +146,7 @@ export class DynamoDbWorld {
   }
 
   deleteItem(input: DeleteItemInput): { Attributes?: Item } {
+    this.#authorize('DeleteItem', input.TableName, input.Key);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Key, true);
     const inputs = expressionInputs(input);
@@ -157,6 +161,7 @@ export class DynamoDbWorld {
   }
 
   updateItem(input: UpdateItemInput): { Attributes?: Item } {
+    this.#authorize('UpdateItem', input.TableName, input.Key);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Key, true);
     const inputs = expressionInputs(input);
@@ -196,6 +201,15 @@ export class DynamoDbWorld {
       default:
         return {};
     }
+  }
+
+  /** The IAM check: the table's ARN, and `dynamodb:LeadingKeys` (the partition key value of the item the request names). */
+  #authorize(operation: string, tableName: string, item?: Item): void {
+    const partitionKey = this.#tables.get(tableName)?.partitionKey;
+    const value = partitionKey === undefined ? undefined : item?.[partitionKey];
+    const scalar = value !== undefined && ('S' in value ? value.S : 'N' in value ? value.N : 'B' in value ? value.B : undefined);
+    const leading = typeof scalar === 'string' ? [scalar] : [];
+    this.#ctx.iam.check('dynamodb', `dynamodb:${operation}`, [worldArn(this.#ctx, 'dynamodb', `table/${tableName}`)], item === undefined ? {} : { 'dynamodb:LeadingKeys': leading });
   }
 
   #table(name: string): Table {

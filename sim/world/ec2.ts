@@ -9,7 +9,7 @@
 import type { InstanceState, StatusCheck } from '#shared/ports/ec2.js';
 import type { HeldAddress, FirewallHostView } from './firewall-host.js';
 import { SimAwsError } from './aws-error.js';
-import type { WorldContext } from './context.js';
+import { worldArn, type WorldContext } from './context.js';
 import type { LagResource } from './faults.js';
 import { INSTANCE_TYPES, type InstanceTypeSpec } from './instance-types.js';
 import type { TaskHandle } from './scheduler.js';
@@ -438,6 +438,7 @@ export class Ec2World {
   // Instances
 
   describeInstances(query: DescribeQuery = {}): InstanceView[] {
+    this.#authorize('DescribeInstances');
     this.#ctx.scheduler.runDue();
     const t = query.current === true ? this.#ctx.now() : this.#viewTime('instances');
     const records = this.#pick(
@@ -472,10 +473,12 @@ export class Ec2World {
 
   /** DescribeInstanceStatus: only running instances unless `includeAll`. */
   describeInstanceStatus(query: DescribeQuery & { includeAll?: boolean } = {}): InstanceView[] {
+    this.#authorize('DescribeInstanceStatus');
     return this.describeInstances(query).filter((v) => query.includeAll === true || v.state === 'running');
   }
 
   startInstances(ids: readonly string[], dryRun = false): InstanceStateChange[] {
+    this.#authorize('StartInstances', ids.map((id) => this.#arn('instance', id)));
     this.#ctx.scheduler.runDue();
     const records = this.#requireInstances(ids);
     for (const rec of records) {
@@ -532,6 +535,7 @@ export class Ec2World {
   }
 
   stopInstances(ids: readonly string[], dryRun = false): InstanceStateChange[] {
+    this.#authorize('StopInstances', ids.map((id) => this.#arn('instance', id)));
     this.#ctx.scheduler.runDue();
     const records = this.#requireInstances(ids);
     for (const rec of records) {
@@ -587,6 +591,7 @@ export class Ec2World {
   }
 
   modifyInstanceType(instanceId: string, instanceType: string, dryRun = false): void {
+    this.#authorize('ModifyInstanceAttribute', [this.#arn('instance', instanceId)]);
     this.#ctx.scheduler.runDue();
     const rec = this.#requireInstances([instanceId])[0] as InstanceRecord;
     const snap = rec.timeline.current;
@@ -621,6 +626,7 @@ export class Ec2World {
 
   /** ModifyInstanceAttribute SourceDestCheck: applies to the instance's primary ENI, as in EC2. */
   modifySourceDestCheck(instanceId: string, enabled: boolean, dryRun = false): void {
+    this.#authorize('ModifyInstanceAttribute', [this.#arn('instance', instanceId)]);
     const rec = this.#requireInstances([instanceId])[0] as InstanceRecord;
     if (dryRun) throw dryRunSucceeded();
     const eni = this.#enis.get(rec.eniIds[0] ?? '');
@@ -642,6 +648,7 @@ export class Ec2World {
   // Route tables
 
   describeRouteTables(query: DescribeQuery = {}): RouteTableView[] {
+    this.#authorize('DescribeRouteTables');
     this.#ctx.scheduler.runDue();
     const t = query.current === true ? this.#ctx.now() : this.#viewTime('routes');
     const records = this.#pick(
@@ -669,6 +676,7 @@ export class Ec2World {
   }
 
   replaceRoute(routeTableId: string, destination: string, target: RouteTarget, dryRun = false): void {
+    this.#authorize('ReplaceRoute', [this.#arn('route-table', routeTableId)]);
     this.#ctx.scheduler.runDue();
     const rec = this.#routeTable(routeTableId);
     this.#checkTarget(rec, target);
@@ -713,6 +721,7 @@ export class Ec2World {
   }
 
   createRoute(routeTableId: string, destination: string, target: RouteTarget, dryRun = false): void {
+    this.#authorize('CreateRoute', [this.#arn('route-table', routeTableId)]);
     this.#ctx.scheduler.runDue();
     const rec = this.#routeTable(routeTableId);
     this.#checkTarget(rec, target);
@@ -749,6 +758,7 @@ export class Ec2World {
   // Elastic IPs
 
   describeAddresses(query: DescribeQuery & { publicIps?: readonly string[] } = {}): AddressView[] {
+    this.#authorize('DescribeAddresses');
     this.#ctx.scheduler.runDue();
     const t = query.current === true ? this.#ctx.now() : this.#viewTime('addresses');
     let records = this.#pick(
@@ -788,6 +798,14 @@ export class Ec2World {
    * under the same rule.
    */
   associateAddress(input: AssociateAddressInput): string {
+    // Every resource of the request: the address, the ENI, and the instance (given, or the one
+    // the ENI is attached to), as the authorization reference lists for AssociateAddress.
+    const eniInstance = input.networkInterfaceId === undefined ? undefined : this.#enis.get(input.networkInterfaceId)?.instanceId;
+    this.#authorize('AssociateAddress', [
+      this.#arn('elastic-ip', input.allocationId),
+      ...(input.networkInterfaceId === undefined ? [] : [this.#arn('network-interface', input.networkInterfaceId)]),
+      ...[...new Set([input.instanceId, eniInstance])].flatMap((id) => (id === undefined ? [] : [this.#arn('instance', id)])),
+    ]);
     this.#ctx.scheduler.runDue();
     const rec = this.#addresses.get(input.allocationId);
     if (rec === undefined) throw notFound('InvalidAllocationID.NotFound', 'allocation', [input.allocationId]);
@@ -883,6 +901,7 @@ export class Ec2World {
   disassociateAddress(associationId: string, dryRun = false): void {
     this.#ctx.scheduler.runDue();
     const rec = [...this.#addresses.values()].find((a) => a.timeline.current.associationId === associationId);
+    this.#authorize('DisassociateAddress', rec === undefined ? [] : [this.#arn('elastic-ip', rec.allocationId)]);
     if (rec === undefined) {
       throw ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
     }
@@ -894,6 +913,7 @@ export class Ec2World {
   // Network interfaces, subnets, instance types
 
   describeNetworkInterfaces(query: DescribeQuery = {}): NetworkInterfaceView[] {
+    this.#authorize('DescribeNetworkInterfaces');
     this.#ctx.scheduler.runDue();
     const t = query.current === true ? this.#ctx.now() : this.#viewTime('networkInterfaces');
     const records = this.#pick(
@@ -925,6 +945,7 @@ export class Ec2World {
   }
 
   describeSubnets(query: DescribeQuery = {}): SubnetView[] {
+    this.#authorize('DescribeSubnets');
     const records = this.#pick(
       this.#subnets,
       query.ids,
@@ -945,6 +966,7 @@ export class Ec2World {
   }
 
   describeInstanceTypes(types: readonly string[] = []): InstanceTypeSpec[] {
+    this.#authorize('DescribeInstanceTypes');
     if (types.length === 0) return [...this.#types.values()];
     const missing = types.filter((x) => !this.#types.has(x));
     if (missing.length > 0) {
@@ -958,6 +980,15 @@ export class Ec2World {
 
   // -------------------------------------------------------------------------------------------
   // For the rest of the simulator (PAN-OS hosts, metrics, scenarios): current state, no lag.
+
+  /** The IAM check of an EC2 operation (Describe* take no resource: `*`). */
+  #authorize(operation: string, resources: readonly string[] = ['*']): void {
+    this.#ctx.iam.check('ec2', `ec2:${operation}`, resources);
+  }
+
+  #arn(type: string, id: string): string {
+    return worldArn(this.#ctx, 'ec2', `${type}/${id}`);
+  }
 
   instanceIds(): string[] {
     return [...this.#instances.keys()];

@@ -1,6 +1,6 @@
 /** SNS topics that record every message, and Secrets Manager string secrets. */
 import { SimAwsError } from './aws-error.js';
-import type { WorldContext } from './context.js';
+import { worldArn, type WorldContext } from './context.js';
 import type { WorldTopology } from './topology.js';
 
 export interface PublishedMessage {
@@ -43,6 +43,7 @@ export class SnsWorld {
   }
 
   publish(input: PublishInput): string {
+    this.#ctx.iam.check('sns', 'sns:Publish', [input.topicArn]);
     if (!this.#topics.has(input.topicArn)) {
       throw new SimAwsError('sns', 'NotFound', 'Topic does not exist', { httpStatus: 404 });
     }
@@ -142,6 +143,9 @@ export class SecretsWorld {
   /** By name or by full ARN. */
   get(secretId: string): SecretValue {
     const secret = this.#secrets.get(secretId) ?? [...this.#secrets.values()].find((s) => s.arn === secretId);
+    // IAM sees the secret's full ARN (with its random suffix); an unknown name is not a secret's ARN.
+    const arn = secret?.arn ?? (secretId.startsWith('arn:') ? secretId : worldArn(this.#ctx, 'secretsmanager', `secret:${secretId}`));
+    this.#ctx.iam.check('secretsmanager', 'secretsmanager:GetSecretValue', [arn]);
     if (secret === undefined) {
       throw new SimAwsError(
         'secretsmanager',

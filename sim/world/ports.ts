@@ -34,6 +34,7 @@ import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapte
 import { SimAwsError, SimNoAnswer } from './aws-error.js';
 import type { AddressView, InstanceView, RouteTableView } from './ec2.js';
 import type { World } from './world.js';
+import type { IamPrincipal } from './iam.js';
 
 /** An SDK-shaped error (name = AWS code, `$metadata.httpStatusCode`) so the adapters' classifier applies unchanged. */
 function sdkShaped(e: SimAwsError): Error {
@@ -538,6 +539,8 @@ export interface DirectPortsOptions {
   readonly tableName: string;
   readonly topicArn: string;
   readonly stateMachineArn: string;
+  /** Who calls (a simulated function's role, evaluated by `world.iam`); the administrator when absent. */
+  readonly principal?: IamPrincipal;
 }
 
 export interface DirectPorts<T = unknown> {
@@ -550,7 +553,8 @@ export interface DirectPorts<T = unknown> {
 }
 
 /** Every port on one world. */
-export function createDirectPorts<T = unknown>(world: World, options: DirectPortsOptions): DirectPorts<T> {
+export function createDirectPorts<T = unknown>(on: World, options: DirectPortsOptions): DirectPorts<T> {
+  const world = on.actingAs(options.principal);
   return {
     ec2: new WorldEc2Port(world),
     dns: new WorldDnsPort(world),

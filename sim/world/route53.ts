@@ -4,7 +4,7 @@
  * is what the authoritative servers answer, updated at that moment.
  */
 import { SimAwsError } from './aws-error.js';
-import type { WorldContext } from './context.js';
+import { worldArn, type WorldContext } from './context.js';
 import type { WorldTopology } from './topology.js';
 
 export interface RecordSet {
@@ -136,6 +136,7 @@ export class Route53World {
   }
 
   getHostedZone(id: string): HostedZoneView {
+    this.#authorize('GetHostedZone', id);
     const zone = this.#zone(id);
     return {
       id: zone.id,
@@ -151,6 +152,7 @@ export class Route53World {
     zoneId: string,
     options: { startName?: string; startType?: string; maxItems?: number } = {},
   ): { records: RecordSet[]; isTruncated: boolean; next: { name: string; type: string } | undefined } {
+    this.#authorize('ListResourceRecordSets', zoneId);
     const zone = this.#zone(zoneId);
     if (options.startType !== undefined && options.startName === undefined) {
       throw r53Error('InvalidInput', 'The input is not valid: StartRecordType requires StartRecordName');
@@ -179,6 +181,12 @@ export class Route53World {
 
   /** ChangeResourceRecordSets: all changes of the batch apply, or none. */
   changeRecords(zoneId: string, changes: readonly RecordChange[], comment?: string): ChangeInfo {
+    // The request's condition keys, as Route 53 sets them for IAM.
+    this.#authorize('ChangeResourceRecordSets', zoneId, {
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...new Set(changes.map((c) => iamNormalizedName(c.record.name)))],
+      'route53:ChangeResourceRecordSetsRecordTypes': [...new Set(changes.map((c) => c.record.type.toUpperCase()))],
+      'route53:ChangeResourceRecordSetsActions': [...new Set(changes.map((c) => c.action))],
+    });
     this.#ctx.scheduler.runDue();
     const zone = this.#zone(zoneId);
     if (changes.length === 0)
@@ -246,6 +254,7 @@ export class Route53World {
   }
 
   getChange(id: string): ChangeInfo {
+    this.#ctx.iam.check('route53', 'route53:GetChange', [worldArn(this.#ctx, 'route53', `change/${id.replace(/^\/change\//, '')}`, true)]);
     const rec = this.#changes.get(id.replace(/^\/change\//, ''));
     if (rec === undefined)
       throw r53Error('NoSuchChange', `A change with the specified change ID does not exist: ${id}`, 404);
@@ -254,7 +263,13 @@ export class Route53World {
 
   /** Every hosted zone, by id (ListHostedZones). */
   listHostedZones(): HostedZoneView[] {
+    this.#ctx.iam.check('route53', 'route53:ListHostedZones', ['*']);
     return [...this.#zones.keys()].sort().map((id) => this.getHostedZone(id));
+  }
+
+  #authorize(operation: string, zoneId: string, context: Record<string, readonly string[]> = {}): void {
+    const zone = zoneId.replace(/^\/hostedzone\//, '');
+    this.#ctx.iam.check('route53', `route53:${operation}`, [worldArn(this.#ctx, 'route53', `hostedzone/${zone}`, true)], context);
   }
 
   /** What the authoritative servers answer now (changes still PENDING are not there yet). */
@@ -286,4 +301,18 @@ export class Route53World {
 
 function sameValues(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+}
+
+/**
+ * A record name as Route 53 gives it to IAM in `route53:ChangeResourceRecordSetsNormalizedRecordNames`:
+ * lower case, without the trailing dot, and every character other than a-z, 0-9, hyphen,
+ * underscore and dot as a backslash and its three-digit octal code (Route 53 developer guide,
+ * "Using IAM policy conditions for fine-grained access control").
+ */
+export function iamNormalizedName(name: string): string {
+  let out = '';
+  for (const c of name.replace(/\.$/, '').toLowerCase()) {
+    out += /[a-z0-9_.-]/.test(c) ? c : `\\${(c.codePointAt(0) ?? 0).toString(8).padStart(3, '0')}`;
+  }
+  return out;
 }

@@ -108,6 +108,7 @@ export class SfnWorld {
     startDate: number;
     alreadyExisted: boolean;
   } {
+    this.#ctx.iam.check('sfn', 'states:StartExecution', [input.stateMachineArn]);
     this.#machine(input.stateMachineArn);
     const name = input.name ?? this.#ctx.ids.uuid();
     if (name.length < 1 || name.length > 80 || INVALID_NAME.test(name))
@@ -161,6 +162,7 @@ export class SfnWorld {
   }
 
   describeExecution(executionArn: string): ExecutionRecord {
+    this.#ctx.iam.check('sfn', 'states:DescribeExecution', [executionArn]);
     if (!executionArn.startsWith('arn:aws:states:'))
       throw sfnError('InvalidArn', `Invalid Arn: '${executionArn}'`);
     const record = this.#executions.get(executionArn);
@@ -171,6 +173,7 @@ export class SfnWorld {
 
   /** Newest first, as ListExecutions returns them. */
   listExecutions(stateMachineArn: string, statusFilter?: SfnExecutionStatus): ExecutionRecord[] {
+    this.#ctx.iam.check('sfn', 'states:ListExecutions', [stateMachineArn]);
     this.#machine(stateMachineArn);
     return [...this.#executions.values()]
       .filter(

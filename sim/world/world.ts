@@ -14,6 +14,7 @@ import { DynamoDbWorld } from './dynamodb.js';
 import { Ec2World } from './ec2.js';
 import { EventLog } from './event-log.js';
 import { FaultController } from './faults.js';
+import { IamWorld, type IamPrincipal } from './iam.js';
 import { SecretsWorld, SnsWorld } from './messaging.js';
 import { SeededRng } from './rng.js';
 import { Route53World } from './route53.js';
@@ -31,6 +32,8 @@ export interface WorldOptions {
 export interface CallOptions {
   /** Throttling bucket variant (e.g. `ec2:DescribeNetworkInterfaces#unfiltered`). */
   readonly bucket?: string;
+  /** Who calls (undefined: the administrator, not evaluated). */
+  readonly principal?: IamPrincipal;
 }
 
 /** A one-glance picture of the world, for the demo and for test failure messages. */
@@ -65,6 +68,7 @@ export class World {
   readonly secrets: SecretsWorld;
   readonly sfn: SfnWorld;
   readonly cloudwatch: CloudWatchWorld;
+  readonly iam: IamWorld;
   readonly #ctx: MutableContext;
   #loaded = false;
   #closed = false;
@@ -75,6 +79,7 @@ export class World {
     this.events = new EventLog();
     this.scheduler = new Scheduler(options.clock);
     this.faults = new FaultController(options.clock, new SeededRng(seed), this.events);
+    this.iam = new IamWorld(() => this.#ctx.accountId);
     this.#ctx = {
       clock: options.clock,
       region: 'us-east-1',
@@ -82,6 +87,7 @@ export class World {
       events: this.events,
       scheduler: this.scheduler,
       faults: this.faults,
+      iam: this.iam,
       ids: new SeededRng((seed ^ 0x5eed1d5) >>> 0),
       timings: { ...DEFAULT_TIMINGS, ...options.timings },
       now: () => options.clock.now(),
@@ -145,7 +151,23 @@ export class World {
       this.scheduler.runDue();
     }
     this.faults.maybeFail(op);
-    return fn();
+    return this.iam.run(op, options.principal, fn);
+  }
+
+  /**
+   * This world as `principal` sees it: the same world, whose `call` runs every operation as that
+   * principal (the direct ports of a simulated function, the wire requests signed with its key).
+   */
+  actingAs(principal: IamPrincipal | undefined): World {
+    if (principal === undefined) return this;
+    const call = <T>(op: string, fn: () => T, options: CallOptions = {}) => this.call(op, fn, { ...options, principal });
+    return new Proxy(this, {
+      get(target, prop) {
+        if (prop === 'call') return call;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   /** What the PAN-OS simulator of this instance needs to know about it. */

@@ -9,7 +9,7 @@
  * The bundles run in this process on the real clock while the simulator runs 30 times faster;
  * nothing in the flow compares the two (every time in the flow's state is the bundles' own).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,8 @@ import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { lambdaContext } from '#sim/runtime/lambda.js';
 import type { DeployedHandler, SimSystem } from '#sim/system.js';
 import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
-import { deployment, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import { deployment, FUNCTIONS as DEPLOYED_FUNCTIONS, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import { simAccessKeyId } from '#sim/iam/deployed-roles.js';
 import { MIN_DECIDING_GAP } from '#shared/usecases/probe.js';
 import { exampleRaw } from '../support/config.js';
 import {
@@ -46,6 +47,8 @@ const ENV_KEYS = [
   'POWERTOOLS_TRACE_ENABLED',
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_METRICS_DISABLED',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
 ] as const;
 
 const VPN_RECORD = {
@@ -80,23 +83,45 @@ const opsBy = new Map<FunctionName, Set<string>>(FUNCTIONS.map((f) => [f, new Se
 let inFlight = 0;
 let startedInvocations = 0;
 
+/** Which simulated role signed the requests each bundle sent (from the simulator's request log). */
+const signedAs = new Map<FunctionName, Set<string>>(FUNCTIONS.map((f) => [f, new Set()]));
+let invocations: Promise<unknown> = Promise.resolve();
+
+/**
+ * Lambda gives each function its own role's credentials in its environment; here the four
+ * bundles share one process, so the invocations run one at a time, each with its own role's
+ * key in `AWS_ACCESS_KEY_ID` (its SDK clients resolve it on their first call and keep it).
+ */
 function handler(name: FunctionName): DeployedHandler {
   const h = handlers.get(name);
   if (!h) throw new Error(`bundle ${name} not loaded`);
-  return async (event, context) => {
+  const invoke: DeployedHandler = async (event, context) => {
     const alone = inFlight === 0;
     const mine = ++startedInvocations;
     inFlight++;
     const before = { ...(system?.aws?.requestCounts() ?? {}) };
+    const lastRequest = system?.aws?.recentRequests().at(-1)?.requestId;
+    process.env.AWS_ACCESS_KEY_ID = simAccessKeyId(KEYS[name]);
+    process.env.AWS_SECRET_ACCESS_KEY = 'simulator';
     try {
       return await h(event, context);
     } finally {
       inFlight--;
+      process.env.AWS_ACCESS_KEY_ID = 'operator';
+      const requests = system?.aws?.recentRequests() ?? [];
+      const from = requests.findIndex((r) => r.requestId === lastRequest) + 1;
+      for (const r of requests.slice(from)) signedAs.get(name)?.add(r.principal ?? 'operator');
       if (alone && mine === startedInvocations) {
         const after = system?.aws?.requestCounts() ?? {};
         for (const [op, n] of Object.entries(after)) if (n > (before[op] ?? 0)) opsBy.get(name)?.add(op);
       }
     }
+  };
+  return (event, context) => {
+    const run = () => invoke(event, context);
+    const result = invocations.then(run, run);
+    invocations = result.catch(() => undefined);
+    return result;
   };
 }
 
@@ -338,6 +363,20 @@ describe('deployed bundles', () => {
         expect(names(w), `chart ${String(m[1])}`).toBe(names(want));
         expect(w.Pair).toBe(want.Pair);
       }
+    }
+  });
+
+  it("each bundle's calls reach AWS as its own role, and that role's generated policies allowed every one of them", () => {
+    for (const fn of FUNCTIONS) expect([...(signedAs.get(fn) ?? [])], `requests signed by ${fn}`).toEqual([DEPLOYED_FUNCTIONS[KEYS[fn]].dir]);
+    const evaluated = new Set(sim().world.iam.records().map((r) => r.principal));
+    for (const fn of FUNCTIONS) expect(evaluated.has(fn), `IAM evaluated calls of ${fn}`).toBe(true);
+    expect(sim().iamDenials()).toEqual([]);
+  });
+
+  it('no Lambda bundle carries the IAM evaluator (AGPL, a dev dependency of the simulator only)', () => {
+    for (const name of FUNCTIONS) {
+      const text = readFileSync(join(dir, name, 'index.mjs'), 'utf8');
+      expect(text.includes('@cloud-copilot') || text.includes('iam-simulate') || text.includes('runSimulation'), name).toBe(false);
     }
   });
 

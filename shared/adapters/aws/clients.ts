@@ -22,6 +22,8 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Static credentials instead of the SDK's chain (the simulator signs each simulated function's calls with its own role's key). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
 /**
@@ -41,6 +43,7 @@ export function awsClientConfig(options: AwsClientOptions = {}) {
   return {
     ...(region === undefined || region === '' ? {} : { region }),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
     retryMode: 'standard',
     // Options rather than a handler instance: the client builds its own NodeHttpHandler from
     // them, so this module needs no direct dependency on @smithy/node-http-handler.

@@ -49,6 +49,8 @@ const ACCESS_DENIED_CODES: ReadonlySet<string> = new Set([
   'AccessDenied',
   'AccessDeniedException',
   'AuthorizationErrorException',
+  // SNS's wire code (the SDK names it AuthorizationErrorException).
+  'AuthorizationError',
   'KMSAccessDeniedException',
   'KmsAccessDeniedException',
 ]);
