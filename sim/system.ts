@@ -50,7 +50,7 @@ import type { ExecutionRecord } from './world/sfn.js';
 import { profileFromConfig } from './scenario/firewall-profile.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './scenario/topology-from-config.js';
 import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
-import { createPolicyEvaluator } from './iam/evaluator.js';
+import { createPolicyEvaluator, warmPolicyEvaluator } from './iam/evaluator.js';
 import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, type SimRolesOptions } from './iam/deployed-roles.js';
 import type { IamPrincipal, IamRecord } from './world/iam.js';
 import type { FunctionKey } from '../infra/deployment.js';
@@ -221,6 +221,8 @@ export class SimSystem {
     }
     // Step Functions validates a definition when it is created, not per execution.
     prepareLocalRunner();
+    // Before the clock starts: the evaluator's first load would cost a fast clock minutes.
+    await warmPolicyEvaluator();
     const clock = new SimClock({ speed: options.speed, start: options.clockStart });
     const world = World.create({ clock, seed: options.seed ?? 1, timings: options.worldTimings });
     const keys = new Map<string, string>();

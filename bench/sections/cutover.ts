@@ -10,6 +10,11 @@
  * and throttling faults. Time is simulated. The figures that decide come from a discrete-event
  * clock (exact, independent of this machine's load); a run on the real-time `SimClock` is printed
  * beside them as a cross-check of the same code on the clock the simulator uses.
+ *
+ * The calls are made as the flow-aws role and evaluated against its generated policies (IAM
+ * enforced, as everywhere in the simulator). The evaluator reads its data from disk, which a
+ * discrete-event clock cannot wait for: the decisions of the cutover's requests are made before
+ * the timed part (a request not decided beforehand is still evaluated, only not for free).
  */
 import type { Config, PairConfig } from '#shared/config/schema.js';
 import type { Clock } from '#shared/ports/clock.js';
@@ -20,6 +25,9 @@ import { SimClock } from '#sim/clock.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import { createDirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
+import { createPolicyEvaluator } from '#sim/iam/evaluator.js';
+import { simPrincipals } from '#sim/iam/deployed-roles.js';
+import type { IamPrincipal } from '#sim/world/iam.js';
 import { benchConfig } from '../lib/bench-config.js';
 import { statusOf, table, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 import { VirtualClock } from '../lib/virtual-clock.js';
@@ -65,6 +73,25 @@ function worldFor(config: Config, clock: Clock): World {
   return world;
 }
 
+/** flow-aws's role, enforced in `world`, with the decisions of the cutover's requests made. */
+async function enforceFlowAws(world: World, config: Config, pair: PairConfig): Promise<IamPrincipal> {
+  const role = simPrincipals(config, { region: world.region, accountId: world.accountId }).flowAws;
+  world.iam.enforce(createPolicyEvaluator(), [role]);
+  const arn = (resource: string) => `arn:aws:ec2:${world.region}:${world.accountId}:${resource}`;
+  const instance = (eni: string) => world.ec2.describeNetworkInterfaces({ ids: [eni] })[0]?.attachment?.instanceId;
+  const requests = [
+    ...['DescribeInstances', 'DescribeInstanceStatus', 'DescribeRouteTables', 'DescribeAddresses', 'DescribeNetworkInterfaces'].map((a) => ({ action: `ec2:${a}`, resource: '*' })),
+    ...[...new Set(pair.routes.map((r) => r.routeTableId))].flatMap((id) => ['ReplaceRoute', 'CreateRoute'].map((a) => ({ action: `ec2:${a}`, resource: arn(`route-table/${id}`) }))),
+    ...pair.elasticIps.flatMap((e) => [
+      arn(`elastic-ip/${e.allocationId}`),
+      arn(`network-interface/${e.secondary.networkInterfaceId}`),
+      ...[instance(e.secondary.networkInterfaceId)].flatMap((i) => (i === undefined ? [] : [arn(`instance/${i}`)])),
+    ].map((resource) => ({ action: 'ec2:AssociateAddress', resource }))),
+  ];
+  await Promise.all(requests.map((r) => world.iam.decide(role, { ...r, context: {} })));
+  return role;
+}
+
 async function drive<T>(clock: Clock, work: Promise<T>): Promise<T> {
   return clock instanceof VirtualClock ? clock.run(work) : work;
 }
@@ -75,10 +102,12 @@ export async function runCutover(c: CutoverCase, options: { concurrency?: number
   const clock = options.clock === 'virtual' ? new VirtualClock() : new SimClock({ speed: SIM_SPEED });
   const world = worldFor(config, clock);
   try {
+    const principal = await enforceFlowAws(world, config, pair);
     const ports = createDirectPorts(world, {
       tableName: SIM_TABLE,
       topicArn: world.sns.topicArn(SIM_TOPIC),
       stateMachineArn: world.sfn.stateMachineArn(SIM_STATE_MACHINE),
+      principal,
     });
     const t0 = clock.now();
     const wall0 = performance.now();
@@ -102,7 +131,7 @@ export async function runCutover(c: CutoverCase, options: { concurrency?: number
       changes: pair.routes.length + pair.elasticIps.length,
       calls: outcome?.calls ?? 0,
       throttled: outcome?.throttled ?? 0,
-      failure,
+      failure: failure ?? (world.iam.records().some((r) => !r.allowed) ? 'IAM denied a call of the cutover' : undefined),
       allOnTarget: effectiveOwner(placement) === 'secondary',
     };
   } finally {
