@@ -52,7 +52,8 @@ import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './s
 import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
 import { createPolicyEvaluator, warmPolicyEvaluator } from './iam/evaluator.js';
 import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, type SimRolesOptions } from './iam/deployed-roles.js';
-import type { IamPrincipal, IamRecord } from './world/iam.js';
+import type { AuthorizationRequest, IamPrincipal, IamRecord } from './world/iam.js';
+import { iamNormalizedName } from './world/route53.js';
 import type { FunctionKey } from '../infra/deployment.js';
 
 export type Transport = 'wire' | 'direct';
@@ -133,6 +134,55 @@ interface Ports {
 }
 
 let wireSystemRunning = false;
+
+/**
+ * Requests a function's role is likely to make, from its own policies: every action on each of
+ * its concrete resources (Describe* on `*`), the table with each pair's key, the configured
+ * secrets' ARNs, each configured DNS record's change. Only a warm-up: a request not listed is
+ * evaluated when it comes.
+ */
+function expectedRequests(config: Config, world: World, principal: IamPrincipal): AuthorizationRequest[] {
+  const out: AuthorizationRequest[] = [];
+  const secretArns = [...secretIdsOf(config).values()].flatMap((id) => {
+    try {
+      return [world.secrets.get(id).arn];
+    } catch {
+      return [];
+    }
+  });
+  for (const policy of principal.policies) {
+    for (const st of policy.document.Statement as { Effect?: string; Action?: string | string[]; Resource?: string | string[] }[]) {
+      if (st.Effect !== 'Allow') continue;
+      const actions = typeof st.Action === 'string' ? [st.Action] : (st.Action ?? []);
+      const resources = typeof st.Resource === 'string' ? [st.Resource] : (st.Resource ?? []);
+      for (const action of actions) {
+        if (action.includes('*')) continue;
+        if (action.startsWith('dynamodb:')) {
+          for (const r of resources) for (const pair of config.pairs) out.push({ action, resource: r, context: { 'dynamodb:LeadingKeys': [`pair#${pair.name}`] } });
+        } else if (action === 'secretsmanager:GetSecretValue') {
+          for (const r of secretArns) out.push({ action, resource: r, context: {} });
+        } else if (action === 'route53:ChangeResourceRecordSets') {
+          for (const pair of config.pairs) {
+            for (const rec of pair.dnsRecords) {
+              out.push({
+                action,
+                resource: `arn:aws:route53:::hostedzone/${rec.hostedZoneId.replace(/^\/hostedzone\//, '')}`,
+                context: {
+                  'route53:ChangeResourceRecordSetsNormalizedRecordNames': [iamNormalizedName(rec.name)],
+                  'route53:ChangeResourceRecordSetsRecordTypes': [rec.type],
+                  'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+                },
+              });
+            }
+          }
+        } else {
+          for (const r of resources) if (!/[*?]/.test(r) || r === '*') out.push({ action, resource: r, context: {} });
+        }
+      }
+    }
+  }
+  return out;
+}
 
 function apiKey(): string {
   return `LUFRPT1-sim-${randomBytes(18).toString('base64url')}==`;
@@ -233,6 +283,9 @@ export class SimSystem {
     if (options.awsFaults) world.faults.set(options.awsFaults);
     const principals = simPrincipals(options.config, { region: world.region, accountId: world.accountId }, options.iam);
     world.iam.enforce(createPolicyEvaluator(), Object.values(principals));
+    // The decisions the functions need in steady state, made before the clock matters (each
+    // first decision costs milliseconds of CPU, which a clock 30 times faster turns into seconds).
+    await Promise.all(FUNCTION_KEYS.flatMap((fn) => expectedRequests(options.config, world, principals[fn]).map((r) => world.iam.decide(principals[fn], r))));
 
     let aws: AwsSimulator | undefined;
     if (transport === 'wire') {

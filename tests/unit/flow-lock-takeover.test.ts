@@ -11,14 +11,14 @@ import type { FlowState } from '#shared/usecases/flow/state.js';
 import { ManualClock } from '#sim/manual-clock.js';
 import { createDirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
-import { topologyFromConfig } from '#sim/scenario/topology-from-config.js';
+import { SIM_TABLE, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import { makeConfig } from '../support/config.js';
 
 function setup(holderStatus: ExecutionStatus | undefined | 'throws') {
   const config = makeConfig();
   const clock = new ManualClock();
   const world = World.create({ clock }).load(topologyFromConfig(config, { secrets: {} }));
-  const ports = createDirectPorts(world, { tableName: 'pan-failover-state', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:pan-failover' });
+  const ports = createDirectPorts(world, { tableName: SIM_TABLE, topicArn: 'arn:aws:sns:us-east-1:123456789012:t', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:pan-failover' });
   const asked: string[] = [];
   const deps = {
     config,
