@@ -107,6 +107,7 @@ export class DynamoDbWorld {
 
   /** Every item of a table (tests, the demo). */
   scan(tableName: string): Item[] {
+    this.#authorize('Scan', tableName);
     return [...this.#table(tableName).items.values()];
   }
 

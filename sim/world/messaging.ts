@@ -35,6 +35,7 @@ export class SnsWorld {
 
   /** Every topic's ARN (ListTopics). */
   listTopics(): string[] {
+    this.#ctx.iam.check('sns', 'sns:ListTopics', ['*']);
     return [...this.#topics].sort();
   }
 
@@ -137,6 +138,7 @@ export class SecretsWorld {
 
   /** Every secret, by name (ListSecrets; values are not listed). */
   list(): SecretValue[] {
+    this.#ctx.iam.check('secretsmanager', 'secretsmanager:ListSecrets', ['*']);
     return [...this.#secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -185,6 +185,7 @@ export class SfnWorld {
 
   /** State machines by name (ListStateMachines). */
   listStateMachines(): { stateMachineArn: string; name: string }[] {
+    this.#ctx.iam.check('sfn', 'states:ListStateMachines', ['*']);
     return [...this.#machines.entries()].map(([stateMachineArn, name]) => ({ stateMachineArn, name })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -197,6 +198,7 @@ export class SfnWorld {
 
   /** GetExecutionHistory, oldest first. */
   history(executionArn: string): readonly SfnHistoryEvent[] {
+    this.#ctx.iam.check('sfn', 'states:GetExecutionHistory', [executionArn]);
     this.describeExecution(executionArn);
     return this.#history.get(executionArn) ?? [];
   }
