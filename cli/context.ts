@@ -122,7 +122,7 @@ export function cliDeps(config: Config, options: CliOptions, clock: Clock = syst
     ec2: new Ec2Adapter(createEc2Client(aws)),
     dns: new Route53Adapter(createRoute53Client(aws)),
     store: namingTheTable(new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: tableName(options) }), tableName(options), options),
-    notifier: topicArn ? createNotifier({ client: createSnsClient(aws), topicArn }) : createLogOnlyNotifier(telemetry.log),
+    notifier: topicArn ? createNotifier({ client: createSnsClient(aws), topicArn, chatbot: config.notifications.chatbot }) : createLogOnlyNotifier(telemetry.log),
     firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient(aws) }) }),
     flows: sm
       ? createFlowStarter({ client: createSfnClient(aws), stateMachineArn: sm })

@@ -328,7 +328,7 @@ export class SimSystem {
         ec2: new Ec2Adapter(createEc2Client(aws)),
         dns: new Route53Adapter(createRoute53Client(aws)),
         store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: SIM_TABLE }),
-        notifier: createNotifier({ client: createSnsClient(aws), topicArn: this.topicArn }),
+        notifier: createNotifier({ client: createSnsClient(aws), topicArn: this.topicArn, chatbot: this.config.notifications.chatbot }),
         flows: createFlowStarter({ client: createSfnClient(aws), stateMachineArn: this.stateMachineArn }),
         secrets: createSecretReader({ client: createSecretsManagerClient(aws), clock: this.clock }),
       };
@@ -338,6 +338,7 @@ export class SimSystem {
       topicArn: this.topicArn,
       stateMachineArn: this.stateMachineArn,
       principal: this.principals[fn],
+      render: { chatbot: this.config.notifications.chatbot },
     });
     return { ec2: direct.ec2, dns: direct.dns, store: direct.store, notifier: direct.notifier, flows: direct.flow, secrets: direct.secrets };
   }
@@ -392,6 +393,7 @@ export class SimSystem {
       store: ports.store,
       flows: ports.flows,
       notifier: ports.notifier,
+      stateMachineArn: this.stateMachineArn,
     };
     const handler = createProbeHandler(() => Promise.resolve(deps), power);
     return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000)));

@@ -200,6 +200,7 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   const local = {
     ...deps,
     lockLeaseMs: CLI_LOCK_LEASE_MS,
+    local: true,
     // A lock left by an ended execution of the deployed state machine (named) is taken over, and
     // so is one whose holder the person declared dead (--take-over).
     executions:

@@ -268,16 +268,28 @@ const reportSchema = z.strictObject({
   timeZone: z.optional(valid(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo or Europe/Berlin')),
 });
 
+/** How notifications read for people (subjects stay English ASCII, as SNS requires). See docs/configuration.md. */
+const notificationsSchema = z.strictObject({
+  /** Language of the e-mail, SMS and chat text: `en` or `ja`. */
+  language: withDefault(z.enum(['en', 'ja']), 'en'),
+  /** Where your team reads the runbook in that language; each message links its section (`#anchor`). */
+  runbookUrl: z.optional(valid((v) => /^https?:\/\/[^\s#]+$/.test(v), 'must be an http(s) URL without a #fragment')),
+  /** HTTPS subscribers get the AWS Chatbot custom-notification format (for Slack or Teams) instead of the JSON. */
+  chatbot: withDefault(z.boolean(), false),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1),
   pairs: z.array(pairSchema).check(z.minLength(1, 'at least one pair is required')),
   deployment: z.optional(deploymentSchema),
   report: z.optional(reportSchema),
+  notifications: section(notificationsSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type PairConfig = z.infer<typeof pairSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
+export type NotificationsConfig = z.infer<typeof notificationsSchema>;
 export type FirewallConfig = z.infer<typeof firewallSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type ElasticIpConfig = z.infer<typeof elasticIpSchema>;

@@ -50,6 +50,25 @@ export interface ApiObservation {
   readonly tunnels?: readonly TunnelStatus[];
   /** The firewall answered but its tunnel state could not be read (too large, an API error, the budget). */
   readonly tunnelsError?: string;
+  /** How the tunnel query failed (`timeout`, `api-error`, `malformed`...), to name the cause. */
+  readonly tunnelsOutcome?: ApiOutcomeKind;
+}
+
+const OUTCOME_WORDS: Readonly<Record<ApiOutcomeKind, string>> = {
+  ok: 'answered',
+  timeout: 'API timeout',
+  unreachable: 'API unreachable',
+  untrusted: 'certificate not trusted',
+  auth: 'API key refused',
+  'api-error': 'API error',
+  malformed: 'unreadable answer',
+  skipped: 'not asked',
+  'no-key': 'API key unreadable',
+};
+
+/** Why the tunnel state could not be read, in words: "API timeout while reading tunnels (...)". */
+export function tunnelsUnreadableCause(api: Pick<ApiObservation, 'tunnelsError' | 'tunnelsOutcome'>): string {
+  return `${OUTCOME_WORDS[api.tunnelsOutcome ?? 'api-error']} while reading tunnels${api.tunnelsError !== undefined ? ` (${api.tunnelsError})` : ''}`;
 }
 
 export interface InstanceObservation {
@@ -106,6 +125,7 @@ export const REASON_CODES = [
   'active-degraded',
   'active-settling',
   'active-tunnels-failed',
+  'active-tunnels-unreadable',
   'active-auth-error',
   'active-untrusted',
   'controller-blind',
@@ -179,6 +199,8 @@ export interface DecideOutput {
   readonly statuses: Readonly<Record<Role, FirewallStatus>>;
   /** Expected tunnels of the active firewall that are down (names as configured). */
   readonly tunnelsDown: readonly string[];
+  /** Why the active firewall's tunnel state could not be read, when it could not ("API timeout while reading tunnels (...)"). */
+  readonly tunnelsUnreadable?: string;
   readonly decision: Decision;
   readonly memory: PairMemory;
 }
@@ -322,7 +344,12 @@ export function decide(input: DecideInput): DecideOutput {
     (observations[owner].api.outcome === 'no-key'
       ? `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`
       : undefined);
-  const base = { statuses, tunnelsDown: active.tunnelsDown };
+  const ownerApi = observations[owner].api;
+  const base = {
+    statuses,
+    tunnelsDown: active.tunnelsDown,
+    ...(ownerApi.tunnelsError !== undefined && active.status === 'degraded' ? { tunnelsUnreadable: tunnelsUnreadableCause(ownerApi) } : {}),
+  };
   const memory = (): PairMemory => ({
     firewalls: nextFirewalls,
     blindSince: unseen ? (prev.blindSince ?? now) : undefined,
@@ -375,8 +402,10 @@ export function decide(input: DecideInput): DecideOutput {
         reason: `${pair.firewalls[owner].name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
       });
     case 'degraded': {
-      const unreadable = observations[owner].api.tunnelsError;
-      const names = `${active.tunnelsDown.join(', ')}${unreadable !== undefined ? ` (tunnel state unreadable, counted as down: ${unreadable})` : ''}`;
+      // A tunnel state that could not be read is not "tunnels down": name the cause (an API
+      // timeout sends people to the firewall, a down tunnel to the IPsec peer).
+      const unreadable = observations[owner].api.tunnelsError !== undefined ? tunnelsUnreadableCause(observations[owner].api) : undefined;
+      const names = unreadable !== undefined ? `tunnel state unknown: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down` : active.tunnelsDown.join(', ');
       // Right after a takeover, or right after the active firewall booted, its tunnels are still
       // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
       const settleMs = pair.postVerify.tunnelTimeoutSeconds * 1000;
@@ -399,7 +428,15 @@ export function decide(input: DecideInput): DecideOutput {
       }
       const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;
       if (policy.tunnelDown === 'failover' && enough) {
-        return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `expected tunnels down for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
+        const what = unreadable !== undefined ? 'expected tunnels down or unreadable' : 'expected tunnels down';
+        return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `${what} for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
+      }
+      if (unreadable !== undefined) {
+        return out({
+          action: 'alert',
+          code: 'active-tunnels-unreadable',
+          reason: `${pair.firewalls[owner].name} answers, but its tunnel state could not be read: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down`,
+        });
       }
       return out({
         action: 'alert',

@@ -1,5 +1,31 @@
 /** Ports to notifications (SNS), the state machine (Step Functions) and secrets (Secrets Manager). */
 
+export type NotificationLanguage = 'en' | 'ja';
+
+/**
+ * What a person reads (e-mail, SMS, chat), already in the configured language. Built by
+ * `shared/notify/`; the SNS adapters lay it out per protocol (`shared/notify/render.ts`).
+ */
+export interface NotificationText {
+  readonly language: NotificationLanguage;
+  /** What happened, in one sentence. */
+  readonly headline: string;
+  /** What it means for traffic. */
+  readonly traffic: string;
+  /** The flow's phases so far, one line each (flow notifications). */
+  readonly timeline?: readonly string[];
+  /** What moved (flow notifications). */
+  readonly moved?: readonly string[];
+  /** The reason or the error, as the controller recorded it (English). */
+  readonly details?: readonly string[];
+  /** What to do now. */
+  readonly action: string;
+  /** The runbook section for this subject. */
+  readonly runbook: string;
+  /** The AWS console page to look at (the execution, or the state machine's executions). */
+  readonly console?: string;
+}
+
 export interface Notification {
   /** One line for people (e-mail subject, at most 100 characters). */
   readonly subject: string;
@@ -7,6 +33,10 @@ export interface Notification {
   readonly body: Readonly<Record<string, unknown>>;
   /** Short string attributes for subscription filter policies (`pair`, `event`, `outcome`). */
   readonly attributes?: Readonly<Record<string, string>>;
+  /** Which subject this is (`NOTIFICATION_KINDS` in shared/notify/kinds.ts: the runbook anchor). */
+  readonly kind?: string;
+  /** Plain text for people; without it every protocol gets the JSON. */
+  readonly text?: NotificationText;
 }
 
 export interface Notifier {

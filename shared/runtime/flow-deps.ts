@@ -40,7 +40,7 @@ export async function controlDepsFromEnv(telemetry: Telemetry): Promise<ControlD
     ...common,
     dns: new Route53Adapter(createRoute53Client()),
     store: store(env),
-    notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry),
+    notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry, { chatbot: common.config.notifications.chatbot }),
     // The state machine's ARN comes from the execution's context: no circular reference between
     // the function and the state machine in the deployment.
     executions: (stateMachineArn) => createFlowStarter({ client: sfn(), stateMachineArn }),

@@ -2,8 +2,9 @@ import { createSnsClient } from '../adapters/aws/clients.js';
 import { createLogOnlyNotifier, createNotifier } from '../adapters/aws/sns.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import type { Notifier } from '../ports/messaging.js';
+import type { RenderOptions } from '../notify/render.js';
 
 /** SNS when a topic is configured; otherwise (explicitly) log-only. */
-export function notifierFrom(topicArn: string, telemetry: Telemetry): Notifier {
-  return topicArn === '' ? createLogOnlyNotifier(telemetry.log) : createNotifier({ client: createSnsClient(), topicArn });
+export function notifierFrom(topicArn: string, telemetry: Telemetry, render: RenderOptions = {}): Notifier {
+  return topicArn === '' ? createLogOnlyNotifier(telemetry.log) : createNotifier({ client: createSnsClient(), topicArn, ...render });
 }

@@ -15,15 +15,17 @@ import { notifierFrom } from './notifier.js';
 
 export async function probeDepsFromEnv(telemetry: Telemetry): Promise<ProbeDeps> {
   const env = readEnvironment(process.env, ['PAN_FAILOVER_STATE_MACHINE_ARN']);
+  const config = await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG);
   return {
-    config: await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG),
+    config,
     clock: systemClock,
     telemetry,
     ec2: new Ec2Adapter(createEc2Client()),
     firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient() }) }),
     store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(), tableName: env.PAN_FAILOVER_TABLE }),
     flows: createFlowStarter({ client: createSfnClient(), stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN ?? '' }),
-    notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry),
+    notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry, { chatbot: config.notifications.chatbot }),
     canary: tcpCanary,
+    stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN,
   };
 }

@@ -79,11 +79,14 @@ export async function observeFirewallApi(
     // cap on a hub with many SAs, an API error, the budget) leaves the tunnels unknown only.
     let tunnels;
     let tunnelsError: string | undefined;
+    let tunnelsOutcome: ApiOutcomeKind | undefined;
     if (options.tunnels) {
       try {
         tunnels = await api.ipsecState(call);
       } catch (e) {
         tunnelsError = `${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}`;
+        // The budget ran out while the tunnels were read: an API timeout, not tunnels down.
+        tunnelsOutcome = budget.signal.aborted ? 'timeout' : outcomeOf(e);
       }
     }
     return {
@@ -95,7 +98,7 @@ export async function observeFirewallApi(
       chassisReady,
       autoCommit,
       tunnels,
-      ...(tunnelsError !== undefined ? { tunnelsError } : {}),
+      ...(tunnelsError !== undefined ? { tunnelsError, tunnelsOutcome } : {}),
     };
   } catch (e) {
     const outcome = budget.signal.aborted ? 'timeout' : outcomeOf(e);

@@ -30,6 +30,10 @@ import { flowExecutionName, type FlowInput } from './flow-input.js';
 import { holderEnded } from './flow/control-steps.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
+import { composeText } from '../notify/compose.js';
+import { alertKind, DECISION_ALERTS, type AlertCode } from '../notify/kinds.js';
+import { executionConsoleUrl, stateMachineConsoleUrl } from '../notify/render.js';
+import type { TextContext } from '../notify/texts.js';
 import { isTransient, withRetry } from './pacing.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
@@ -62,6 +66,8 @@ export interface ProbeDeps {
   readonly clock: Clock;
   readonly telemetry: Telemetry;
   readonly canary?: CanaryCheck;
+  /** The deployed state machine, for the console link in alerts. */
+  readonly stateMachineArn?: string;
 }
 
 /**
@@ -296,8 +302,9 @@ async function planActions(
       active.push({
         code: 'failover-blocked-by-lock',
         reason: `${out.decision.reason}; but the pair's lock is held by ${input.holder ?? '?'}, which Step Functions does not know (an interrupted CLI run?): no ${out.decision.action} until it is released or expires`,
+        context: { holder: input.holder, action: out.decision.action },
       });
-      return { memory: planAlerts(pair, active, memory, now, intents, { keepOthers: true }), intents };
+      return { memory: planAlerts(deps, pair, input.owner, active, memory, now, intents, { keepOthers: true }), intents };
     }
     return { memory, intents };
   }
@@ -305,15 +312,55 @@ async function planActions(
     memory = await planFlow(deps, pair, out, memory, intents, active);
   } else {
     memory = { ...memory, incident: undefined };
-    if (out.decision.action === 'alert') active.push({ code: out.decision.code, reason: out.decision.reason });
+    const code = DECISION_ALERTS[out.decision.code];
+    if (out.decision.action === 'alert' && code !== undefined) active.push({ code, reason: out.decision.reason, context: decisionContext(out) });
     if (record && placement) memory = await planDrift(deps, pair, out, placement, record, memory, now, intents, active);
   }
-  return { memory: planAlerts(pair, active, memory, now, intents), intents };
+  return { memory: planAlerts(deps, pair, input.owner, active, memory, now, intents), intents };
 }
 
 interface ActiveAlert {
-  readonly code: string;
+  readonly code: AlertCode;
   readonly reason: string;
+  /** Facts for the text people read (shared/notify/texts.ts). */
+  readonly context?: Partial<TextContext>;
+  /** The execution the alert is about (its console link). */
+  readonly execution?: string;
+}
+
+/** The facts of a decision that the alert's text names. */
+function decisionContext(out: DecideOutput): Partial<TextContext> {
+  return { tunnelsDown: out.tunnelsDown, ...(out.tunnelsUnreadable !== undefined ? { cause: out.tunnelsUnreadable } : {}) };
+}
+
+/** An alert (or its resolution) as people and machines receive it. */
+function alertNotification(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  owner: Role,
+  now: number,
+  alert: { readonly code: string; readonly reason?: string; readonly context?: Partial<TextContext>; readonly resolved?: boolean; readonly execution?: string },
+): Notification {
+  const resolved = alert.resolved === true;
+  const event = resolved ? 'alert-resolved' : 'alert';
+  const kind = resolved ? 'alert-resolved' : alertKind(alert.code as AlertCode);
+  const context: TextContext = {
+    pair: pair.name,
+    active: pair.firewalls[owner].name,
+    standby: pair.firewalls[otherRole(owner)].name,
+    code: alert.code,
+    ...alert.context,
+  };
+  return {
+    subject: resolved ? `[pan-failover] ${pair.name}: resolved (${alert.code})` : `[pan-failover] ${pair.name}: ALERT ${alert.code}`,
+    body: { pair: pair.name, event, code: alert.code, ...(alert.reason !== undefined ? { reason: alert.reason } : {}), at: new Date(now).toISOString() },
+    attributes: { pair: pair.name, event, code: alert.code },
+    kind,
+    text: composeText(deps.config.notifications, kind, context, {
+      details: alert.reason !== undefined ? [alert.reason] : [],
+      console: alert.execution !== undefined ? executionConsoleUrl(deps.stateMachineArn, alert.execution) : stateMachineConsoleUrl(deps.stateMachineArn),
+    }),
+  };
 }
 
 async function planFlow(
@@ -352,6 +399,8 @@ async function planFlow(
       active.push({
         code: 'flow-attempts-exhausted',
         reason: `${out.decision.reason}; ${prev.attempts} ${action} attempts ended without success (last: ${prev.execution} ${status}): a person must act`,
+        context: { action, count: prev.attempts },
+        execution: prev.execution,
       });
       return memory;
     }
@@ -367,7 +416,9 @@ async function planFlow(
  * it clears; several conditions (say an auth error and a drift) are tracked separately.
  */
 function planAlerts(
+  deps: ProbeDeps,
   pair: PairConfig,
+  owner: Role,
   active: readonly ActiveAlert[],
   memory: ProbeMemory,
   now: number,
@@ -378,28 +429,13 @@ function planAlerts(
   for (const a of active) {
     const last = sent[a.code];
     if (last !== undefined && now - last < ALERT_REPEAT_MS) continue;
-    intents.push({
-      kind: 'notify',
-      alertCode: a.code,
-      notification: {
-        subject: `[pan-failover] ${pair.name}: ALERT ${a.code}`,
-        body: { pair: pair.name, event: 'alert', code: a.code, reason: a.reason, at: new Date(now).toISOString() },
-        attributes: { pair: pair.name, event: 'alert', code: a.code },
-      },
-    });
+    intents.push({ kind: 'notify', alertCode: a.code, notification: alertNotification(deps, pair, owner, now, a) });
     sent[a.code] = now;
   }
-  const activeCodes = new Set(active.map((a) => a.code));
+  const activeCodes = new Set<string>(active.map((a) => a.code));
   for (const code of Object.keys(sent)) {
     if (activeCodes.has(code) || options.keepOthers) continue;
-    intents.push({
-      kind: 'notify',
-      notification: {
-        subject: `[pan-failover] ${pair.name}: resolved (${code})`,
-        body: { pair: pair.name, event: 'alert-resolved', code, at: new Date(now).toISOString() },
-        attributes: { pair: pair.name, event: 'alert-resolved', code },
-      },
-    });
+    intents.push({ kind: 'notify', notification: alertNotification(deps, pair, owner, now, { code, resolved: true }) });
     delete sent[code];
   }
   return { ...memory, alerts: sent };
@@ -457,6 +493,13 @@ async function planDrift(
       subject: `[pan-failover] ${pair.name}: drift detected, repairing toward ${ownerName}`,
       body: { pair: pair.name, event: 'drift', owner: record.owner, drifted: labels, execution: name },
       attributes: { pair: pair.name, event: 'drift' },
+      kind: 'drift-repairing',
+      text: composeText(
+        deps.config.notifications,
+        'drift-repairing',
+        { pair: pair.name, active: ownerName, standby: pair.firewalls[otherRole(record.owner)].name },
+        { moved: labels, console: executionConsoleUrl(deps.stateMachineArn, name) },
+      ),
     },
   });
   return { ...memory, lastRepair: { execution: name, at: now } };

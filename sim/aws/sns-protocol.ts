@@ -50,8 +50,14 @@ export async function handleSns(
         'Invalid parameter: Message Reason: no value for required parameter',
       );
     const subject = params.get('Subject');
+    const messageStructure = params.get('MessageStructure');
     const messageId = await ctx.world.call('sns:Publish', () =>
-      ctx.world.sns.publish({ topicArn, message, ...(subject === undefined ? {} : { subject }) }),
+      ctx.world.sns.publish({
+        topicArn,
+        message,
+        ...(subject === undefined ? {} : { subject }),
+        ...(messageStructure === undefined ? {} : { messageStructure }),
+      }),
     );
     return {
       status: 200,

@@ -1,4 +1,5 @@
 /** SNS topics that record every message, and Secrets Manager string secrets. */
+import { deliveredMessage } from '#shared/notify/render.js';
 import { SimAwsError } from './aws-error.js';
 import { worldArn, type WorldContext } from './context.js';
 import type { WorldTopology } from './topology.js';
@@ -7,7 +8,9 @@ export interface PublishedMessage {
   readonly topicArn: string;
   readonly messageId: string;
   readonly subject: string | undefined;
+  /** The Message parameter as published (with `messageStructure: json`, one message per protocol). */
   readonly message: string;
+  readonly messageStructure?: 'json';
   /** Simulated epoch ms. */
   readonly timestamp: number;
 }
@@ -16,6 +19,19 @@ export interface PublishInput {
   readonly topicArn: string;
   readonly message: string;
   readonly subject?: string;
+  /** `json`: the message is a JSON object of per-protocol messages with a string `default`. */
+  readonly messageStructure?: string;
+}
+
+/** SNS's subscription protocols. */
+export type SnsProtocol = 'email' | 'email-json' | 'sms' | 'sqs' | 'lambda' | 'http' | 'https' | 'application' | 'firehose';
+
+/**
+ * What a subscriber of `protocol` receives (SNS's selection): with `MessageStructure: json`, the
+ * protocol's own key, else `default`; otherwise the message as published.
+ */
+export function deliveredTo(m: Pick<PublishedMessage, 'message' | 'messageStructure'>, protocol: SnsProtocol): string {
+  return deliveredMessage(m.message, m.messageStructure, protocol);
 }
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -56,6 +72,7 @@ export class SnsWorld {
         'Invalid parameter: Subject must be ASCII text that begins with a letter, number, or punctuation mark; must not include line breaks or control characters; and must be less than 100 characters long',
       );
     }
+    if (input.messageStructure !== undefined) checkStructure(input.messageStructure, input.message);
     const messageId = this.#ctx.ids.uuid();
     const timestamp = this.#ctx.now();
     const record: PublishedMessage = {
@@ -63,6 +80,7 @@ export class SnsWorld {
       messageId,
       subject: input.subject,
       message: input.message,
+      ...(input.messageStructure === 'json' ? { messageStructure: 'json' as const } : {}),
       timestamp,
     };
     this.#messages.push(Object.freeze(record));
@@ -84,6 +102,27 @@ export class SnsWorld {
   /** Every message published so far (to one topic, or all). */
   messages(topicArn?: string): PublishedMessage[] {
     return this.#messages.filter((m) => topicArn === undefined || m.topicArn === topicArn);
+  }
+}
+
+/** SNS refuses a per-protocol message without a string `default`, or with a value that is not a string. */
+function checkStructure(structure: string, message: string): void {
+  if (structure !== 'json') throw invalid('Invalid parameter: MessageStructure Reason: Invalid value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw invalid('Invalid parameter: Message Structure - JSON message body failed to parse');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('Invalid parameter: Message Structure - JSON message body failed to parse');
+  }
+  const entries = Object.entries(parsed);
+  if (typeof (parsed as Record<string, unknown>).default !== 'string') {
+    throw invalid('Invalid parameter: Message Structure - No default entry in JSON message body');
+  }
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string') throw invalid(`Invalid parameter: Message Structure - ${key} is not a string`);
   }
 }
 

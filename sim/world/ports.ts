@@ -29,7 +29,8 @@ import { ManagedResourceNotFoundError, SecretUnavailableError, InputInvalidError
 import { malformedResponse, translateAwsError, type AwsCallContext } from '#shared/adapters/aws/errors.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
-import { notificationMessage, sanitiseSubject } from '#shared/adapters/aws/sns.js';
+import { sanitiseSubject } from '#shared/adapters/aws/sns.js';
+import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
 import { SimAwsError, SimNoAnswer } from './aws-error.js';
 import type { AddressView, InstanceView, RouteTableView } from './ec2.js';
@@ -439,20 +440,20 @@ export class WorldStateStore<T = unknown> extends DynamoStateStore<T> {
 export class WorldNotifier implements Notifier {
   readonly #world: World;
   readonly #topicArn: string;
+  readonly #render: RenderOptions;
 
-  constructor(world: World, topicArn: string) {
+  constructor(world: World, topicArn: string, render: RenderOptions = {}) {
     this.#world = world;
     this.#topicArn = topicArn;
+    this.#render = render;
   }
 
   async publish(notification: Notification): Promise<void> {
     const w = this.#world;
+    const subject = sanitiseSubject(notification.subject);
+    const { Message, MessageStructure } = snsMessage(subject, notification, this.#render);
     await viaWorld(w, 'sns:Publish', { operation: 'sns:Publish' }, () =>
-      w.sns.publish({
-        topicArn: this.#topicArn,
-        subject: sanitiseSubject(notification.subject),
-        message: notificationMessage(notification),
-      }),
+      w.sns.publish({ topicArn: this.#topicArn, subject, message: Message, ...(MessageStructure ? { messageStructure: MessageStructure } : {}) }),
     );
   }
 }
@@ -541,6 +542,8 @@ export interface DirectPortsOptions {
   readonly stateMachineArn: string;
   /** Who calls (a simulated function's role, evaluated by `world.iam`); the administrator when absent. */
   readonly principal?: IamPrincipal;
+  /** How notifications are laid out per protocol (the configuration's `notifications.chatbot`). */
+  readonly render?: RenderOptions;
 }
 
 export interface DirectPorts<T = unknown> {
@@ -559,7 +562,7 @@ export function createDirectPorts<T = unknown>(on: World, options: DirectPortsOp
     ec2: new WorldEc2Port(world),
     dns: new WorldDnsPort(world),
     store: new WorldStateStore<T>(world, options.tableName),
-    notifier: new WorldNotifier(world, options.topicArn),
+    notifier: new WorldNotifier(world, options.topicArn, options.render),
     secrets: new WorldSecretReader(world),
     flow: new WorldFlowStarter(world, options.stateMachineArn),
   };

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimSystem } from '#sim/system.js';
+import { deliveredTo } from '#sim/world/messaging.js';
 import {
   consistencyAfter,
   describeRounds,
@@ -108,7 +109,7 @@ describe('detection: tunnel down on the peer side', () => {
       .messages()
       .filter((m) => m.subject === '[pan-failover] hq-egress: ALERT active-degraded');
     expect(alerts).toHaveLength(1);
-    const body = JSON.parse(alerts[0]?.message ?? '{}') as { code?: string; reason?: string };
+    const body = JSON.parse(alerts[0] ? deliveredTo(alerts[0], 'sqs') : '{}') as { code?: string; reason?: string };
     expect(body.code).toBe('active-degraded');
     expect(body.reason).toContain('tun-head-office');
 

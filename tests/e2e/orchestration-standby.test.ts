@@ -64,6 +64,10 @@ describe('the secondary cannot start (failure mode 11)', () => {
     expect(notice.subject).toBe('[pan-failover] hq-egress FAILOVER FAILED in phase start: InsufficientCapacityError');
     expect(notice.body.failedPhase).toBe('start');
     expect(JSON.stringify(notice.body.result)).toMatch(/fw-b \(i-0a1b2c3d4e5f60002\) could not start: no capacity for m5\.xlarge after 3 attempts/);
+    // Over the wire (the SDK's Publish with MessageStructure json): e-mail gets the text, SQS the JSON above.
+    expect(notice.email).toMatch(/^Failover of hq-egress FAILED in phase start: AWS had no capacity to start fw-b in its Availability Zone\.\n/);
+    expect(notice.email).toMatch(/\nTimeline \(UTC\):\n( {2}.+\n)* {2}\d\d:\d\d:\d\d {2}start .+failed: InsufficientCapacityError\n/);
+    expect(notice.email).toContain('Runbook: docs/runbook.md#flow-failed\n');
     // Nothing moved, fw-b never left `stopped`, fw-a was not fenced.
     expect(moves(sys(), before)).toEqual([]);
     expect(instanceStates(sys(), IDS.fwB)).toEqual([]);
@@ -160,6 +164,11 @@ describe('the secondary starts but never becomes ready (failure mode 12)', () =>
     const notice = resultNotice(sys(), 'failover-never-ready');
     expect.soft(notice.subject).toBe('[pan-failover] hq-egress FAILOVER FAILED in phase boot: StandbyNotReadyError');
     expect.soft(notice.body.failedPhase).toBe('boot');
+    // People read text: what happened, where the traffic is, the timeline, the runbook section.
+    expect(notice.email).toMatch(/^Failover of hq-egress FAILED in phase boot: fw-b did not become ready before the readiness deadline\.\n/);
+    expect(notice.email).toContain('Traffic is on fw-a, which has failed: the outage continues');
+    expect(notice.email).toMatch(/\nTimeline \(UTC\):\n( {2}.+\n)* {2}\d\d:\d\d:\d\d {2}boot .+failed: StandbyNotReadyError\n/);
+    expect(notice.email).toContain('Runbook: docs/runbook.md#flow-failed\n');
     const detail = (notice.body.ready as { detail: string }).detail;
     expect(detail).toMatch(/^fw-b not ready (\d+) s after the start request \(deadline 60 s\); last: (chassis-ready: no|AutoCom job not finished)$/);
     expect(Number(/not ready (\d+) s/.exec(detail)?.[1])).toBeGreaterThanOrEqual(60);
@@ -184,6 +193,11 @@ describe('the secondary starts but never becomes ready (failure mode 12)', () =>
     const notice = resultNotice(sys(), 'failover-403');
     expect.soft(notice.subject).toBe('[pan-failover] hq-egress FAILOVER FAILED in phase boot: StandbyNotReadyError');
     expect.soft(notice.body.failedPhase).toBe('boot');
+    // People read text: what happened, where the traffic is, the timeline, the runbook section.
+    expect(notice.email).toMatch(/^Failover of hq-egress FAILED in phase boot: fw-b did not become ready before the readiness deadline\.\n/);
+    expect(notice.email).toContain('Traffic is on fw-a, which has failed: the outage continues');
+    expect(notice.email).toMatch(/\nTimeline \(UTC\):\n( {2}.+\n)* {2}\d\d:\d\d:\d\d {2}boot .+failed: StandbyNotReadyError\n/);
+    expect(notice.email).toContain('Runbook: docs/runbook.md#flow-failed\n');
     const detail = (notice.body.ready as { detail: string }).detail;
     expect(detail).toMatch(/deadline 60 s\); last: API auth \(normal during boot\)$/);
     expect(Number(/not ready (\d+) s/.exec(detail)?.[1])).toBeGreaterThanOrEqual(60);

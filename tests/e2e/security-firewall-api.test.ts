@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimSystem } from '#sim/system.js';
+import { deliveredTo } from '#sim/world/messaging.js';
 import type { FaultPatch } from '#sim/panos/index.js';
 import { MALFORMED_KINDS } from '#sim/panos/index.js';
 import { captureMetrics, collectEvidence, findLeaks, leakForms } from './support/detect-evidence.js';
@@ -65,8 +66,10 @@ describe('security: TLS pinning and API key', () => {
     // The pin is checked before any byte of a request: the impostor never saw one, so never a key.
     expect(total(fw.requests())).toBe(requestsAtChange);
     expect(snsSubjects(sys)).toEqual(['[pan-failover] hq-egress: ALERT active-untrusted']);
-    const body = JSON.parse(sys.world.sns.messages()[0]?.message ?? '{}') as { reason?: string };
+    const [alert] = sys.world.sns.messages();
+    const body = JSON.parse(alert ? deliveredTo(alert, 'sqs') : '{}') as { reason?: string };
     expect(body.reason).toContain('no key was sent');
+    expect(alert && deliveredTo(alert, 'email')).toContain('docs/runbook.md#alert-active-untrusted');
     expect(startedExecutions(sys)).toHaveLength(0);
     expect(routeMoves(sys)).toHaveLength(0);
 
@@ -110,7 +113,8 @@ describe('security: TLS pinning and API key', () => {
     expect(total(fw.requests())).toBeGreaterThan(requestsAtFault);
 
     expect(snsSubjects(sys)).toEqual(['[pan-failover] hq-egress: ALERT active-auth-error']);
-    const body = JSON.parse(sys.world.sns.messages()[0]?.message ?? '{}') as {
+    const [alert] = sys.world.sns.messages();
+    const body = JSON.parse(alert ? deliveredTo(alert, 'sqs') : '{}') as {
       code?: string;
       reason?: string;
     };

@@ -250,14 +250,31 @@ describe('health decision', () => {
     // Default policy (alert): degraded, an alert, never a failover; the firewall's own failure count stays 0.
     const alerting = play(Array.from({ length: 8 }, () => unreadable), { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
     expect(alerting.every((o) => o.statuses.primary === 'degraded')).toBe(true);
-    expect(codes(alerting).every((c) => c === 'active-degraded')).toBe(true);
-    expect(alerting[0]!.decision.reason).toContain('tunnel state unreadable, counted as down');
+    // Its own code, not "tunnels down": the cause is the firewall's API, not the IPsec peer.
+    expect(codes(alerting).every((c) => c === 'active-tunnels-unreadable')).toBe(true);
+    expect(alerting[0]!.decision.reason).toContain('tunnel state could not be read: API error while reading tunnels');
+    expect(alerting[0]!.decision.reason).toContain('tun-head-office counted as down');
+    expect(alerting[0]!.decision.reason).not.toContain('tunnels are down');
     expect(alerting.at(-1)!.memory.firewalls.primary.consecutiveFailures).toBe(0);
     // tunnelDown: failover: a dataplane that stopped answering the VPN queries fails over at the tunnel threshold.
     const pair = makePair({ tunnels: [{ name: 'tun-head-office' }], probe: { tunnelDown: 'failover', tunnelFailuresBeforeFailover: 3 } });
     const outs = play([unreadable, unreadable, unreadable], { pair });
     expect(actions(outs)).toEqual(['alert', 'alert', 'failover']);
     expect(outs[2]!.decision.code).toBe('active-tunnels-failed');
+    expect(outs[2]!.decision.reason).toContain('expected tunnels down or unreadable for 3 rounds');
+  });
+
+  it('names an API timeout while reading tunnels as an API timeout, not as tunnels down', () => {
+    const timedOut: Round = { primary: { api: ok({ tunnels: undefined, tunnelsError: 'TimeoutError: The operation was aborted due to timeout', tunnelsOutcome: 'timeout' }) } };
+    const [first] = play([timedOut], { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
+    expect(first!.decision.code).toBe('active-tunnels-unreadable');
+    expect(first!.decision.reason).toMatch(/^fw-a answers, but its tunnel state could not be read: API timeout while reading tunnels \(TimeoutError/);
+    expect(first!.tunnelsUnreadable).toMatch(/^API timeout while reading tunnels/);
+    // A tunnel that is really down is still "tunnels down".
+    const [down] = play([{ primary: { api: ok({ tunnels: [] }) } }], { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
+    expect(down!.decision.code).toBe('active-degraded');
+    expect(down!.decision.reason).toContain('expected tunnels are down: tun-head-office');
+    expect(down!.tunnelsUnreadable).toBeUndefined();
   });
 
   it('failures far apart in time are not one streak: after a gap longer than an invocation period plus two intervals, or after a blind spell, counting starts again', () => {

@@ -59,6 +59,23 @@ describe('observeFirewallApi', () => {
     expect(obs.outcome).toBe('ok');
     expect(obs.tunnels).toBeUndefined();
     expect(obs.tunnelsError).toBe('Error: response over 512 KiB');
+    expect(obs.tunnelsOutcome).toBe('api-error');
+  });
+
+  it('a tunnel query cut off by the time budget is an API timeout (the firewall answered the liveness calls)', async () => {
+    const clock = new ManualClock();
+    const f: FirewallApiFactory = {
+      forFirewall: () =>
+        Promise.resolve({
+          ...api(clock, 10),
+          // A dataplane that answers the liveness calls but not the VPN queries.
+          ipsecState: (o?: CallOptions) => clock.sleep(60_000, o?.signal).then(() => []),
+        }),
+    };
+    const obs = await clock.run(observeFirewallApi(f, fw, clock, { timeoutMs: 4000, tunnels: true }));
+    expect(obs.outcome).toBe('ok');
+    expect(obs.tunnelsOutcome).toBe('timeout');
+    expect(obs.tunnelsError).toBeDefined();
   });
 
   it('a key read that hangs is cut off on its own bound (twice the budget, at least 8 s): no-key, not a hung round', async () => {

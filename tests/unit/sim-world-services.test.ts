@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigInvalidError, InputInvalidError } from '#shared/errors.js';
 import { SimAwsError } from '#sim/world/aws-error.js';
+import { deliveredTo } from '#sim/world/messaging.js';
 import type { AlarmStateChangeEvent } from '#sim/world/cloudwatch.js';
 import { EXAMPLE_IDS as ID, exampleTopology } from '../support/example-topology.js';
 import { ManualClock } from '#sim/manual-clock.js';
@@ -255,6 +256,24 @@ describe('SNS and Secrets Manager', () => {
       'InvalidParameter',
     );
     expect(codeOf(() => world.sns.publish({ topicArn: topic, message: '' }))).toBe('InvalidParameter');
+  });
+
+  it('delivers a per-protocol message (MessageStructure json) by protocol, and refuses one SNS would refuse', () => {
+    const { world } = setup();
+    const topic = world.sns.topicArn(ID.topic);
+    const message = JSON.stringify({ default: '{"pair":"hq-egress"}', email: 'Failover of hq-egress started.', sms: 'short' });
+    world.sns.publish({ topicArn: topic, subject: 's', message, messageStructure: 'json' });
+    const [m] = world.sns.messages(topic);
+    expect(m?.messageStructure).toBe('json');
+    expect(deliveredTo(m!, 'email')).toBe('Failover of hq-egress started.');
+    expect(deliveredTo(m!, 'sms')).toBe('short');
+    expect(deliveredTo(m!, 'sqs')).toBe('{"pair":"hq-egress"}');
+    expect(deliveredTo(m!, 'https')).toBe('{"pair":"hq-egress"}');
+    // Without "default", with a value that is not a string, or not JSON at all: InvalidParameter.
+    for (const bad of [JSON.stringify({ email: 'x' }), JSON.stringify({ default: 'x', sqs: { a: 1 } }), 'not json', '[]']) {
+      expect(codeOf(() => world.sns.publish({ topicArn: topic, message: bad, messageStructure: 'json' })), bad).toBe('InvalidParameter');
+    }
+    expect(codeOf(() => world.sns.publish({ topicArn: topic, message, messageStructure: 'xml' }))).toBe('InvalidParameter');
   });
 
   it('reads secrets by name or ARN, and rotates them', () => {

@@ -1,5 +1,5 @@
 /**
- * `Notifier` over `@aws-sdk/client-sns`, and an explicit log-only notifier for deployments
+ * `Notifier` over `@aws-sdk/client-sns` (the message per protocol: shared/notify/render.ts), and an explicit log-only notifier for deployments
  * without a topic. There is deliberately no silent no-op: a failover nobody hears about is
  * worse than one that fails loudly, so the caller must choose the log-only variant by name.
  */
@@ -8,6 +8,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '#shared/ports/messaging.js';
 import type { Log } from '#shared/observability/telemetry.js';
 import { ConfigInvalidError } from '#shared/errors.js';
+import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
 import { callAws } from './errors.js';
 
 /** SNS wants subjects "less than 100 characters long". */
@@ -31,11 +32,7 @@ function asciiPrintable(char: string): string {
   return code > 0x7e ? '?' : char;
 }
 
-export function notificationMessage(notification: Notification): string {
-  return JSON.stringify(notification.body, null, 2);
-}
-
-export interface NotifierOptions {
+export interface NotifierOptions extends RenderOptions {
   readonly client: SNSClient;
   readonly topicArn: string;
 }
@@ -52,7 +49,7 @@ export function messageAttributes(
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {
-  const { client, topicArn } = options;
+  const { client, topicArn, chatbot } = options;
   if (!TOPIC_ARN.test(topicArn)) {
     throw new ConfigInvalidError('topicArn', [
       {
@@ -66,12 +63,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }
   return {
     async publish(notification: Notification): Promise<void> {
+      const subject = sanitiseSubject(notification.subject);
       await callAws({ operation: 'sns:Publish' }, () =>
         client.send(
           new PublishCommand({
             TopicArn: topicArn,
-            Subject: sanitiseSubject(notification.subject),
-            Message: notificationMessage(notification),
+            Subject: subject,
+            // People (e-mail, SMS, chat) get text, machines the JSON: one message per protocol.
+            ...snsMessage(subject, notification, { chatbot }),
             // Subscribers filter on these (e.g. only `event = result`), so they are sent as attributes.
             MessageAttributes: messageAttributes(notification.attributes),
           }),

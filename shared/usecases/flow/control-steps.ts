@@ -14,7 +14,9 @@ import { parseFlowInput } from '../flow-input.js';
 import { dnsUpsert, fence } from './aws-steps.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { ControlDeps } from './deps.js';
-import { phaseNotification, type NotifyPhase } from './notifications.js';
+import { causeMessage, phaseNotification, type FlowNotifySettings, type NotifyPhase } from './notifications.js';
+
+export { causeMessage } from './notifications.js';
 import { assertLockHeld, beginPhase, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
 
 /**
@@ -118,6 +120,10 @@ export async function recordOwner(deps: ControlDeps, state: FlowState): Promise<
   return { ...state, phases: endPhase({ ...state, phases: beginPhase(state, 'record', now) }, 'record', deps.clock.now(), target) };
 }
 
+function notifySettings(deps: ControlDeps): FlowNotifySettings {
+  return { notifications: deps.config.notifications, local: deps.local };
+}
+
 /**
  * Phase notifications never hold a failover back: a failed publish is logged, not thrown.
  * A dry run never notifies (it would page people for nothing): not its plan, not its failure.
@@ -126,7 +132,7 @@ export async function notify(deps: ControlDeps, state: FlowState, phase: NotifyP
   const pair = pairOf(deps.config, state);
   if (silentDryRun(deps, state, phase)) return;
   try {
-    await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now()));
+    await deps.notifier.publish(phaseNotification(pair, state, phase, deps.clock.now(), notifySettings(deps)));
   } catch (e) {
     deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, phase, error: errorMessage(e) });
   }
@@ -196,22 +202,10 @@ function silentDryRun(deps: ControlDeps, state: FlowState, what: string): boolea
 async function notifySafely(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
   if (silentDryRun(deps, state, 'result')) return;
   try {
-    await deps.notifier.publish(phaseNotification(pair, state, 'result', deps.clock.now()));
+    await deps.notifier.publish(phaseNotification(pair, state, 'result', deps.clock.now(), notifySettings(deps)));
   } catch (e) {
     deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
   }
-}
-
-/** Extracts a readable message from a Catch's Cause (a Lambda error payload is JSON). */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-  } catch {
-    // Not JSON: a plain cause.
-  }
-  return cause;
 }
 
 /** Abort runs within its task timeout: its convergence verifies for at most this long. */
@@ -349,14 +343,9 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   };
   deps.telemetry.log.error('flow failed', { pair: pair.name, execution: state.execution, phase, error: errorName, message, notes });
   publishFlowMetrics(deps, pair, failed, now);
-  const n = phaseNotification(pair, failed, 'result', now);
   if (silentDryRun(deps, failed, 'failure')) return failed;
   try {
-    await deps.notifier.publish({
-      ...n,
-      subject: `[pan-failover] ${pair.name} ${state.input.action.toUpperCase()} FAILED in phase ${phase}: ${errorName}`.slice(0, 100),
-      body: { ...n.body, failedPhase: phase, consistency: notes },
-    });
+    await deps.notifier.publish(phaseNotification(pair, failed, 'result', now, notifySettings(deps), { phase, consistency: notes }));
   } catch (e) {
     deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
   }

@@ -24,6 +24,8 @@ export interface FlowDeps {
   readonly executions?: (stateMachineArn: string) => Pick<FlowStarter, 'status'>;
   /** Lease of the pair's lock; default `leaseMs(pair)`. A CLI `--local` run takes a short one and renews it. */
   readonly lockLeaseMs?: number;
+  /** The flow runs in a CLI process (`--local`): its notifications link no Step Functions execution. */
+  readonly local?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface FlowDeps {
  */
 export type ControlDeps = Pick<
   FlowDeps,
-  'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'executions' | 'lockLeaseMs'
+  'config' | 'clock' | 'telemetry' | 'store' | 'notifier' | 'ec2' | 'dns' | 'executions' | 'lockLeaseMs' | 'local'
 >;
 /** flow-aws: plan, start, cutover, fence, DNS (EC2, Route 53); outside the VPC. */
 export type AwsStepDeps = Pick<FlowDeps, 'config' | 'clock' | 'telemetry' | 'ec2' | 'dns'> & {

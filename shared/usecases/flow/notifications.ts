@@ -1,9 +1,14 @@
 /**
- * What people read: one subject line per event and a JSON body with everything else
- * (direction, reason, per-phase durations, what moved, what failed and where).
+ * The flow's notifications: one subject line per event, a JSON body with everything (direction,
+ * reason, per-phase durations, what moved, what failed and where) for machines, and the text
+ * people read (shared/notify/), in the configured language.
  */
-import type { PairConfig, Role } from '../../config/schema.js';
+import type { NotificationsConfig, PairConfig, Role } from '../../config/schema.js';
 import type { Notification } from '../../ports/messaging.js';
+import { composeText, DEFAULT_NOTIFICATIONS } from '../../notify/compose.js';
+import type { FlowKind } from '../../notify/kinds.js';
+import { executionConsoleUrl } from '../../notify/render.js';
+import type { TextContext } from '../../notify/texts.js';
 import { failedPhase, timeline, type FlowState } from './state.js';
 
 export const NOTIFY_PHASES = ['started', 'starting', 'ready', 'cutover', 'result'] as const;
@@ -68,7 +73,27 @@ export function body(pair: PairConfig, state: FlowState, event: string, now: num
   };
 }
 
-export function phaseNotification(pair: PairConfig, state: FlowState, phase: NotifyPhase, now: number): Notification {
+/** How the flow's notifications are written (the configuration's `notifications` section). */
+export interface FlowNotifySettings {
+  readonly notifications: NotificationsConfig;
+  /** The flow runs in a CLI process (`--local`): there is no execution to link to. */
+  readonly local?: boolean;
+}
+
+/** What Abort adds to a failure notice: the phase and what it found and did. */
+export interface FailureReport {
+  readonly phase: string;
+  readonly consistency: readonly string[];
+}
+
+export function phaseNotification(
+  pair: PairConfig,
+  state: FlowState,
+  phase: NotifyPhase,
+  now: number,
+  settings: FlowNotifySettings = { notifications: DEFAULT_NOTIFICATIONS },
+  failure?: FailureReport,
+): Notification {
   const act = state.input.action.toUpperCase();
   const p = `[pan-failover] ${pair.name}`;
   const target = state.target ? pair.firewalls[state.target].name : '?';
@@ -81,20 +106,128 @@ export function phaseNotification(pair: PairConfig, state: FlowState, phase: Not
       text = `${p} ${target} ${state.start?.state === 'running' ? 'already running' : 'starting'}; waiting until ready`;
       break;
     case 'ready':
-      text = `${p} ${target} ready after ${formatDuration(state.phases.boot?.endedAt !== undefined && state.phases.boot.startedAt !== undefined ? state.phases.boot.endedAt - (state.start?.requestedAt ?? state.phases.boot.startedAt) : undefined)}`;
+      text = `${p} ${target} ready after ${formatDuration(bootMs(state))}`;
       break;
     case 'cutover':
       text = `${p} traffic moved to ${target}: ${state.cutover?.moved.length ?? 0} change(s) in ${formatDuration(state.cutover?.durationMs)}${state.fence?.action === 'failed' ? '; FENCING FAILED' : ''}`;
       break;
     case 'result':
-      text = resultSubject(pair, state, now);
+      text = failure ? `${p} ${act} FAILED in phase ${failure.phase}: ${state.error?.Error ?? 'unknown error'}` : resultSubject(pair, state, now);
       break;
   }
+  const kind = kindOf(state, phase, failure);
+  const json = body(pair, state, phase, now);
   return {
     subject: subject(text),
-    body: body(pair, state, phase, now),
+    body: failure ? { ...json, failedPhase: failure.phase, consistency: failure.consistency } : json,
     attributes: { pair: pair.name, event: phase, action: state.input.action, outcome: state.result?.outcome ?? 'in-progress' },
+    kind,
+    text: composeText(settings.notifications, kind, textContext(pair, state, now, failure), {
+      timeline: timelineLines(state),
+      moved: movedLines(pair, state),
+      details: detailLines(state, failure),
+      console: settings.local ? undefined : executionConsoleUrl(state.stateMachineArn, state.execution),
+    }),
   };
+}
+
+function bootMs(state: FlowState): number | undefined {
+  const boot = state.phases.boot;
+  return boot?.endedAt !== undefined && boot.startedAt !== undefined ? boot.endedAt - (state.start?.requestedAt ?? boot.startedAt) : undefined;
+}
+
+function kindOf(state: FlowState, phase: NotifyPhase, failure: FailureReport | undefined): FlowKind {
+  switch (phase) {
+    case 'started':
+      return 'flow-started';
+    case 'starting':
+      return 'flow-starting';
+    case 'ready':
+      return 'flow-ready';
+    case 'cutover':
+      return state.fence?.action === 'failed' ? 'flow-fencing-failed' : 'flow-cutover';
+    case 'result':
+      break;
+  }
+  if (failure) return 'flow-failed';
+  switch (state.result?.outcome) {
+    case 'succeeded':
+      return state.recheck?.mode === 'noop' && (state.dns?.changes.length ?? 0) > 0 ? 'flow-dns-repaired' : 'flow-succeeded';
+    case 'noop':
+      return 'flow-not-needed';
+    case 'dry-run':
+      return 'flow-dry-run';
+    case 'skipped-locked':
+      return 'flow-skipped';
+    case 'failed':
+    default:
+      return 'flow-failed';
+  }
+}
+
+const SPLIT = /split \(|left as they are|could not converge/;
+
+function textContext(pair: PairConfig, state: FlowState, now: number, failure: FailureReport | undefined): TextContext {
+  const from = state.from ? pair.firewalls[state.from].name : undefined;
+  const to = state.target ? pair.firewalls[state.target].name : undefined;
+  const fromStatus = state.from ? state.recheck?.statuses[state.from] : undefined;
+  const onTarget = state.ready?.ready === true || (state.cutover?.moved.length ?? 0) > 0;
+  const split = failure?.consistency.some((n) => SPLIT.test(n)) ?? false;
+  const trafficOn = split ? `${from ?? '?'} and ${to ?? '?'} (split)` : onTarget ? to : from;
+  const n = (state.plan?.changes.length ?? 0) + (state.plan?.dns.length ?? 0) + (state.plan?.instances.length ?? 0);
+  return {
+    pair: pair.name,
+    action: state.input.action,
+    from,
+    to,
+    dryRun: state.input.dryRun,
+    alreadyRunning: state.start?.state === 'running',
+    duration: state.result ? formatDuration(now - state.startedAt) : state.cutover && !state.ready ? formatDuration(state.cutover.durationMs) : formatDuration(bootMs(state) ?? state.cutover?.durationMs),
+    count: state.result?.outcome === 'dry-run' ? n : (state.cutover?.moved.length ?? 0),
+    phase: failure?.phase ?? (state.result?.outcome === 'failed' ? failedPhase(state) : undefined),
+    error: state.error?.Error,
+    reason: state.recheck?.reason,
+    trafficOn,
+    outage: !split && !onTarget && fromStatus !== undefined && fromStatus !== 'healthy' && fromStatus !== 'degraded',
+    tunnelsDown: state.verify?.tunnelsDown,
+    holder: state.lock?.heldBy,
+    instanceId: state.from ? pair.firewalls[state.from].instanceId : undefined,
+    records: (state.dns?.changes ?? []).map((c) => c.record).join('; '),
+  };
+}
+
+function timelineLines(state: FlowState): string[] {
+  return timeline(state).map((t) => `${new Date(t.startedAt).toISOString().slice(11, 19)}  ${t.phase.padEnd(8)} ${formatDuration(t.durationMs).padStart(7)}  ${t.outcome ?? 'running'}`);
+}
+
+function movedLines(pair: PairConfig, state: FlowState): string[] {
+  const to = state.target ? pair.firewalls[state.target].name : '?';
+  return [
+    ...(state.cutover?.moved ?? []).map((m) => `${m} -> ${to}`),
+    ...(state.dns?.changes ?? []).map((c) => `DNS ${c.record} (${c.status})`),
+    ...(state.fence && state.fence.action !== 'none' ? [`fencing: ${state.fence.detail}`] : []),
+  ];
+}
+
+function detailLines(state: FlowState, failure: FailureReport | undefined): string[] {
+  return [
+    `reason: ${state.input.reason}${state.input.requestedBy ? ` (requested by ${state.input.requestedBy})` : ''}`,
+    ...(state.error ? [`${state.error.Error}: ${causeMessage(state.error.Cause)}`] : []),
+    ...(state.ready && !state.ready.ready ? [`ready.detail: ${state.ready.detail}`] : []),
+    ...(failure?.consistency ?? []),
+  ];
+}
+
+/** Extracts a readable message from a Catch's Cause (a Lambda error payload is JSON). */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: a plain cause.
+  }
+  return cause;
 }
 
 function resultSubject(pair: PairConfig, state: FlowState, now: number): string {

@@ -12,6 +12,7 @@ import type { FlowState } from '#shared/usecases/flow/state.js';
 import { SimSystem, type FirewallSetup, type SimSystemOptions } from '#sim/system.js';
 import type { FirewallProfileInput } from '#sim/panos/index.js';
 import type { WorldEvent } from '#sim/world/event-log.js';
+import { deliveredTo } from '#sim/world/messaging.js';
 import type { AlarmStateChangeEvent } from '#sim/world/cloudwatch.js';
 import { validateConfig } from '#shared/config/load.js';
 import { makeConfig } from '../../support/config.js';
@@ -140,14 +141,18 @@ export function entered(view: ExecutionView, state: string): number {
 export interface Notice {
   readonly at: number;
   readonly subject: string;
+  /** What SQS, Lambda and HTTPS subscribers receive: the JSON. */
   readonly body: Record<string, unknown>;
+  /** What e-mail subscribers receive: plain text. */
+  readonly email: string;
 }
 
 export function notices(system: SimSystem): Notice[] {
   return system.world.sns.messages().map((m) => ({
     at: m.timestamp,
     subject: m.subject ?? '',
-    body: JSON.parse(m.message) as Record<string, unknown>,
+    body: JSON.parse(deliveredTo(m, 'sqs')) as Record<string, unknown>,
+    email: deliveredTo(m, 'email'),
   }));
 }
 
