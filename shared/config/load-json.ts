@@ -15,6 +15,7 @@ export async function readConfigText(path: string): Promise<string> {
 
 export async function loadJsonConfigFile(path: string): Promise<Config> {
   const text = await readConfigText(path);
+  if (text.trim() === '') throw new ConfigInvalidError(path, [{ path: '', message: 'the file is empty: it must hold a configuration' }]);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -31,6 +31,8 @@ export interface TextContext {
   readonly records?: string;
   readonly dryRun?: boolean;
   readonly alreadyRunning?: boolean;
+  /** A forced manual flow (maintenance): the old owner did not fail. */
+  readonly planned?: boolean;
 }
 
 export interface Sentences {
@@ -162,7 +164,9 @@ export const TEXTS_EN: Texts = {
       c.tunnelsDown && c.tunnelsDown.length > 0
         ? `Check the tunnels listed above on ${q(c.to)} and at their peers.`
         : c.action === 'failover'
-          ? `Find out why ${q(c.from)} failed before any failback (runbook: "Before a failback").`
+          ? c.planned
+            ? `Fail back when the work on ${q(c.from)} is done (runbook: "Before a failback").`
+            : `Find out why ${q(c.from)} failed before any failback (runbook: "Before a failback").`
           : 'Nothing.',
   }),
   'flow-dns-repaired': (c) => ({
@@ -308,7 +312,9 @@ export const TEXTS_JA: Texts = {
       c.tunnelsDown && c.tunnelsDown.length > 0
         ? `上に挙げたトンネルを、${q(c.to)} と対向側の両方で確認してください。`
         : c.action === 'failover'
-          ? `フェイルバックの前に、${q(c.from)} が故障した理由を調べてください (ランブック「フェイルバックの前に」)。`
+          ? c.planned
+            ? `${q(c.from)} の作業が終わったらフェイルバックしてください (ランブック「フェイルバックの前に」)。`
+            : `フェイルバックの前に、${q(c.from)} が故障した理由を調べてください (ランブック「フェイルバックの前に」)。`
           : '何もしなくて構いません。',
   }),
   'flow-dns-repaired': (c) => ({

@@ -67,7 +67,10 @@ const succeeded: FlowState = {
   },
   ready: { ready: true, deadlineAt: T0 + 1_202_600, deadlineExceeded: false, waitSeconds: 10, checks: 39, detail: 'ready', restart: false, restarts: 0, readyAt: T0 + 390_000 },
   cutover: {
-    moved: ['route 0.0.0.0/0 rtb-0aa00000000000001', 'EIP 198.51.100.10'],
+    moved: [
+      'replace route 0.0.0.0/0 in rtb-0aa00000000000001: eni-0a000000000000011 -> eni-0b000000000000011',
+      'associate EIP eipalloc-0e000000000000001 (198.51.100.10): eni-0a000000000000012/10.10.1.10 -> eni-0b000000000000012/10.20.1.10',
+    ],
     unchanged: 0,
     calls: 2,
     throttled: 0,
@@ -125,8 +128,11 @@ describe('a flow notification, per protocol', () => {
     expect(n.kind).toBe('flow-succeeded');
     const email = perProtocol(n).email ?? '';
     expect(email.split('\n')[0]).toBe('Failover of hq-egress succeeded: fw-b is active (6m 40s).');
-    expect(email).toContain('What moved:\n  route 0.0.0.0/0 rtb-0aa00000000000001 -> fw-b\n  EIP 198.51.100.10 -> fw-b\n  fencing: stopped fw-a (i-0a1b2c3d4e5f60001)\n');
+    expect(email).toContain(
+      'What moved:\n  replace route 0.0.0.0/0 in rtb-0aa00000000000001: eni-0a000000000000011 -> eni-0b000000000000011\n  associate EIP eipalloc-0e000000000000001 (198.51.100.10): eni-0a000000000000012/10.10.1.10 -> eni-0b000000000000012/10.20.1.10\n  fencing: stopped fw-a (i-0a1b2c3d4e5f60001)\n',
+    );
     expect(email).toContain('every expected tunnel is up');
+    expect(email).toContain('What to do now: Find out why fw-a failed before any failback');
     expect(email).toContain('Runbook: docs/runbook.md#flow-succeeded');
   });
 

@@ -124,7 +124,7 @@ export function phaseNotification(
     kind,
     text: composeText(settings.notifications, kind, textContext(pair, state, now, failure), {
       timeline: timelineLines(state),
-      moved: movedLines(pair, state),
+      moved: movedLines(state),
       details: detailLines(state, failure),
       console: settings.local ? undefined : executionConsoleUrl(state.stateMachineArn, state.execution),
     }),
@@ -190,6 +190,7 @@ function textContext(pair: PairConfig, state: FlowState, now: number, failure: F
     trafficOn,
     outage: !split && !onTarget && fromStatus !== undefined && fromStatus !== 'healthy' && fromStatus !== 'degraded',
     tunnelsDown: state.verify?.tunnelsDown,
+    planned: state.input.force === true && state.input.source === 'manual',
     holder: state.lock?.heldBy,
     instanceId: state.from ? pair.firewalls[state.from].instanceId : undefined,
     records: (state.dns?.changes ?? []).map((c) => c.record).join('; '),
@@ -200,10 +201,9 @@ function timelineLines(state: FlowState): string[] {
   return timeline(state).map((t) => `${new Date(t.startedAt).toISOString().slice(11, 19)}  ${t.phase.padEnd(8)} ${formatDuration(t.durationMs).padStart(7)}  ${t.outcome ?? 'running'}`);
 }
 
-function movedLines(pair: PairConfig, state: FlowState): string[] {
-  const to = state.target ? pair.firewalls[state.target].name : '?';
+function movedLines(state: FlowState): string[] {
   return [
-    ...(state.cutover?.moved ?? []).map((m) => `${m} -> ${to}`),
+    ...(state.cutover?.moved ?? []),
     ...(state.dns?.changes ?? []).map((c) => `DNS ${c.record} (${c.status})`),
     ...(state.fence && state.fence.action !== 'none' ? [`fencing: ${state.fence.detail}`] : []),
   ];
