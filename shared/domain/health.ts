@@ -125,7 +125,6 @@ export const REASON_CODES = [
   'active-degraded',
   'active-settling',
   'active-tunnels-failed',
-  'active-tunnels-unreadable',
   'active-auth-error',
   'active-untrusted',
   'controller-blind',
@@ -431,10 +430,12 @@ export function decide(input: DecideInput): DecideOutput {
         const what = unreadable !== undefined ? 'expected tunnels down or unreadable' : 'expected tunnels down';
         return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `${what} for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
       }
+      // One code for "the tunnels are not known to be up", so a timeout now and then during a
+      // tunnel outage does not resolve and re-raise the alert; the reason names the cause.
       if (unreadable !== undefined) {
         return out({
           action: 'alert',
-          code: 'active-tunnels-unreadable',
+          code: 'active-degraded',
           reason: `${pair.firewalls[owner].name} answers, but its tunnel state could not be read: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down`,
         });
       }

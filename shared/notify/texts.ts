@@ -219,16 +219,18 @@ export const TEXTS_EN: Texts = {
     traffic: `Not affected by this alone; the probe sent nothing to ${q(c.active)}, cannot see its health, and does not fail over on TLS errors.`,
     action: 'Verify the certificate out of band. If it was replaced on purpose, put the new fingerprint in tls.pinnedSha256 and redeploy. Never turn verification off.',
   }),
-  'alert-active-degraded': (c) => ({
-    headline: `${q(c.active)} (active) answers, but expected IPsec tunnels are down${c.tunnelsDown?.length ? `: ${c.tunnelsDown.join(', ')}` : ''}.`,
-    traffic: `Internet traffic through ${q(c.active)} flows; traffic over the down tunnels does not. No failover for this (probe.tunnelDown: alert).`,
-    action: `Check the peers, their Internet access and the IKE/IPsec settings; show vpn flow on ${q(c.active)}.`,
-  }),
-  'alert-active-tunnels-unreadable': (c) => ({
-    headline: `${q(c.active)} (active) answers, but its tunnel state could not be read (${q(c.cause)}).`,
-    traffic: `Traffic through ${q(c.active)} is probably flowing; whether the tunnels are up is unknown. They are counted as down for the tunnel policy.`,
-    action: `Check ${q(c.active)} itself first (management plane and dataplane load, how long the API takes to answer), not the IPsec peers.`,
-  }),
+  'alert-active-degraded': (c) =>
+    c.cause !== undefined
+      ? {
+          headline: `${q(c.active)} (active) answers, but its tunnel state could not be read (${c.cause}).`,
+          traffic: `Traffic through ${q(c.active)} is probably flowing; whether the tunnels are up is unknown. They are counted as down for the tunnel policy.`,
+          action: `Check ${q(c.active)} itself first (management plane and dataplane load, how long the API takes to answer), not the IPsec peers.`,
+        }
+      : {
+          headline: `${q(c.active)} (active) answers, but expected IPsec tunnels are down${c.tunnelsDown?.length ? `: ${c.tunnelsDown.join(', ')}` : ''}.`,
+          traffic: `Internet traffic through ${q(c.active)} flows; traffic over the down tunnels does not. No failover for this (probe.tunnelDown: alert).`,
+          action: `Check the peers, their Internet access and the IKE/IPsec settings; show vpn flow on ${q(c.active)}.`,
+        },
   'alert-both-unavailable': (c) => ({
     headline: `${q(c.active)} (active) has failed, and the standby ${q(c.standby)} is down too.`,
     traffic: 'Outage: no firewall carries the traffic, and there is no automatic way out.',
@@ -367,16 +369,18 @@ export const TEXTS_JA: Texts = {
     traffic: `これだけではトラフィックに影響はありません。プローブは ${q(c.active)} に何も送っておらず、その状態は見えません。TLS エラーでフェイルオーバーすることはありません。`,
     action: '別の経路で証明書を確かめてください。意図して入れ替えたものなら、新しいフィンガープリントを tls.pinnedSha256 に設定して再デプロイしてください。検証を無効にしてはいけません。',
   }),
-  'alert-active-degraded': (c) => ({
-    headline: `アクティブの ${q(c.active)} は応答していますが、想定した IPsec トンネルが落ちています${c.tunnelsDown?.length ? `: ${c.tunnelsDown.join(', ')}` : ''}。`,
-    traffic: `${q(c.active)} 経由のインターネット通信は流れています。落ちているトンネル経由の通信は流れていません。この状態ではフェイルオーバーしません (probe.tunnelDown: alert)。`,
-    action: `対向装置とその回線、IKE/IPsec の設定を確認し、${q(c.active)} で show vpn flow を実行してください。`,
-  }),
-  'alert-active-tunnels-unreadable': (c) => ({
-    headline: `アクティブの ${q(c.active)} は応答していますが、トンネルの状態を読み取れませんでした (${q(c.cause)})。`,
-    traffic: `${q(c.active)} 経由の通信はおそらく流れています。トンネルが上がっているかは不明で、トンネルのポリシー上は落ちているものとして数えます。`,
-    action: `IPsec の対向より先に、${q(c.active)} 自体 (管理プレーンとデータプレーンの負荷、API の応答時間) を確認してください。`,
-  }),
+  'alert-active-degraded': (c) =>
+    c.cause !== undefined
+      ? {
+          headline: `アクティブの ${q(c.active)} は応答していますが、トンネルの状態を読み取れませんでした (${c.cause})。`,
+          traffic: `${q(c.active)} 経由の通信はおそらく流れています。トンネルが上がっているかは不明で、トンネルのポリシー上は落ちているものとして数えます。`,
+          action: `IPsec の対向より先に、${q(c.active)} 自体 (管理プレーンとデータプレーンの負荷、API の応答時間) を確認してください。`,
+        }
+      : {
+          headline: `アクティブの ${q(c.active)} は応答していますが、想定した IPsec トンネルが落ちています${c.tunnelsDown?.length ? `: ${c.tunnelsDown.join(', ')}` : ''}。`,
+          traffic: `${q(c.active)} 経由のインターネット通信は流れています。落ちているトンネル経由の通信は流れていません。この状態ではフェイルオーバーしません (probe.tunnelDown: alert)。`,
+          action: `対向装置とその回線、IKE/IPsec の設定を確認し、${q(c.active)} で show vpn flow を実行してください。`,
+        },
   'alert-both-unavailable': (c) => ({
     headline: `アクティブの ${q(c.active)} が故障し、スタンバイの ${q(c.standby)} も停止しています。`,
     traffic: '障害中です。トラフィックを運ぶファイアウォールがなく、自動で復旧する手段もありません。',

@@ -250,8 +250,8 @@ describe('health decision', () => {
     // Default policy (alert): degraded, an alert, never a failover; the firewall's own failure count stays 0.
     const alerting = play(Array.from({ length: 8 }, () => unreadable), { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
     expect(alerting.every((o) => o.statuses.primary === 'degraded')).toBe(true);
-    // Its own code, not "tunnels down": the cause is the firewall's API, not the IPsec peer.
-    expect(codes(alerting).every((c) => c === 'active-tunnels-unreadable')).toBe(true);
+    // The reason names the cause (the firewall's API), not "tunnels down" (the IPsec peer).
+    expect(codes(alerting).every((c) => c === 'active-degraded')).toBe(true);
     expect(alerting[0]!.decision.reason).toContain('tunnel state could not be read: API error while reading tunnels');
     expect(alerting[0]!.decision.reason).toContain('tun-head-office counted as down');
     expect(alerting[0]!.decision.reason).not.toContain('tunnels are down');
@@ -267,7 +267,7 @@ describe('health decision', () => {
   it('names an API timeout while reading tunnels as an API timeout, not as tunnels down', () => {
     const timedOut: Round = { primary: { api: ok({ tunnels: undefined, tunnelsError: 'TimeoutError: The operation was aborted due to timeout', tunnelsOutcome: 'timeout' }) } };
     const [first] = play([timedOut], { pair: makePair({ tunnels: [{ name: 'tun-head-office' }] }) });
-    expect(first!.decision.code).toBe('active-tunnels-unreadable');
+    expect(first!.decision.code).toBe('active-degraded');
     expect(first!.decision.reason).toMatch(/^fw-a answers, but its tunnel state could not be read: API timeout while reading tunnels \(TimeoutError/);
     expect(first!.tunnelsUnreadable).toMatch(/^API timeout while reading tunnels/);
     // A tunnel that is really down is still "tunnels down".

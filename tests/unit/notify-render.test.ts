@@ -225,8 +225,13 @@ describe('the sentences', () => {
   });
 
   it('name the cause of an unreadable tunnel state as the API, not as tunnels down', () => {
-    const s = TEXTS.en['alert-active-tunnels-unreadable'](full);
+    const s = TEXTS.en['alert-active-degraded'](full);
     expect(s.headline).toBe('fw-a (active) answers, but its tunnel state could not be read (API timeout while reading tunnels).');
     expect(`${s.headline} ${s.action}`).not.toMatch(/tunnels are down/);
+    const ja = TEXTS.ja['alert-active-degraded'](full);
+    expect(ja.headline).toContain('トンネルの状態を読み取れませんでした (API timeout while reading tunnels)');
+    // Tunnels that are really down are still "down".
+    const down = TEXTS.en['alert-active-degraded']({ ...full, cause: undefined });
+    expect(down.headline).toBe('fw-a (active) answers, but expected IPsec tunnels are down: tun-head-office.');
   });
 });
