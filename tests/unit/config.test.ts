@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +109,25 @@ describe('configuration', () => {
 
   it('refuses unknown keys with their name and path', () => {
     const e = rejects((raw) => (pair0(raw).probe.intervalSecond = 5));
-    expect(e.issues[0]).toEqual({ path: 'pairs[0].probe', message: 'unknown key "intervalSecond"' });
+    expect(e.issues[0]).toEqual({ path: 'pairs[0].probe', message: 'unknown key "intervalSecond": did you mean "intervalSeconds"?' });
+    // Far from every known key: no guess.
+    expect(rejects((raw) => (pair0(raw).probe.colour = 'red')).issues[0]).toEqual({ path: 'pairs[0].probe', message: 'unknown key "colour"' });
+  });
+
+  it('says "required" for a missing field, "the file is empty" for an empty file, and the line to fix for a YAML error', () => {
+    expect(rejects((raw) => delete pair0(raw).firewalls.primary.instanceId).issues[0]).toEqual({ path: 'pairs[0].firewalls.primary.instanceId', message: 'required' });
+    for (const empty of ['', '\n# nothing yet\n']) {
+      expect(() => parseConfig(empty, 'x.yaml')).toThrow(/x\.yaml: the file is empty/);
+    }
+    const text = readFileSync(new URL('../../examples/hq-egress.yaml', import.meta.url), 'utf8').replace('\n    fencing: stop', '\n      fencing: stop');
+    const line = text.split('\n').findIndex((l) => l === '      fencing: stop') + 1;
+    expect(() => parseConfig(text, 'x.yaml')).toThrow(new RegExp(`line ${line}, column 7: not valid YAML/JSON: .*indented deeper than the line above it\\): fencing: stop`));
+  });
+
+  it('validates the second example, examples/tokyo-egress.yaml (ap-northeast-1, notifications in Japanese)', async () => {
+    const config = await loadConfigFile('examples/tokyo-egress.yaml');
+    expect(config.pairs[0]?.firewalls.secondary.availabilityZone).toBe('ap-northeast-1c');
+    expect(config.notifications.language).toBe('ja');
   });
 
   it('refuses a failure threshold of one (a blip would fail over)', () => {
