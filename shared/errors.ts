@@ -242,6 +242,12 @@ export class LockLostError extends PanFailoverError {
   readonly retryable = false;
 }
 
+/** A person's manual flow while the pair is paused for maintenance, without overriding the pause. */
+export class PairPausedError extends PanFailoverError {
+  readonly name = 'PairPausedError';
+  readonly retryable = false;
+}
+
 /** Optimistic write of the probe state lost a race with another probe invocation. */
 export class StateConflictError extends PanFailoverError {
   readonly name = 'StateConflictError';
@@ -273,6 +279,7 @@ export const ERROR_NAMES = [
   'CutoverNotVerifiedError',
   'CutoverFailedError',
   'LockLostError',
+  'PairPausedError',
   'StateConflictError',
 ] as const;
 

@@ -25,6 +25,7 @@ import { formatDuration } from '#shared/usecases/flow/notifications.js';
 import { failedPhase, timeline, type FlowState } from '#shared/usecases/flow/state.js';
 import { cliConfig, cliDeps, requirePair, stateMachineArnOf, topicArnOf, type CliOptions } from '../context.js';
 import { EXIT, RefusedError, UsageError } from '../exit.js';
+import { manualFlowPauseCheck } from './pause.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
 import { isFlowState, progressPrinter } from '../progress.js';
@@ -134,13 +135,15 @@ export function flowVerdict(pair: PairConfig, status: ExecutionStatus | 'SUCCEED
     }
     case 'skipped-locked':
       return { exitCode: EXIT.notDone, words: 'NOT DONE: another run holds the pair', advice: lockAdvice(pair.name, state.input.action, state.lock?.heldBy ?? '?', state.lock?.expiresAt, now) };
+    case 'skipped-paused':
+      return { exitCode: EXIT.notDone, words: `NOT DONE: ${r.summary}`, advice: [`The pair is paused for maintenance: \`pan-failover status -p ${pair.name}\` shows until when; \`pan-failover resume -p ${pair.name}\` ends the pause.`] };
     case 'failed':
       return { exitCode: EXIT.failed, words: `FAILED in phase ${failedPhase(state)}: ${r.summary}`, advice: [`See where every object points now: \`pan-failover status -p ${pair.name}\`; the runbook (docs/runbook.md) has the failed phase's section.`] };
   }
 }
 
 async function confirmForced(options: FlowCommandOptions, pair: PairConfig, action: FlowInput['action'], io: FlowIo): Promise<void> {
-  if (!options.force || options.dryRun || options.yes || !io.interactive) return;
+  if (!options.force || action === 'reconcile' || options.dryRun || options.yes || !io.interactive) return;
   const to = action === 'failback' ? pair.firewalls.primary.name : 'the other firewall';
   const answer = await io.ask(`Forced ${action} of ${pair.name}: traffic moves to ${to} even if the active firewall is healthy.\nType the pair name (${pair.name}) to go on: `);
   if (answer.trim() !== pair.name) throw new RefusedError('not confirmed; nothing was changed', 'type the pair name to confirm, or pass --yes');
@@ -154,10 +157,11 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
     pair: options.pair,
     action,
     reason: options.reason ?? `${action} requested from the CLI`,
-    force: options.force ?? false,
+    force: action !== 'reconcile' && (options.force ?? false),
     dryRun: options.dryRun ?? false,
     source: 'manual',
     requestedBy: requester(),
+    ...(options.force ? { overridePause: true } : {}),
   };
   // Refuse bad input here, before anything is started anywhere.
   parseFlowInput(raw, config);
@@ -173,6 +177,10 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   })();
   const stateMachineArn = await stateMachineArnOf(options, sfn);
   const deps = cliDeps(config, { ...options, stateMachineArn, topicArn: options.dryRun ? undefined : await topicArnOf(options, () => createSnsClient({ region: options.region })) });
+  // A pair paused for maintenance: a person's flow needs --force (the flow checks it again).
+  const paused = await manualFlowPauseCheck(deps.store, options.pair, COMMAND_OF[action], options);
+  if (paused.line) (paused.refuse ? process.stderr : process.stdout).write(`${paused.line}\n`);
+  if (paused.refuse) return EXIT.notDone;
 
   // A dry run always runs here: the deployed flow would only say less.
   if (!options.local && !options.dryRun) {
@@ -322,8 +330,10 @@ export function registerFlowCommand(program: Command, common: CommonOptions, cmd
       .option('--take-over <holder>', 'with --local: the run holding the pair\'s lock is dead; take its lock over (the refusal names it)');
   }
   // Forcing means "even though the active firewall looks healthy": it has no meaning for a repair.
-  if (action === 'failover') cmd.option('--force', 'fail over even if the active firewall looks healthy');
-  if (action === 'failback') cmd.option('--force', 'fail back even if the active firewall looks healthy');
+  // Forcing also means "even though the pair is paused for maintenance" (recorded in the flow).
+  if (action === 'failover') cmd.option('--force', 'fail over even if the active firewall looks healthy, or the pair is paused');
+  if (action === 'failback') cmd.option('--force', 'fail back even if the active firewall looks healthy, or the pair is paused');
+  if (action === 'reconcile' && !dryRun) cmd.option('--force', 'repair even though the pair is paused for maintenance');
   if (action !== 'reconcile' && !dryRun) cmd.option('-y, --yes', 'do not ask for confirmation of a forced run on a terminal');
   cmd.action(async (opts: FlowCommandOptions) => {
     process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);

@@ -14,6 +14,7 @@ import { statusAdvice } from '../advice.js';
 import { EXIT } from '../exit.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
+import { pauseLine } from './pause.js';
 
 function sideName(pair: PairConfig, side: string): string {
   return side === 'primary' || side === 'secondary' ? pair.firewalls[side].name : side.toUpperCase();
@@ -27,10 +28,11 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
   const reports = [];
   let worst = 0;
   for (const pair of pairs) {
-    const [placement, record, lock, instances] = await Promise.all([
+    const [placement, record, lock, pause, instances] = await Promise.all([
       readPlacement(deps.ec2, pair),
       deps.store.getOwner(pair.name),
       deps.store.get(pair.name),
+      deps.store.getPause(pair.name).then((p) => p.value),
       describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)).then((m) => [...m.values()].filter((i) => i !== undefined)),
     ]);
     const aws = effectiveOwner(placement);
@@ -47,13 +49,14 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
     );
     const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws);
     if (!consistent) worst = EXIT.notDone;
-    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent });
+    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, pause });
   }
   if (options.json) return printJson('status', worst, { pairs: reports.map((r) => ({ ...r, pair: r.pair.name })) });
   for (const r of reports) {
     const p = r.pair;
     const out: string[] = [];
     out.push(`pair ${p.name}: AWS points at ${sideName(p, r.aws)}; recorded owner ${r.record ? `${sideName(p, r.record.owner)} since ${new Date(r.record.since).toISOString()} (${r.record.changedBy})` : 'none'}; lock ${r.lock && r.lock.expiresAt > Date.now() ? `HELD by ${r.lock.holder} until ${new Date(r.lock.expiresAt).toISOString()}` : 'free'}`);
+    out.push(pauseLine(r.pause));
     out.push(
       table(
         ['firewall', 'role', 'instance', 'state', 'type', 'status checks'],

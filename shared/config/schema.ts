@@ -278,18 +278,28 @@ const notificationsSchema = z.strictObject({
   chatbot: withDefault(z.boolean(), false),
 });
 
+/** Maintenance pauses (`pan-failover pause`): every pause ends by itself. */
+const pauseSchema = z.strictObject({
+  /** Length of a pause when `--for` is not given. */
+  defaultSeconds: withDefault(seconds(60, 604_800), 7200),
+  /** The longest pause anyone may ask for. */
+  maxSeconds: withDefault(seconds(60, 604_800), 86_400),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1),
   pairs: z.array(pairSchema).check(z.minLength(1, 'at least one pair is required')),
   deployment: z.optional(deploymentSchema),
   report: z.optional(reportSchema),
   notifications: section(notificationsSchema),
+  pause: section(pauseSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type PairConfig = z.infer<typeof pairSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;
 export type NotificationsConfig = z.infer<typeof notificationsSchema>;
+export type PausePolicy = z.infer<typeof pauseSchema>;
 export type FirewallConfig = z.infer<typeof firewallSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type ElasticIpConfig = z.infer<typeof elasticIpSchema>;
@@ -540,6 +550,9 @@ export function topologyIssues(config: Config): ValidationIssue[] {
         seen.add(v);
       });
     }
+  }
+  if (config.pause.defaultSeconds > config.pause.maxSeconds) {
+    add(['pause', 'defaultSeconds'], `${config.pause.defaultSeconds} is above pause.maxSeconds (${config.pause.maxSeconds})`);
   }
   return issues;
 }

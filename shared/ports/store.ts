@@ -10,6 +10,7 @@
  * - owner: the OwnerRecord fields.
  * - probe: `state` (S, JSON), `version` (N); saved with `attribute_not_exists(pk)` or
  *   `version = :expected`.
+ * - pause: the PauseRecord fields; saved with `attribute_not_exists(pk)` or `version = :expected`.
  */
 import type { Role } from '../config/schema.js';
 
@@ -63,4 +64,32 @@ export interface ProbeStateStore<T> {
   loadProbeState(pair: string): Promise<Versioned<T | undefined>>;
   /** Writes if the stored version is still `expectedVersion`; otherwise throws `StateConflictError`. */
   saveProbeState(pair: string, value: T, expectedVersion: number | undefined): Promise<void>;
+}
+
+/**
+ * A maintenance pause of one pair (`sk` = `pause`): while it is active the probe starts no flow
+ * and the flow ends automatic triggers as `skipped-paused`. The item stays after the pause ends
+ * (with `endedAt`), so `status` can say when and how the last one ended.
+ */
+export interface PauseRecord {
+  /** Epoch ms when it was requested. */
+  readonly since: number;
+  /** Epoch ms when it ends by itself. */
+  readonly until: number;
+  /** Who asked (user name or IAM principal). */
+  readonly by: string;
+  readonly reason: string;
+  /** Set when it ended: epoch ms, and who ended it (a person's name, or `expiry`). */
+  readonly endedAt?: number;
+  readonly endedBy?: string;
+}
+
+export interface PauseStore {
+  /** The pair's pause record with its version (`undefined` when there has never been one). */
+  getPause(pair: string): Promise<Versioned<PauseRecord | undefined>>;
+  /**
+   * Writes it if the stored version is still `expectedVersion` (`undefined`: no record yet);
+   * otherwise throws `StateConflictError`. Returns the new version.
+   */
+  putPause(pair: string, record: PauseRecord, expectedVersion: number | undefined): Promise<number>;
 }

@@ -23,6 +23,8 @@ export const flowInputSchema = z.strictObject({
   reason: z._default(text(500), 'manual request'),
   /** Fail over even if the active firewall looks healthy (a person's decision). */
   force: z._default(z.boolean(), false),
+  /** A person's flow while the pair is paused for maintenance: run it anyway (recorded and notified). */
+  overridePause: z.optional(z.boolean()),
   /** Plan and report only: change nothing. */
   dryRun: z._default(z.boolean(), false),
   source: z._default(z.enum(FLOW_SOURCES), 'manual'),

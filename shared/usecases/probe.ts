@@ -24,7 +24,9 @@ import type { Clock } from '../ports/clock.js';
 import type { Ec2Port, InstanceInfo } from '../ports/ec2.js';
 import type { FirewallApiFactory } from '../ports/firewall.js';
 import type { FlowStarter, Notification, Notifier } from '../ports/messaging.js';
-import type { LockStore, OwnerRecord, OwnerStore, ProbeStateStore } from '../ports/store.js';
+import type { LockStore, OwnerRecord, OwnerStore, PauseRecord, PauseStore, ProbeStateStore, Versioned } from '../ports/store.js';
+import { describePause, iso, pauseState } from '../domain/pause.js';
+import { endExpiredPause } from './pause.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { flowExecutionName, type FlowInput } from './flow-input.js';
 import { holderEnded } from './flow/control-steps.js';
@@ -60,7 +62,7 @@ export interface ProbeDeps {
   readonly config: Config;
   readonly ec2: Ec2Port;
   readonly firewalls: FirewallApiFactory;
-  readonly store: ProbeStateStore<ProbeMemory> & OwnerStore & Pick<LockStore, 'get'>;
+  readonly store: ProbeStateStore<ProbeMemory> & OwnerStore & Pick<LockStore, 'get'> & PauseStore;
   readonly flows: FlowStarter;
   readonly notifier: Notifier;
   readonly clock: Clock;
@@ -109,6 +111,8 @@ export interface PairRoundResult {
   readonly drift: readonly string[] | undefined;
   /** What the probe did about it. */
   readonly acted: readonly string[];
+  /** The pair's maintenance pause, while it holds (the probe starts no flow for the pair). */
+  readonly paused?: { readonly until: number; readonly by: string; readonly reason: string };
 }
 
 export interface ProbeOptions {
@@ -145,13 +149,16 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   const now = clock.now();
   const log = telemetry.log;
 
-  const [{ instances, awsReachable }, placement, stored, record, canaries] = await Promise.all([
+  const [{ instances, awsReachable }, placement, stored, record, canaries, pause] = await Promise.all([
     describe(deps, pair),
     readPlacement(deps, pair),
     options.readOnly ? Promise.resolve({ value: undefined, version: undefined }) : deps.store.loadProbeState(pair.name),
     deps.store.getOwner(pair.name),
     checkCanaries(deps, pair),
+    deps.store.getPause(pair.name),
   ]);
+  const pauseNow = pauseState(pause.value, now);
+  const paused = pauseNow === 'active' && pause.value ? { until: pause.value.until, by: pause.value.by, reason: pause.value.reason } : undefined;
 
   const { owner, ownerSource } = resolveOwner(record, placement);
   const observations = await observeBoth(deps, pair, owner, instances);
@@ -183,6 +190,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     decision: out.decision,
     tunnelsDown: out.tunnelsDown,
     drift,
+    ...(paused ? { paused } : {}),
   };
   publishMetrics(deps, pair, result);
   log.info('probe round', {
@@ -194,6 +202,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     code: out.decision.code,
     reason: out.decision.reason,
     drift: drift?.length,
+    ...(paused ? { pausedUntil: iso(paused.until) } : {}),
   });
   if (options.readOnly) return { ...result, acted: [] };
   // A pair decides at most once per its own interval: two invocations interleaving their rounds
@@ -222,7 +231,9 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     owner,
     placement,
     now,
+    pause: pauseNow === 'active' ? pause.value : undefined,
   });
+  if (pauseNow === 'expired' && pause.value) plan.intents.unshift({ kind: 'end-pause', pause: { value: pause.value, version: pause.version } });
   try {
     await deps.store.saveProbeState(pair.name, plan.memory, stored.version);
   } catch (e) {
@@ -265,6 +276,7 @@ type Intent =
   | { readonly kind: 'start-flow'; readonly name: string; readonly input: FlowInput }
   | { readonly kind: 'notify'; readonly notification: Notification; readonly alertCode?: string }
   | { readonly kind: 'record-owner'; readonly record: OwnerRecord }
+  | { readonly kind: 'end-pause'; readonly pause: Versioned<PauseRecord> }
   | { readonly kind: 'note'; readonly text: string };
 
 interface PlanInput {
@@ -279,6 +291,8 @@ interface PlanInput {
   readonly owner: Role;
   readonly placement: PairPlacement | undefined;
   readonly now: number;
+  /** The pair's maintenance pause, while it holds: no flow of any kind is started. */
+  readonly pause: PauseRecord | undefined;
 }
 
 async function planActions(
@@ -308,13 +322,21 @@ async function planActions(
     }
     return { memory, intents };
   }
-  if (out.decision.action === 'failover' || out.decision.action === 'failback') {
+  if ((out.decision.action === 'failover' || out.decision.action === 'failback') && input.pause) {
+    // Paused: observed, recorded and told, but nothing is started. The incident is not recorded
+    // as begun: when the pause ends and the failure is still there, the failover starts then.
+    const held = `the pair is ${describePause(input.pause, now)}`;
+    intents.push({ kind: 'note', text: `${out.decision.action} due, not started: ${held}` });
+    if (out.decision.action === 'failover') {
+      active.push({ code: 'failover-paused', reason: `${out.decision.reason}; no failover: ${held}. To fail over now: pan-failover failover -p ${pair.name} --force` });
+    }
+  } else if (out.decision.action === 'failover' || out.decision.action === 'failback') {
     memory = await planFlow(deps, pair, out, memory, intents, active);
   } else {
     memory = { ...memory, incident: undefined };
     const code = DECISION_ALERTS[out.decision.code];
     if (out.decision.action === 'alert' && code !== undefined) active.push({ code, reason: out.decision.reason, context: decisionContext(out) });
-    if (record && placement) memory = await planDrift(deps, pair, out, placement, record, memory, now, intents, active);
+    if (record && placement) memory = await planDrift(deps, pair, out, placement, record, memory, now, intents, active, input.pause);
   }
   return { memory: planAlerts(deps, pair, input.owner, active, memory, now, intents), intents };
 }
@@ -454,15 +476,21 @@ async function planDrift(
   now: number,
   intents: Intent[],
   active: ActiveAlert[],
+  pause: PauseRecord | undefined,
 ): Promise<ProbeMemory> {
   const drifted = driftFrom(placement, record.owner);
   if (drifted.length === 0) return memory;
   const labels = drifted.map(objectLabel);
   const ownerName = pair.firewalls[record.owner].name;
   const ownerStatus = out.statuses[record.owner];
-  const canRepair = pair.driftRepair === 'repair' && (ownerStatus === 'healthy' || ownerStatus === 'degraded');
+  const canRepair = pair.driftRepair === 'repair' && (ownerStatus === 'healthy' || ownerStatus === 'degraded') && pause === undefined;
   if (!canRepair) {
-    const why = pair.driftRepair === 'repair' ? `not repaired: the recorded owner ${ownerName} is ${ownerStatus}` : 'driftRepair is "report"';
+    const why =
+      pair.driftRepair !== 'repair'
+        ? 'driftRepair is "report"'
+        : pause
+          ? `not repaired: the pair is ${describePause(pause, now)}`
+          : `not repaired: the recorded owner ${ownerName} is ${ownerStatus}`;
     active.push({ code: 'drift', reason: `${labels.length} managed object(s) not on ${ownerName}: ${labels.join('; ')} (${why})` });
     return memory;
   }
@@ -518,6 +546,11 @@ async function execute(
         case 'note':
           acted.push(intent.text);
           break;
+        case 'end-pause': {
+          const line = await endExpiredPause(deps, pair.name, intent.pause.value, intent.pause.version);
+          if (line !== undefined) acted.push(line);
+          break;
+        }
         case 'record-owner':
           if (await deps.store.putOwner(pair.name, intent.record, { ifAbsent: true })) {
             acted.push(`recorded ${intent.record.owner} as owner (${intent.record.reason})`);
@@ -664,6 +697,7 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   m.add('FailoverDecision', 'Count', r.decision.action === 'failover' ? 1 : 0, dims);
   m.add('ProbeAlert', 'Count', r.decision.action === 'alert' ? 1 : 0, dims);
   m.add('ControllerBlind', 'Count', r.decision.code === 'controller-blind' ? 1 : 0, dims);
+  m.add('Paused', 'Count', r.paused ? 1 : 0, dims);
   if (r.drift) m.add('DriftedObjects', 'Count', r.drift.length, dims);
 }
 

@@ -59,6 +59,8 @@ function storeWith(base: Store, overrides: Partial<Store>): Store {
     getOwner: (pair) => base.getOwner(pair),
     putOwner: (pair, record, options) => base.putOwner(pair, record, options),
     get: (pair) => base.get(pair),
+    getPause: (pair) => base.getPause(pair),
+    putPause: (pair, record, expected) => base.putPause(pair, record, expected),
     ...overrides,
   };
 }

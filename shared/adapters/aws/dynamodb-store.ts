@@ -17,13 +17,15 @@ import type {
   LockStore,
   OwnerRecord,
   OwnerStore,
+  PauseRecord,
+  PauseStore,
   ProbeStateStore,
   Versioned,
 } from '#shared/ports/store.js';
 import { InputInvalidError, StateConflictError } from '#shared/errors.js';
 import { awsErrorCode, callAws, malformedResponse, translateAwsError } from './errors.js';
 
-export const ITEM_KINDS = { lock: 'lock', owner: 'owner', probe: 'probe' } as const;
+export const ITEM_KINDS = { lock: 'lock', owner: 'owner', probe: 'probe', pause: 'pause' } as const;
 type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
 
 export const LOCK_ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
@@ -32,6 +34,8 @@ export const LOCK_TAKEOVER_CONDITION = 'holder = :stale';
 export const OWNER_CREATE_CONDITION = 'attribute_not_exists(pk)';
 export const PROBE_CREATE_CONDITION = 'attribute_not_exists(pk)';
 export const PROBE_UPDATE_CONDITION = 'version = :expected';
+export const PAUSE_CREATE_CONDITION = 'attribute_not_exists(pk)';
+export const PAUSE_UPDATE_CONDITION = 'version = :expected';
 
 /** Expired locks linger a day for post-mortems before DynamoDB's TTL sweeps them. */
 const LOCK_TTL_GRACE_SECONDS = 86_400;
@@ -63,7 +67,7 @@ export interface DynamoStateStoreOptions {
   readonly tableName: string;
 }
 
-export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T> {
+export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T>, PauseStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
 
@@ -236,6 +240,62 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
           `probe state of pair ${pair} changed since version ${expectedVersion ?? '(none)'} was read`,
           { cause: error, details: { pair, expectedVersion } },
         );
+      }
+      throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+    }
+  }
+
+  // ---- pause ---------------------------------------------------------------------------------
+
+  async getPause(pair: string): Promise<Versioned<PauseRecord | undefined>> {
+    const item = await this.#read(pair, ITEM_KINDS.pause);
+    if (item === undefined) return { value: undefined, version: undefined };
+    const where = `${pairKey(pair)}/pause`;
+    const endedAt = item.endedAt === undefined ? undefined : num(item, 'endedAt', where);
+    const endedBy = item.endedBy === undefined ? undefined : str(item, 'endedBy', where);
+    return {
+      value: {
+        since: num(item, 'since', where),
+        until: num(item, 'until', where),
+        by: str(item, 'by', where),
+        reason: str(item, 'reason', where),
+        ...(endedAt === undefined ? {} : { endedAt }),
+        ...(endedBy === undefined ? {} : { endedBy }),
+      },
+      version: num(item, 'version', where),
+    };
+  }
+
+  async putPause(pair: string, record: PauseRecord, expectedVersion: number | undefined): Promise<number> {
+    const version = (expectedVersion ?? 0) + 1;
+    const conditional =
+      expectedVersion === undefined
+        ? { ConditionExpression: PAUSE_CREATE_CONDITION }
+        : { ConditionExpression: PAUSE_UPDATE_CONDITION, ExpressionAttributeValues: { ':expected': n(expectedVersion) } };
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...key(pair, ITEM_KINDS.pause),
+            since: n(record.since),
+            until: n(record.until),
+            by: s(record.by),
+            reason: s(record.reason),
+            ...(record.endedAt === undefined ? {} : { endedAt: n(record.endedAt) }),
+            ...(record.endedBy === undefined ? {} : { endedBy: s(record.endedBy) }),
+            version: n(version),
+          },
+          ...conditional,
+        }),
+      );
+      return version;
+    } catch (error) {
+      if (isConditionalFailure(error)) {
+        throw new StateConflictError(`pause of pair ${pair} changed since version ${expectedVersion ?? '(none)'} was read`, {
+          cause: error,
+          details: { pair, expectedVersion },
+        });
       }
       throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
     }

@@ -11,6 +11,8 @@ import { CutoverNotVerifiedError, errorMessage } from '../../errors.js';
 import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
+import { flowPauseGate, readPauseForFlow } from '../pause.js';
+import { iso } from '../../domain/pause.js';
 import { dnsUpsert, fence } from './aws-steps.js';
 import { cutover, readPlacement } from './cutover.js';
 import type { ControlDeps } from './deps.js';
@@ -48,16 +50,39 @@ export interface ValidateEvent {
 }
 
 /** Phase 1: strict input validation; throws `InputInvalidError` naming what is wrong. */
-export function validate(deps: Pick<ControlDeps, 'config' | 'clock'>, event: ValidateEvent): FlowState {
+export function validate(
+  deps: Pick<ControlDeps, 'config' | 'clock'> & { readonly telemetry?: ControlDeps['telemetry'] },
+  event: ValidateEvent,
+  pauseRead: Awaited<ReturnType<typeof readPauseForFlow>> = { record: undefined },
+): FlowState {
   const input = parseFlowInput(event.input, deps.config);
   const now = deps.clock.now();
+  if ('error' in pauseRead) deps.telemetry?.log.warn('pause unreadable: not held back', { pair: input.pair, execution: event.execution, error: pauseRead.error });
+  const pause = 'record' in pauseRead ? flowPauseGate(pauseRead.record, input, now) : undefined;
+  if (pause?.overridden) {
+    deps.telemetry?.log.warn('pause overridden', { pair: input.pair, execution: event.execution, requestedBy: input.requestedBy, pausedBy: pause.by, until: pause.until });
+  }
+  const outcome = pause ? (pause.skip ? 'paused: skipped' : pause.overridden ? 'paused: overridden' : 'paused: dry run') : 'ok';
   return {
     input,
     execution: event.execution,
     stateMachineArn: event.stateMachine,
     startedAt: now,
-    phases: { validate: { startedAt: now, endedAt: now, outcome: 'ok' } },
+    ...(pause ? { pause } : {}),
+    phases: { validate: { startedAt: now, endedAt: now, outcome } },
   };
+}
+
+/**
+ * The Validate step: the input first (bad input changes nothing and reads nothing), then the
+ * pair's maintenance pause. An automatic trigger (probe, alarm, drift repair, scheduled drill) is
+ * marked to end as `skipped-paused`; a person's is refused (`PairPausedError`) unless it
+ * overrides the pause, which is logged and reported. A pause that cannot be read holds nothing
+ * back: the lock, taken next, needs the same table and fails loudly if it is unreachable.
+ */
+export async function validateStep(deps: Pick<ControlDeps, 'config' | 'clock' | 'store' | 'telemetry'>, event: ValidateEvent): Promise<FlowState> {
+  const input = parseFlowInput(event.input, deps.config);
+  return validate(deps, event, await readPauseForFlow(deps.store, input.pair));
 }
 
 /** Phase 2: single-flight per pair. Not acquiring it is a normal outcome (another execution works). */
@@ -163,7 +188,12 @@ export async function finish(deps: ControlDeps, state: FlowState): Promise<FlowS
   const now = deps.clock.now();
   await releaseIfHeld(deps, pair, state);
   let result: NonNullable<FlowState['result']>;
-  if (state.input.dryRun) {
+  if (state.pause?.skip) {
+    result = {
+      outcome: 'skipped-paused',
+      summary: `${pair.name} is paused until ${iso(state.pause.until)} by ${state.pause.by} (${state.pause.reason}): nothing changed; the ${state.input.source} trigger was: ${state.input.reason}`,
+    };
+  } else if (state.input.dryRun) {
     const n = (state.plan?.changes.length ?? 0) + (state.plan?.dns.length ?? 0) + (state.plan?.instances.length ?? 0);
     result = {
       outcome: 'dry-run',

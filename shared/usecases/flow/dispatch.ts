@@ -1,5 +1,5 @@
 /** Step name -> use-case, one table per Lambda function. Handlers stay thin: parse, dispatch, return. */
-import { abort, acquireLock, finish, notify, recordOwner, validate } from './control-steps.js';
+import { abort, acquireLock, finish, notify, recordOwner, validateStep } from './control-steps.js';
 import { cutoverStep, dnsStatus, dnsUpsert, fence, plan, startTarget } from './aws-steps.js';
 import { checkReady, postVerify, recheck } from './firewall-steps.js';
 import type { AwsStepDeps, ControlDeps, FirewallStepDeps } from './deps.js';
@@ -10,7 +10,7 @@ export async function runControlStep(deps: ControlDeps, raw: unknown): Promise<F
   const event = parseControlEvent(raw);
   switch (event.step) {
     case 'validate':
-      return validate(deps, event);
+      return validateStep(deps, event);
     case 'acquireLock':
       return acquireLock(deps, event.state);
     case 'recordOwner':

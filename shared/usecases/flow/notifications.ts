@@ -49,6 +49,7 @@ export function body(pair: PairConfig, state: FlowState, event: string, now: num
     reason: state.input.reason,
     requestedBy: state.input.requestedBy,
     force: state.input.force,
+    pause: state.pause && { ...state.pause, until: new Date(state.pause.until).toISOString() },
     dryRun: state.input.dryRun,
     from: fwRef(pair, state.from),
     to: fwRef(pair, state.target),
@@ -100,7 +101,7 @@ export function phaseNotification(
   let text: string;
   switch (phase) {
     case 'started':
-      text = `${p} ${act} started: ${arrow(pair, state)}${state.input.dryRun ? ' (dry run)' : ''}`;
+      text = `${p} ${act} started: ${arrow(pair, state)}${state.input.dryRun ? ' (dry run)' : ''}${state.pause?.overridden ? ` (PAUSE OVERRIDDEN by ${state.input.requestedBy ?? '?'})` : ''}`;
       break;
     case 'starting':
       text = `${p} ${target} ${state.start?.state === 'running' ? 'already running' : 'starting'}; waiting until ready`;
@@ -246,6 +247,8 @@ function resultSubject(pair: PairConfig, state: FlowState, now: number): string 
       return `${p} ${act} dry run: ${(state.plan?.changes.length ?? 0) + (state.plan?.dns.length ?? 0) + (state.plan?.instances.length ?? 0)} change(s) would be made`;
     case 'skipped-locked':
       return `${p} ${act} skipped: another execution holds the pair`;
+    case 'skipped-paused':
+      return `${p} ${act} skipped: pair paused until ${state.pause ? new Date(state.pause.until).toISOString().replace(/\.\d{3}Z$/, 'Z') : '?'} by ${state.pause?.by ?? '?'}`;
     case 'failed':
     default:
       return `${p} ${act} FAILED in phase ${failedPhase(state)}: ${state.error?.Error ?? 'unknown error'}`;

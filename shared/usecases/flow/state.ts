@@ -9,6 +9,7 @@ import { InputInvalidError, LockLostError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LockStore } from '../../ports/store.js';
 import type { ValidFlowInput } from '../flow-input.js';
+import type { FlowPause } from '../pause.js';
 
 export const PHASES = [
   'validate',
@@ -46,6 +47,8 @@ export interface FlowState {
   readonly target?: Role;
   readonly from?: Role;
   readonly phases: Partial<Record<Phase, PhaseRecord>>;
+  /** The pair's maintenance pause, as Validate found it (absent: not paused). */
+  readonly pause?: FlowPause;
   readonly lock?: { readonly acquired: boolean; readonly heldBy?: string; readonly expiresAt?: number };
   readonly recheck?: {
     readonly mode: RecheckMode;
@@ -120,7 +123,7 @@ export interface FlowState {
     readonly checks: number;
   };
   readonly result?: {
-    readonly outcome: 'succeeded' | 'noop' | 'skipped-locked' | 'dry-run' | 'failed';
+    readonly outcome: 'succeeded' | 'noop' | 'skipped-locked' | 'skipped-paused' | 'dry-run' | 'failed';
     readonly summary: string;
   };
   /** Set by a Catch: `{ Error, Cause }`. */
