@@ -499,7 +499,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
   return { resources, triggers };
 }
 
-/** The dashboard: per pair, the firewalls' status, API latency, tunnels and the probe's decisions; the flow and the functions. */
+/** The dashboard: per pair, the firewalls' status, API latency, tunnels, the probe's decisions and the maintenance pause; the flow and the functions. */
 export function dashboardBody(config: Config, names: Deployment['names']): Record<string, unknown> {
   const widgets: Record<string, unknown>[] = [];
   const region = '${AWS::Region}';
@@ -533,7 +533,17 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
     y += 6;
     const perPair = (metric: string) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Sum', label: metric }];
     metricWidget('Probe rounds, errors, blind rounds', [perPair('ProbeRound'), perPair('ProbeError'), perPair('ControllerBlind')], y, 0);
-    metricWidget('Decisions and drift', [perPair('FailoverDecision'), perPair('ProbeAlert'), [METRICS_NAMESPACE, 'DriftedObjects', 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Maximum' }]], y, 8);
+    metricWidget(
+      'Decisions, drift, maintenance pause (1 = paused)',
+      [
+        perPair('FailoverDecision'),
+        perPair('ProbeAlert'),
+        [METRICS_NAMESPACE, 'DriftedObjects', 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Maximum' }],
+        [METRICS_NAMESPACE, 'Paused', 'Pair', pair.name, 'service', SERVICE_NAME, { stat: 'Maximum', label: 'Paused' }],
+      ],
+      y,
+      8,
+    );
     metricWidget(
       'Flows by action and outcome',
       [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Outcome,Pair,service} MetricName="FlowResult" Pair="${pair.name}"', 'Sum', 300)`, id: 'flows' }]],
