@@ -473,6 +473,7 @@ export class SimSystem {
         executionName: execution.name,
         stateMachineArn: this.stateMachineArn,
         retryScale: 1 / this.clock.speed,
+        signal: execution.signal,
         onState: (s) => {
           step({ type: `${s.type}StateEntered`, stateName: s.state });
           this.emit({ at: s.at, source: 'flow', message: `${execution.name}: ${s.state}`, data: { execution: execution.name, state: s.state, type: s.type } });

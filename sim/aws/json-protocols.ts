@@ -192,6 +192,13 @@ const sfn: JsonService = {
         nextToken: from + max < ordered.length ? String(from + max) : undefined,
       };
     },
+    StopExecution: (b, w) => {
+      const out = w.sfn.stopExecution(str('sfn', b, 'executionArn') ?? '', {
+        error: str('sfn', b, 'error', false),
+        cause: str('sfn', b, 'cause', false),
+      });
+      return { stopDate: seconds(out.stopDate) };
+    },
     ListExecutions: (b, w) => {
       const filter = b['statusFilter'];
       if (filter !== undefined && !SFN_STATUSES.includes(filter as SfnExecutionStatus)) {

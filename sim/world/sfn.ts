@@ -31,7 +31,7 @@ export interface ExecutionContext {
   /** Parsed input. */
   readonly input: unknown;
   readonly startDate: number;
-  /** Aborted when the world closes. */
+  /** Aborted when the world closes, or when the execution is stopped (StopExecution). */
   readonly signal: AbortSignal;
 }
 
@@ -75,6 +75,8 @@ export class SfnWorld {
   >();
   readonly #abort = new AbortController();
   readonly #history = new Map<string, SfnHistoryEvent[]>();
+  /** Per running execution: aborted by StopExecution (a task already running goes on, as a Lambda does). */
+  readonly #stops = new Map<string, AbortController>();
 
   constructor(ctx: WorldContext) {
     this.#ctx = ctx;
@@ -211,6 +213,28 @@ export class SfnWorld {
     this.#finish(record, outcome);
   }
 
+  /**
+   * StopExecution: the execution ends ABORTED at once and takes no further step; a task already
+   * running is not interrupted (Step Functions does not stop a Lambda invocation), and nothing
+   * the flow would have done on a failure (its Catch, its Abort state) runs.
+   */
+  stopExecution(executionArn: string, options: { error?: string; cause?: string } = {}): { stopDate: number } {
+    const record = this.describeExecution(executionArn);
+    if (record.status !== 'RUNNING') return { stopDate: record.stopDate ?? this.#ctx.now() };
+    const stopDate = this.#ctx.now();
+    const next: ExecutionRecord = { ...record, status: 'ABORTED', stopDate, error: options.error, cause: options.cause };
+    this.#executions.set(executionArn, next);
+    this.#ctx.events.record(stopDate, 'sfn.execution.failed', executionArn, `execution ${record.name} stopped (ABORTED)`, {
+      name: record.name,
+      status: 'ABORTED',
+      error: options.error,
+      cause: options.cause,
+    });
+    this.#stops.get(executionArn)?.abort(new Error('execution stopped'));
+    this.#done.get(executionArn)?.resolve(next);
+    return { stopDate };
+  }
+
   /** Resolves when the execution has ended, with its final record. */
   waitFor(executionArn: string): Promise<ExecutionRecord> {
     const done = this.#done.get(executionArn);
@@ -224,13 +248,15 @@ export class SfnWorld {
   }
 
   #run(executor: Executor, record: ExecutionRecord, input: unknown): void {
+    const stop = new AbortController();
+    this.#stops.set(record.executionArn, stop);
     const context: ExecutionContext = {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
       name: record.name,
       input,
       startDate: record.startDate,
-      signal: this.#abort.signal,
+      signal: AbortSignal.any([this.#abort.signal, stop.signal]),
     };
     // The executor starts after StartExecution has answered, as in AWS.
     Promise.resolve()
@@ -251,6 +277,7 @@ export class SfnWorld {
   }
 
   #finish(record: ExecutionRecord, outcome: { output: unknown } | { error: string; cause?: string }): void {
+    this.#stops.delete(record.executionArn);
     if (record.status !== 'RUNNING') return;
     const stopDate = this.#ctx.now();
     const next: ExecutionRecord =

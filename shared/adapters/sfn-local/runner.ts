@@ -59,6 +59,11 @@ export interface LocalRunOptions {
   readonly definition?: AslDefinition;
   /** Called for every state entered, with the simulated time (execution history). */
   readonly onState?: (event: { state: string; type: string; at: number }) => void;
+  /**
+   * Stops the execution (StopExecution): no further state runs; a task already running is not
+   * interrupted (as a Lambda invocation is not). The run then ends FAILED with `ExecutionAbortedError`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalRunResult {
@@ -170,6 +175,10 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
       },
     } as never,
   });
+  if (options.signal) {
+    if (options.signal.aborted) execution.abort();
+    else options.signal.addEventListener('abort', () => execution.abort(), { once: true });
+  }
   // Non-Task states (Choice, Pass, Fail, Succeed) appear in the history from the event log.
   void (async () => {
     try {
