@@ -46,22 +46,23 @@ const FLOW = 'failover-to-stop';
  * Returns the stopped execution's ARN.
  */
 async function stopMidCutover(options: Partial<SimSystemOptions>, when: (message: string, type: string | undefined) => boolean): Promise<string> {
-  let arn: string | undefined;
+  const target: { arn?: string } = {};
   let stopped = false;
   system = await startOrch({
     transport: 'wire',
     ...options,
     onEvent: (e) => {
-      if (stopped || arn === undefined || !when(e.message, (e.data as { type?: string } | undefined)?.type)) return;
+      if (stopped || target.arn === undefined || !when(e.message, (e.data as { type?: string } | undefined)?.type)) return;
       stopped = true;
-      sys().world.sfn.stopExecution(arn, { error: 'Stopped', cause: 'stopped by the on-call engineer' });
+      sys().world.sfn.stopExecution(target.arn, { error: 'Stopped', cause: 'stopped by the on-call engineer' });
     },
   });
   const { store } = ports(sys());
   await store.putOwner(PAIR, { owner: 'primary', since: sys().clock.now() - 86_400_000, changedBy: 'bootstrap', reason: 'all managed objects point at it' });
   // Step 1 of the runbook: pause the pair, so the probe starts nothing while people work.
   await pausePairs(pauseDeps(sys()), { pairs: [PAIR], seconds: 3600, reason: 'stopping a failover started by mistake', by: 'oncall' });
-  arn = sys().startFlow({ pair: PAIR, action: 'failover', force: true, overridePause: true, requestedBy: 'alice', reason: 'drill gone wrong' }, FLOW);
+  const arn = sys().startFlow({ pair: PAIR, action: 'failover', force: true, overridePause: true, requestedBy: 'alice', reason: 'drill gone wrong' }, FLOW);
+  target.arn = arn;
   const end = await sys().world.sfn.waitFor(arn);
   expect(end.status).toBe('ABORTED');
   return arn;
