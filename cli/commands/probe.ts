@@ -48,6 +48,7 @@ export function renderProbe(results: readonly PairRoundResult[]): string {
       table(['firewall', 'role', 'instance', 'status', 'api', 'version', 'tunnels'], rows),
       `decision: ${r.decision.action} (${r.decision.code}): ${terminalSafeLine(r.decision.reason)}`,
       r.drift && r.drift.length > 0 ? `drift: ${r.drift.join('; ')}` : '',
+      r.paused ? `PAUSED until ${new Date(r.paused.until).toISOString()} by ${terminalSafeLine(r.paused.by)}: ${terminalSafeLine(r.paused.reason)} (the controller starts no flow)` : '',
       ...r.firewalls.filter((f) => f.observation.api.error).map((f) => `  ${f.name}: ${terminalSafeLine(f.observation.api.error ?? '')}`),
     ]
       .filter(Boolean)

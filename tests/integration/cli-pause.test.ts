@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flowCommand } from '#cli/commands/flow.js';
 import { EXIT_USAGE, pauseCommand, resumeCommand } from '#cli/commands/pause.js';
+import { probeCommand } from '#cli/commands/probe.js';
 import { statusCommand } from '#cli/commands/status.js';
 import { captureOutput, changesSince, lastSeq, startCliSim, type CliSim } from '../support/cli-sim.js';
 import { truePlacement } from '../support/fake-firewalls.js';
@@ -71,6 +72,9 @@ describe('pause and resume', () => {
     expect(status.result).toBe(0);
     expect(status.stdout).toMatch(/\npause: PAUSED until \S+ \(1h29m\d*s? left|\npause: PAUSED until \S+ \(1h30m left/);
     expect(status.stdout).toContain('by alice: PAN-OS upgrade of fw-a');
+    const probe = await captureOutput(() => probeCommand({ config }));
+    expect(probe.result).toBe(0);
+    expect(probe.stdout).toMatch(/\nPAUSED until \S+ by alice: PAN-OS upgrade of fw-a \(the controller starts no flow\)\n/);
     const json = await captureOutput(() => statusCommand({ config, json: true }));
     expect((JSON.parse(json.stdout) as { pause: unknown }[])[0]?.pause).toMatchObject({ by: 'alice', reason: 'PAN-OS upgrade of fw-a' });
 
