@@ -109,7 +109,9 @@ describe('the program itself', () => {
     const plan = await cli(['plan', '--help']);
     expect(plan.stdout).not.toMatch(/--wait|--local|--dry-run|--topic-arn|--yes/);
     const repair = await cli(['repair', '--help']);
-    expect(repair.stdout).not.toMatch(/--force|--yes/);
+    // A repair has no confirmation; its --force only overrides a maintenance pause.
+    expect(repair.stdout).not.toMatch(/--yes/);
+    expect(repair.stdout).toMatch(/--force\s+repair even though the pair is paused/);
     const failover = await cli(['failover', '--help']);
     expect(failover.stdout).toMatch(/--force[\s\S]*--yes/);
     const preflight = await cli(['preflight', '--help']);

@@ -76,7 +76,7 @@ describe('pause and resume', () => {
     expect(probe.result).toBe(0);
     expect(probe.stdout).toMatch(/\nPAUSED until \S+ by alice: PAN-OS upgrade of fw-a \(the controller starts no flow\)\n/);
     const json = await captureOutput(() => statusCommand({ config, json: true }));
-    expect((JSON.parse(json.stdout) as { pause: unknown }[])[0]?.pause).toMatchObject({ by: 'alice', reason: 'PAN-OS upgrade of fw-a' });
+    expect((JSON.parse(json.stdout) as { result: { pairs: { pause: unknown }[] } }).result.pairs[0]?.pause).toMatchObject({ by: 'alice', reason: 'PAN-OS upgrade of fw-a' });
 
     const before = lastSeq(s.system.world);
     const refused = await captureOutput(() => flowCommand('failover', { config, pair: PAIR, local: true, force: false }));
@@ -124,7 +124,7 @@ describe('pause and resume', () => {
     await store.acquire('branch-egress', 'branch-egress-failover-x-1', Date.now(), 600_000);
     const out = await captureOutput(() => pauseCommand({ config, all: true, for: '2h', reason: 'provider maintenance', by: 'alice', json: true }));
     expect(out.result).toBe(0);
-    const outcomes = JSON.parse(out.stdout) as { pair: string; outcome: string; flowRunning?: string; message: string }[];
+    const outcomes = (JSON.parse(out.stdout) as { result: { pairs: { pair: string; outcome: string; flowRunning?: string; message: string }[] } }).result.pairs;
     expect(outcomes.map((o) => [o.pair, o.outcome])).toEqual([
       ['hq-egress', 'paused'],
       ['branch-egress', 'paused'],
