@@ -72,7 +72,7 @@ export async function pauseCommand(options: PauseCommandOptions): Promise<number
   const noReason = reasonIssue(options.reason);
   if (noReason !== undefined) return usage(noReason);
   const topicArn = await topicArnOf(options, () => createSnsClient({ region: options.region }));
-  const deps = cliDeps(config, { ...options, topicArn });
+  const deps = { ...cliDeps(config, { ...options, topicArn }), notifications: config.notifications };
   const outcomes = await pausePairs(deps, { pairs, seconds: length.seconds, reason: options.reason ?? '', by: who(options) });
   return report('pause', outcomes, options.json, topicArn !== undefined);
 }
@@ -82,7 +82,7 @@ export async function resumeCommand(options: PauseCommandOptions): Promise<numbe
   const pairs = selectPairs(config, options);
   if ('error' in pairs) return usage(pairs.error);
   const topicArn = await topicArnOf(options, () => createSnsClient({ region: options.region }));
-  const deps = cliDeps(config, { ...options, topicArn });
+  const deps = { ...cliDeps(config, { ...options, topicArn }), notifications: config.notifications };
   const outcomes = await resumePairs(deps, { pairs, by: who(options) });
   return report('resume', outcomes, options.json, topicArn !== undefined);
 }

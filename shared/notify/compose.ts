@@ -2,7 +2,7 @@
 import type { NotificationsConfig } from '../config/schema.js';
 import type { NotificationText } from '../ports/messaging.js';
 import type { NotificationKind } from './kinds.js';
-import { TEXTS, type TextContext } from './texts.js';
+import { PAUSE_OVERRIDDEN, TEXTS, type TextContext } from './texts.js';
 
 /** Where the runbook is read when `notifications.runbookUrl` is not set: its path in this repository. */
 export function defaultRunbookUrl(language: NotificationsConfig['language']): string {
@@ -23,9 +23,11 @@ export interface TextExtras {
 
 export function composeText(settings: NotificationsConfig, kind: NotificationKind, context: TextContext, extras: TextExtras = {}): NotificationText {
   const sentences = TEXTS[settings.language][kind](context);
+  const overridden = context.pauseOverriddenBy;
   return {
     language: settings.language,
     ...sentences,
+    ...(overridden !== undefined ? { headline: sentences.headline + PAUSE_OVERRIDDEN[settings.language](overridden) } : {}),
     ...(extras.timeline ? { timeline: extras.timeline } : {}),
     ...(extras.moved ? { moved: extras.moved } : {}),
     ...(extras.details && extras.details.length > 0 ? { details: extras.details } : {}),

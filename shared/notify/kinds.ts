@@ -22,6 +22,7 @@ export const ALERT_CODES = [
   'drift',
   'flow-attempts-exhausted',
   'failover-blocked-by-lock',
+  'failover-paused',
 ] as const;
 export type AlertCode = (typeof ALERT_CODES)[number];
 
@@ -60,6 +61,7 @@ export const FLOW_KINDS = [
   'flow-not-needed',
   'flow-dry-run',
   'flow-skipped',
+  'flow-skipped-paused',
   'flow-failed',
 ] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
@@ -67,8 +69,12 @@ export type FlowKind = (typeof FLOW_KINDS)[number];
 export const PROBE_KINDS = ['alert-resolved', 'drift-repairing', ...ALERT_CODES.map((c) => `alert-${c}` as const)] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
-export type NotificationKind = FlowKind | ProbeKind;
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = [...FLOW_KINDS, ...PROBE_KINDS];
+/** A maintenance pause set (`pan-failover pause`), ended (`resume`), or run out (seen by the probe). */
+export const PAUSE_KINDS = ['pause-set', 'pause-resumed', 'pause-expired'] as const;
+export type PauseKind = (typeof PAUSE_KINDS)[number];
+
+export type NotificationKind = FlowKind | ProbeKind | PauseKind;
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = [...FLOW_KINDS, ...PROBE_KINDS, ...PAUSE_KINDS];
 
 /** Kinds that need a person now (the others are information). Shown in the runbook's table. */
 export const NEEDS_YOU: ReadonlySet<NotificationKind> = new Set<NotificationKind>([

@@ -33,6 +33,12 @@ export interface TextContext {
   readonly alreadyRunning?: boolean;
   /** A forced manual flow (maintenance): the old owner did not fail. */
   readonly planned?: boolean;
+  /** A maintenance pause: until when (ISO time), who set it, who ended it. */
+  readonly until?: string;
+  readonly by?: string;
+  readonly endedBy?: string;
+  /** A person's flow that overrode the pair's maintenance pause (`--force`): who. */
+  readonly pauseOverriddenBy?: string;
 }
 
 export interface Sentences {
@@ -189,6 +195,11 @@ export const TEXTS_EN: Texts = {
     traffic: 'This execution changed nothing; the other one reports for itself.',
     action: 'Follow the other execution\'s messages. If it is dead, see the runbook section.',
   }),
+  'flow-skipped-paused': (c) => ({
+    headline: `${Cap(actEn(c))} of ${c.pair} skipped: the pair is paused for maintenance until ${q(c.until)} by ${q(c.by)}.`,
+    traffic: 'This execution changed nothing; the traffic stays where it is.',
+    action: `If the alarm is real and the maintenance does not explain it, fail over by hand: pan-failover failover -p ${c.pair} --force --reason ...`,
+  }),
   'flow-failed': (c) => ({
     headline: `${Cap(actEn(c))} of ${c.pair} FAILED in phase ${q(c.phase)}: ${ERRORS_EN[c.error ?? '']?.meaning(c) ?? q(c.error)}.`,
     traffic: failedTrafficEn(c),
@@ -271,6 +282,26 @@ export const TEXTS_EN: Texts = {
     traffic: 'Nothing moves until the lock is released or expires (5 minutes after an interrupted --local run).',
     action: 'If someone is running that --local flow, let it finish; otherwise wait for its lease to expire, or delete the lock (runbook).',
   }),
+  'alert-failover-paused': (c) => ({
+    headline: `${c.pair} would fail over from ${q(c.active)}, but the pair is paused for maintenance until ${q(c.until)} by ${q(c.by)}.`,
+    traffic: `Nothing moves until the pause ends or someone fails over by hand; if ${q(c.active)} is really down, traffic is not flowing.`,
+    action: `If the maintenance explains it, nothing to do. Otherwise fail over now (pan-failover failover -p ${c.pair} --force --reason ...) or resume the pair (pan-failover resume -p ${c.pair}).`,
+  }),
+  'pause-set': (c) => ({
+    headline: `${c.pair} is paused for maintenance until ${q(c.until)} by ${q(c.by)}: ${q(c.reason)}.`,
+    traffic: 'Traffic stays where it is. Until then the probe starts no failover, failback or repair, and automatic flows are skipped; it still probes and alerts.',
+    action: `Nothing, if this work is planned. To end the pause early: pan-failover resume -p ${c.pair}.`,
+  }),
+  'pause-resumed': (c) => ({
+    headline: `${q(c.endedBy)} ended the maintenance pause of ${c.pair}; automatic failover is back on.`,
+    traffic: 'The probe acts on the pair again from its next round: if the active firewall is still unhealthy, it fails over.',
+    action: `Check pan-failover probe -p ${c.pair} and pan-failover status -p ${c.pair}.`,
+  }),
+  'pause-expired': (c) => ({
+    headline: `The maintenance pause of ${c.pair} (by ${q(c.by)}: ${q(c.reason)}) expired at ${q(c.until)}; automatic failover is back on.`,
+    traffic: 'The probe acts on the pair again: if the active firewall is still unhealthy, it fails over.',
+    action: `If the work is still going on, pause again: pan-failover pause -p ${c.pair} --for 1h --reason ...`,
+  }),
 };
 
 export const TEXTS_JA: Texts = {
@@ -338,6 +369,11 @@ export const TEXTS_JA: Texts = {
     headline: `${c.pair} の${actJa(c)}をスキップしました: 別の実行 (${q(c.holder)}) がペアを保持しています。`,
     traffic: 'この実行は何も変更していません。もう一方の実行が自分で通知します。',
     action: 'もう一方の実行の通知を追ってください。その実行が止まっている場合はランブックの該当節を参照してください。',
+  }),
+  'flow-skipped-paused': (c) => ({
+    headline: `${c.pair} の${actJa(c)}をスキップしました: ペアは ${q(c.by)} によって ${q(c.until)} までメンテナンスのため一時停止中です。`,
+    traffic: 'この実行は何も変更していません。トラフィックは今の経路のままです。',
+    action: `アラームが本物で、メンテナンスでは説明がつかない場合は手動でフェイルオーバーしてください: pan-failover failover -p ${c.pair} --force --reason ...`,
   }),
   'flow-failed': (c) => ({
     headline: `${c.pair} の${actJa(c)}がフェーズ ${q(c.phase)} で失敗しました: ${ERRORS_JA[c.error ?? '']?.meaning(c) ?? q(c.error)}。`,
@@ -421,9 +457,35 @@ export const TEXTS_JA: Texts = {
     traffic: 'ロックが解放されるか期限切れになるまで (中断された --local 実行なら 5 分後)、何も切り替わりません。',
     action: 'その --local フローを誰かが実行中なら終わるのを待ってください。そうでなければ期限切れを待つか、ロックを削除してください (ランブック参照)。',
   }),
+  'alert-failover-paused': (c) => ({
+    headline: `${c.pair} は ${q(c.active)} からフェイルオーバーすべき状態ですが、ペアは ${q(c.by)} によって ${q(c.until)} までメンテナンスのため一時停止中です。`,
+    traffic: `一時停止が終わるか誰かが手動でフェイルオーバーするまで、何も切り替わりません。${q(c.active)} が本当に停止している場合、トラフィックは流れていません。`,
+    action: `メンテナンスで説明がつくなら対応は不要です。そうでなければ今すぐフェイルオーバーする (pan-failover failover -p ${c.pair} --force --reason ...) か、一時停止を解除してください (pan-failover resume -p ${c.pair})。`,
+  }),
+  'pause-set': (c) => ({
+    headline: `${c.pair} は ${q(c.by)} によって ${q(c.until)} までメンテナンスのため一時停止されました: ${q(c.reason)}。`,
+    traffic: 'トラフィックは今の経路のままです。その時刻まで、プローブはフェイルオーバー・フェイルバック・修復を開始せず、自動のフローはスキップされます。監視とアラートは続きます。',
+    action: `計画された作業であれば対応は不要です。早めに解除するには: pan-failover resume -p ${c.pair}`,
+  }),
+  'pause-resumed': (c) => ({
+    headline: `${q(c.endedBy)} が ${c.pair} のメンテナンス一時停止を解除しました。自動フェイルオーバーが再び有効です。`,
+    traffic: 'プローブは次のラウンドから再びこのペアに対応します。アクティブのファイアウォールが異常のままなら、フェイルオーバーします。',
+    action: `pan-failover probe -p ${c.pair} と pan-failover status -p ${c.pair} で状態を確認してください。`,
+  }),
+  'pause-expired': (c) => ({
+    headline: `${c.pair} のメンテナンス一時停止 (${q(c.by)}: ${q(c.reason)}) は ${q(c.until)} に期限切れとなりました。自動フェイルオーバーが再び有効です。`,
+    traffic: 'プローブは再びこのペアに対応します。アクティブのファイアウォールが異常のままなら、フェイルオーバーします。',
+    action: `作業がまだ続いている場合は、もう一度一時停止してください: pan-failover pause -p ${c.pair} --for 1h --reason ...`,
+  }),
 };
 
 export const TEXTS: Readonly<Record<NotificationLanguage, Texts>> = { en: TEXTS_EN, ja: TEXTS_JA };
+
+/** Appended to the headline of every message of a flow that overrode the pair's maintenance pause. */
+export const PAUSE_OVERRIDDEN: Readonly<Record<NotificationLanguage, (by: string) => string>> = {
+  en: (by) => ` PAUSE OVERRIDDEN by ${by}: the pair is paused for maintenance, and this flow runs anyway.`,
+  ja: (by) => ` PAUSE OVERRIDDEN (${by} がメンテナンスの一時停止を無視して、このフローを実行しています)。`,
+};
 
 /** Labels of the plain-text layout. */
 export const LABELS: Readonly<Record<NotificationLanguage, Readonly<Record<'traffic' | 'timeline' | 'moved' | 'details' | 'action' | 'runbook' | 'console' | 'footer' | 'noConsole', string>>>> = {

@@ -11,12 +11,17 @@ import { errorMessage, PairPausedError, StateConflictError } from '../errors.js'
 import type { Clock } from '../ports/clock.js';
 import type { Notification, Notifier } from '../ports/messaging.js';
 import type { LockStore, PauseRecord, PauseStore } from '../ports/store.js';
+import type { NotificationsConfig } from '../config/schema.js';
+import { composeText, DEFAULT_NOTIFICATIONS } from '../notify/compose.js';
+import type { PauseKind } from '../notify/kinds.js';
 import type { ValidFlowInput } from './flow-input.js';
 
 export interface PauseDeps {
   readonly store: PauseStore & Pick<LockStore, 'get'>;
   readonly notifier: Notifier;
   readonly clock: Pick<Clock, 'now'>;
+  /** How the notices read for people (the configuration's `notifications`); English by default. */
+  readonly notifications?: NotificationsConfig;
 }
 
 export interface PauseRequest {
@@ -68,7 +73,7 @@ async function pauseOne(deps: PauseDeps, pair: string, request: PauseRequest): P
     if (e instanceof StateConflictError) return conflict(deps, pair, flowRunning, 'pause');
     throw e;
   }
-  const notified = await send(deps, pauseNotification(pair, 'pause', record, previous, now));
+  const notified = await send(deps, pauseNotification(pair, 'pause', record, previous, now, deps.notifications));
   const replaced = previous ? `; it replaces the pause by ${previous.by} until ${iso(previous.until)}` : '';
   const running = flowRunning ? `; a flow is running (${flowRunning}): the pause does not stop it (see the runbook, "How to stop a running flow")` : '';
   return {
@@ -109,7 +114,7 @@ async function resumeOne(deps: PauseDeps, pair: string, by: string): Promise<Pau
     if (e instanceof StateConflictError) return conflict(deps, pair, undefined, 'resume');
     throw e;
   }
-  const notified = await send(deps, pauseNotification(pair, 'resume', ended, current.value, now));
+  const notified = await send(deps, pauseNotification(pair, 'resume', ended, current.value, now, deps.notifications));
   return {
     pair,
     outcome: 'resumed',
@@ -141,7 +146,13 @@ async function conflict(deps: PauseDeps, pair: string, flowRunning: string | und
  * several probe invocations, one wins), and people are told that automation is back on.
  * Returns a line for the probe's `acted` list, or `undefined` when another writer was first.
  */
-export async function endExpiredPause(deps: PauseDeps, pair: string, record: PauseRecord, version: number | undefined): Promise<string | undefined> {
+export async function endExpiredPause(
+  deps: PauseDeps,
+  pair: string,
+  record: PauseRecord,
+  version: number | undefined,
+  notifications: NotificationsConfig = deps.notifications ?? DEFAULT_NOTIFICATIONS,
+): Promise<string | undefined> {
   const now = deps.clock.now();
   const ended: PauseRecord = { ...record, endedAt: record.until, endedBy: EXPIRY };
   try {
@@ -150,13 +161,22 @@ export async function endExpiredPause(deps: PauseDeps, pair: string, record: Pau
     if (e instanceof StateConflictError) return undefined;
     throw e;
   }
-  await deps.notifier.publish(pauseNotification(pair, 'pause-expired', ended, record, now));
+  await deps.notifier.publish(pauseNotification(pair, 'pause-expired', ended, record, now, notifications));
   return `pause by ${record.by} expired at ${iso(record.until)}: automation resumed`;
 }
 
 type PauseEvent = 'pause' | 'resume' | 'pause-expired';
 
-export function pauseNotification(pair: string, event: PauseEvent, record: PauseRecord, previous: PauseRecord | undefined, now: number): Notification {
+const KIND: Readonly<Record<PauseEvent, PauseKind>> = { pause: 'pause-set', resume: 'pause-resumed', 'pause-expired': 'pause-expired' };
+
+export function pauseNotification(
+  pair: string,
+  event: PauseEvent,
+  record: PauseRecord,
+  previous: PauseRecord | undefined,
+  now: number,
+  notifications: NotificationsConfig = DEFAULT_NOTIFICATIONS,
+): Notification {
   const p = `[pan-failover] ${pair}`;
   const subject =
     event === 'pause'
@@ -177,6 +197,14 @@ export function pauseNotification(pair: string, event: PauseEvent, record: Pause
       at: iso(now),
     },
     attributes: { pair, event },
+    kind: KIND[event],
+    text: composeText(notifications, KIND[event], {
+      pair,
+      until: iso(record.until),
+      by: record.by,
+      reason: record.reason,
+      ...(record.endedBy !== undefined ? { endedBy: record.endedBy } : {}),
+    }),
   };
 }
 

@@ -328,7 +328,11 @@ async function planActions(
     const held = `the pair is ${describePause(input.pause, now)}`;
     intents.push({ kind: 'note', text: `${out.decision.action} due, not started: ${held}` });
     if (out.decision.action === 'failover') {
-      active.push({ code: 'failover-paused', reason: `${out.decision.reason}; no failover: ${held}. To fail over now: pan-failover failover -p ${pair.name} --force` });
+      active.push({
+        code: 'failover-paused',
+        reason: `${out.decision.reason}; no failover: ${held}. To fail over now: pan-failover failover -p ${pair.name} --force`,
+        context: { until: iso(input.pause.until), by: input.pause.by },
+      });
     }
   } else if (out.decision.action === 'failover' || out.decision.action === 'failback') {
     memory = await planFlow(deps, pair, out, memory, intents, active);
@@ -547,7 +551,7 @@ async function execute(
           acted.push(intent.text);
           break;
         case 'end-pause': {
-          const line = await endExpiredPause(deps, pair.name, intent.pause.value, intent.pause.version);
+          const line = await endExpiredPause(deps, pair.name, intent.pause.value, intent.pause.version, deps.config.notifications);
           if (line !== undefined) acted.push(line);
           break;
         }

@@ -56,6 +56,8 @@ describe('probe: a paused pair', () => {
     expect(results.every((r) => r.paused?.by === 'alice')).toBe(true);
     const alerts = w.notifier.published.filter((n) => n.attributes?.event === 'alert');
     expect(alerts.map((n) => n.subject)).toEqual(['[pan-failover] hq-egress: ALERT failover-paused']);
+    expect(alerts[0]?.kind).toBe('alert-failover-paused');
+    expect(alerts[0]?.text?.headline).toMatch(/paused for maintenance until \S+ by /);
     expect(alerts[0]?.body).toMatchObject({ code: 'failover-paused', reason: expect.stringContaining('pan-failover failover -p hq-egress --force') as string });
     expect(pausedMetric(w)).toEqual(Array.from({ length: 8 }, () => [{ Pair: PAIR }, 1, 'Count']));
     // The failure streak is still recorded (observing and recording go on).

@@ -160,6 +160,8 @@ function kindOf(state: FlowState, phase: NotifyPhase, failure: FailureReport | u
       return 'flow-dry-run';
     case 'skipped-locked':
       return 'flow-skipped';
+    case 'skipped-paused':
+      return 'flow-skipped-paused';
     case 'failed':
     default:
       return 'flow-failed';
@@ -195,7 +197,13 @@ function textContext(pair: PairConfig, state: FlowState, now: number, failure: F
     holder: state.lock?.heldBy,
     instanceId: state.from ? pair.firewalls[state.from].instanceId : undefined,
     records: (state.dns?.changes ?? []).map((c) => c.record).join('; '),
+    ...(state.pause ? { until: iso(state.pause.until), by: state.pause.by } : {}),
+    ...(state.pause?.overridden ? { pauseOverriddenBy: state.input.requestedBy ?? '?' } : {}),
   };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function timelineLines(state: FlowState): string[] {
