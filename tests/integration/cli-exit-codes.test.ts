@@ -208,15 +208,18 @@ describe('could not check: AWS unreachable, no credentials (exit 3, fast, one li
     ['repair --local', ['repair', '-p', PAIR, '--local', '-c', config]],
   ];
 
-  it('AWS unreachable', async () => {
+  // One test per command: each fails on its own, and a slow one (preflight's Describe calls go
+  // through the SDK's and the project's retries, about 20 s on a loaded CI machine) cannot eat
+  // the others' time. The bound is a hang detector, not a speed target (that is the bench's).
+  const NO_HANG_MS = 45_000;
+
+  it.each(commands(EXAMPLE))('AWS unreachable: %s exits 3 with one line, no hang', async (name, args) => {
     const port = await closedPort();
-    for (const [name, args] of commands(EXAMPLE)) {
-      const res = await cli(args, { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', PAN_FAILOVER_TABLE: 'pan-failover-dev-state' });
-      expect(res.code, `${name}: ${res.stdout}${res.stderr}`).toBe(EXIT.cannotCheck);
-      expectOneLine(res.stderr, /AWS did not answer/);
-      expect(res.ms, name).toBeLessThan(15_000);
-    }
-  });
+    const res = await cli(args, { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', PAN_FAILOVER_TABLE: 'pan-failover-dev-state' });
+    expect(res.code, `${name}: ${res.stdout}${res.stderr}`).toBe(EXIT.cannotCheck);
+    expectOneLine(res.stderr, /AWS did not answer/);
+    expect(res.ms, name).toBeLessThan(NO_HANG_MS);
+  }, 90_000);
 
   it('no credentials', async () => {
     const s = await started();
@@ -224,10 +227,10 @@ describe('could not check: AWS unreachable, no credentials (exit 3, fast, one li
       const res = await cli(args, noCredentials());
       expect(res.code, `${name}: ${res.stdout}${res.stderr}`).toBe(EXIT.cannotCheck);
       expectOneLine(res.stderr, /no usable AWS credentials/);
-      expect(res.ms, name).toBeLessThan(15_000);
+      expect(res.ms, name).toBeLessThan(NO_HANG_MS);
     }
     expect(changesSince(s.system.world, 0)).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe('flows', () => {
