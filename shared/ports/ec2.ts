@@ -17,6 +17,16 @@ export interface InstanceNetworkInterface {
   readonly sourceDestCheck: boolean | undefined;
 }
 
+/** An EC2 scheduled event of an instance (`DescribeInstanceStatus` `Events`). */
+export interface ScheduledEvent {
+  /** `instance-reboot`, `system-reboot`, `system-maintenance`, `instance-retirement`, `instance-stop`. */
+  readonly code: string;
+  readonly description: string | undefined;
+  /** Epoch ms. */
+  readonly notBefore: number | undefined;
+  readonly notAfter: number | undefined;
+}
+
 export interface InstanceInfo {
   readonly instanceId: string;
   readonly state: InstanceState;
@@ -27,6 +37,8 @@ export interface InstanceInfo {
   readonly systemStatus: StatusCheck | undefined;
   readonly instanceStatus: StatusCheck | undefined;
   readonly networkInterfaces: readonly InstanceNetworkInterface[];
+  /** Scheduled events EC2 reports (retirement, reboot, stop); completed or cancelled ones excluded. */
+  readonly scheduledEvents?: readonly ScheduledEvent[];
 }
 
 export interface RouteInfo {

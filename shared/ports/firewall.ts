@@ -28,6 +28,22 @@ export interface SystemInfo {
   readonly appVersion: string | undefined;
   readonly threatVersion: string | undefined;
   readonly advancedRouting: boolean | undefined;
+  /** The management address PAN-OS reports (`ip-address`): the one it answers on. */
+  readonly ipAddress: string | undefined;
+}
+
+/** One entry of `request license info`. */
+export interface LicenseInfo {
+  readonly feature: string;
+  readonly description: string | undefined;
+  /** As printed (`June 30, 2020`, `Never`). */
+  readonly expires: string | undefined;
+  /** `expires` as epoch ms (UTC midnight); `undefined` for `Never` or a form not understood. */
+  readonly expiresAt: number | undefined;
+  /** `expires` is `Never`. */
+  readonly perpetual: boolean;
+  /** PAN-OS says it has expired (`expired yes`). */
+  readonly expired: boolean;
 }
 
 /** One entry of `show jobs all`. `Failed-Job` entries may lack id, status and result. */
@@ -74,6 +90,8 @@ export interface FirewallApi {
   ipsecState(options?: CallOptions): Promise<TunnelStatus[]>;
   /** Running config at `xpath`; `undefined` when the object is not present (code 7 / empty result). */
   configShow(xpath: string, options?: CallOptions): Promise<ConfigNode | undefined>;
+  /** `request license info`: every licence the firewall holds. */
+  licenses(options?: CallOptions): Promise<LicenseInfo[]>;
 }
 
 export interface FirewallApiFactory {

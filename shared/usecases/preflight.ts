@@ -17,10 +17,14 @@
  * - the controller's own subnets (`deployment.subnetIds`) route to neither firewall: the
  *   controller must never depend on the network path it repairs.
  *
- * Not checked here (next): the PAN-OS side (static addresses on dataplane interfaces, next hops,
- * NAT rules per public address), the VPC main route table of a subnet without its own.
+ * The PAN-OS side (`preflightPanosPair`, checks in `shared/domain/panos-preflight.ts`) reads each
+ * running firewall's configuration through the XML API, read-only, and reports EC2 scheduled
+ * events. Not checked: the VPC main route table of a subnet without its own.
  */
-import type { PairConfig, Role } from '../config/schema.js';
+import type { FirewallConfig, PairConfig, Role } from '../config/schema.js';
+import { readConfigSnapshot } from '../adapters/panos/config-snapshot.js';
+import { panosChecks, type CheckStatus, type FirewallFacts, type FirewallReading, type PanosCheckId } from '../domain/panos-preflight.js';
+import type { FirewallApiFactory } from '../ports/firewall.js';
 import { ROLES } from '../config/schema.js';
 import { classifyIpv4, isIpv4 } from '../config/net.js';
 import { errorMessage } from '../errors.js';
@@ -41,15 +45,20 @@ export const PREFLIGHT_CHECKS = [
   'routes-present',
   'controller-subnets',
 ] as const;
-export type PreflightCheckId = (typeof PREFLIGHT_CHECKS)[number];
+export type PreflightCheckId = (typeof PREFLIGHT_CHECKS)[number] | PanosCheckId;
 
 export interface PreflightResult {
   readonly pair: string;
   readonly check: PreflightCheckId;
   /** What was checked (a firewall, an ENI, an EIP, a route). */
   readonly subject: string;
+  /** `pass`, `warn`, `fail`, `skip` (nothing to check), `unknown` (could not be checked). */
+  readonly status: CheckStatus;
+  /** Not failed and not unknown. */
   readonly ok: boolean;
   readonly detail: string;
+  /** What to change, when it does not pass. */
+  readonly fix?: string;
 }
 
 export interface PreflightDeps {
@@ -61,7 +70,7 @@ const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
 export async function preflightPair(deps: PreflightDeps, pair: PairConfig, controllerSubnets: readonly string[] = []): Promise<PreflightResult[]> {
   const out: PreflightResult[] = [];
-  const add = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => out.push({ pair: pair.name, check, subject, ok, detail });
+  const add = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => out.push({ pair: pair.name, check, subject, status: ok ? 'pass' : 'fail', ok, detail });
   const read = <T>(fn: () => Promise<T>) => withRetry(deps.clock, fn);
 
   // ENIs per side, as the configuration names them.
@@ -235,4 +244,54 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
     }
   }
   return out;
+}
+
+export interface PanosPreflightDeps {
+  readonly ec2: Ec2Port;
+  readonly clock: Clock;
+  readonly firewalls: FirewallApiFactory;
+}
+
+/** Budget of each PAN-OS call of the preflight (configuration reads are larger than probes). */
+export const PANOS_READ_TIMEOUT_MS = 15_000;
+
+/** Reads one firewall for the checks; a firewall that is not running is not contacted. */
+export async function readFirewall(
+  deps: Pick<PanosPreflightDeps, 'firewalls'>,
+  fw: FirewallConfig,
+  instance: InstanceInfo | undefined,
+  timeoutMs = PANOS_READ_TIMEOUT_MS,
+): Promise<FirewallReading> {
+  if (!instance || instance.state !== 'running') return { kind: 'not-running', state: instance?.state ?? 'not found' };
+  try {
+    const api = await deps.firewalls.forFirewall(fw, { timeoutMs });
+    const system = await api.systemInfo();
+    const licenses = await api.licenses();
+    const snapshot = await readConfigSnapshot(api);
+    return { kind: 'read', snapshot, system, licenses };
+  } catch (e) {
+    return { kind: 'error', error: `${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}` };
+  }
+}
+
+/** Turns the pure checks' results into preflight results of `pair`. */
+export function panosResults(pair: PairConfig, facts: Readonly<Record<Role, FirewallFacts>>, now: number, active: Role = 'primary'): PreflightResult[] {
+  return panosChecks(pair, facts, now, active).map((r) => ({ pair: pair.name, ...r, ok: r.status !== 'fail' && r.status !== 'unknown' }));
+}
+
+/**
+ * The PAN-OS side of one pair: reads both firewalls (those running), then checks them and EC2's
+ * scheduled events. `active` is the firewall carrying the traffic (default the primary).
+ */
+export async function preflightPanosPair(deps: PanosPreflightDeps, pair: PairConfig, options: { active?: Role } = {}): Promise<PreflightResult[]> {
+  const instances = await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)));
+  const facts = {} as Record<Role, FirewallFacts>;
+  await Promise.all(
+    ROLES.map(async (role) => {
+      const fw = pair.firewalls[role];
+      const instance = instances.get(fw.instanceId);
+      facts[role] = { role, firewall: fw, instance, reading: await readFirewall(deps, fw, instance) };
+    }),
+  );
+  return panosResults(pair, facts, deps.clock.now(), options.active);
 }

@@ -140,7 +140,12 @@ function statusXml(i: InstanceView): string {
   return (
     el('instanceId', i.instanceId) +
     el('availabilityZone', i.availabilityZone) +
-    set('eventsSet', []) +
+    set(
+      'eventsSet',
+      i.scheduledEvents.map(
+        (e) => el('code', e.code) + el('description', e.description) + el('notBefore', isoTime(e.notBefore)) + (e.notAfter === undefined ? '' : el('notAfter', isoTime(e.notAfter))),
+      ),
+    ) +
     node('instanceState', state(i.state, i.stateCode)) +
     node('systemStatus', check(i.systemStatus)) +
     node('instanceStatus', check(i.instanceStatus))

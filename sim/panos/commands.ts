@@ -14,6 +14,7 @@ export const OP_COMMANDS = [
   'show vpn ike-sa',
   'show vpn ipsec-sa',
   'show vpn flow',
+  'request license info',
 ] as const;
 export type OpCommand = (typeof OP_COMMANDS)[number];
 
@@ -63,6 +64,7 @@ const OP_GRAMMAR: Readonly<Record<string, CmdSpec>> = {
       vpn: { sub: { 'ike-sa': LEAF, 'ipsec-sa': LEAF, flow: { args: ['name'] } } },
     },
   },
+  request: { sub: { license: { sub: { info: LEAF } } } },
 };
 
 const cmdParser = new XMLParser({

@@ -8,14 +8,14 @@
  */
 import { el, entry, leaf } from './xml.js';
 import type { XmlElement } from './xml.js';
-import type { FirewallProfile, SimInterface, SimStaticRoute, SimTunnel } from './profile.js';
+import type { FirewallProfile, SimInterface, SimNatRule, SimSecurityRule, SimStaticRoute, SimTunnel } from './profile.js';
 
 export const DEVICE_ENTRY = 'localhost.localdomain';
 
 function layer3(iface: SimInterface): XmlElement {
   const addressing = iface.dhcp
     ? el('dhcp-client', {}, leaf('create-default-route', iface.createDefaultRoute ? 'yes' : 'no'))
-    : el('ip', {}, entry(iface.address));
+    : el('ip', {}, entry(iface.address), ...iface.secondaryAddresses.map((a) => entry(a)));
   return el(
     'layer3',
     {},
@@ -50,6 +50,8 @@ function routing(profile: FirewallProfile): XmlElement {
 }
 
 function ikeGateways(tunnels: readonly SimTunnel[], outerIf: string): XmlElement {
+  const localAddress = (t: SimTunnel) =>
+    el('local-address', {}, ...(t.localIp !== undefined ? [leaf('ip', t.localIp)] : []), leaf('interface', t.localInterface ?? outerIf));
   const seen = new Set<string>();
   const gateways: XmlElement[] = [];
   for (const t of tunnels) {
@@ -60,7 +62,7 @@ function ikeGateways(tunnels: readonly SimTunnel[], outerIf: string): XmlElement
         t.gateway,
         el('protocol', {}, leaf('version', 'ikev2')),
         el('peer-address', {}, leaf('ip', t.peerIp)),
-        el('local-address', {}, leaf('interface', outerIf)),
+        localAddress(t),
       ),
     );
   }
@@ -122,6 +124,53 @@ function deviceSystem(profile: FirewallProfile): XmlElement {
   return el('system', {}, leaf('hostname', profile.hostname), ...addressing, leaf('timezone', 'UTC'));
 }
 
+const members = (name: string, values: readonly string[]) => el(name, {}, ...values.map((v) => leaf('member', v)));
+
+function natRule(r: SimNatRule): XmlElement {
+  const parts: XmlElement[] = [];
+  if (r.sourceInterface !== undefined) {
+    const ifAddr = el('interface-address', {}, ...(r.sourceInterfaceIp !== undefined ? [leaf('ip', r.sourceInterfaceIp)] : []), leaf('interface', r.sourceInterface));
+    parts.push(el('source-translation', {}, el('dynamic-ip-and-port', {}, ifAddr)));
+  } else if (r.translatedSource.length > 0) {
+    parts.push(el('source-translation', {}, el('dynamic-ip-and-port', {}, members('translated-address', r.translatedSource))));
+  }
+  if (r.translatedDestination !== undefined) parts.push(el('destination-translation', {}, leaf('translated-address', r.translatedDestination)));
+  parts.push(members('to', r.to), members('from', r.from), members('source', r.source), members('destination', r.destination), leaf('service', 'any'));
+  if (r.disabled) parts.push(leaf('disabled', 'yes'));
+  return entry(r.name, ...parts);
+}
+
+function securityRule(r: SimSecurityRule): XmlElement {
+  return entry(
+    r.name,
+    members('to', r.to),
+    members('from', r.from),
+    members('source', r.source),
+    members('destination', r.destination),
+    members('source-user', ['any']),
+    members('application', r.application),
+    members('service', r.service),
+    leaf('action', r.action),
+  );
+}
+
+function vsys(profile: FirewallProfile): XmlElement {
+  const zones = el('zone', {}, ...profile.zones.map((z) => entry(z.name, el('network', {}, members('layer3', z.interfaces)))));
+  const rulebase = el(
+    'rulebase',
+    {},
+    el('security', {}, el('rules', {}, ...profile.securityRules.map(securityRule))),
+    el('nat', {}, el('rules', {}, ...profile.natRules.map(natRule))),
+  );
+  const address = el('address', {}, ...Object.entries(profile.addressObjects).map(([name, value]) => entry(name, leaf('ip-netmask', value))));
+  const local = (g: FirewallProfile['globalProtect'][number]) =>
+    el('local-address', {}, el('ip', {}, ...(g.ip !== undefined ? [leaf('ipv4', g.ip)] : [])), leaf('interface', g.interface));
+  const portals = profile.globalProtect.filter((g) => g.kind === 'portal').map((g) => entry(g.name, el('portal-config', {}, local(g))));
+  const gateways = profile.globalProtect.filter((g) => g.kind === 'gateway').map((g) => entry(g.name, local(g)));
+  const gp = el('global-protect', {}, el('global-protect-portal', {}, ...portals), el('global-protect-gateway', {}, ...gateways));
+  return el('vsys', {}, entry('vsys1', zones, rulebase, address, gp));
+}
+
 /** The whole running configuration, rooted at `<config>`. */
 export function runningConfig(profile: FirewallProfile): XmlElement {
   const outerIf = profile.interfaces[0]?.name ?? 'ethernet1/1';
@@ -136,6 +185,6 @@ export function runningConfig(profile: FirewallProfile): XmlElement {
   return el(
     'config',
     { version: `${major}.0`, urldb: 'paloaltonetworks', 'detail-version': profile.swVersion.replace(/-h\d+$/, '') },
-    el('devices', {}, entry(DEVICE_ENTRY, network, el('deviceconfig', {}, deviceSystem(profile)))),
+    el('devices', {}, entry(DEVICE_ENTRY, network, el('deviceconfig', {}, deviceSystem(profile)), vsys(profile))),
   );
 }

@@ -34,7 +34,60 @@ const interfaceSchema = z.strictObject({
   dhcp: z.boolean().default(false),
   /** With `dhcp`: the `create-default-route` setting. */
   createDefaultRoute: z.boolean().default(false),
+  /** Further static addresses (`layer3/ip/entry`), e.g. the secondary private IP of a second EIP. */
+  secondaryAddresses: z.array(cidr).default([]),
 });
+
+const natRuleSchema = z.strictObject({
+  name: z.string().min(1).max(63),
+  from: z.array(z.string().min(1)).default(['trust']),
+  to: z.array(z.string().min(1)).default(['untrust']),
+  source: z.array(z.string().min(1)).default(['any']),
+  destination: z.array(z.string().min(1)).default(['any']),
+  /** Source NAT to the interface's address (`interface-address`), optionally naming the address. */
+  sourceInterface: z.string().min(1).optional(),
+  sourceInterfaceIp: cidr.optional(),
+  /** Source NAT to these addresses (`dynamic-ip-and-port/translated-address`). */
+  translatedSource: z.array(z.string().min(1)).default([]),
+  /** Destination NAT (`destination-translation/translated-address`). */
+  translatedDestination: z.string().min(1).optional(),
+  disabled: z.boolean().default(false),
+});
+
+const securityRuleSchema = z.strictObject({
+  name: z.string().min(1).max(63),
+  from: z.array(z.string().min(1)).default(['trust']),
+  to: z.array(z.string().min(1)).default(['untrust']),
+  source: z.array(z.string().min(1)).default(['any']),
+  destination: z.array(z.string().min(1)).default(['any']),
+  application: z.array(z.string().min(1)).default(['any']),
+  service: z.array(z.string().min(1)).default(['application-default']),
+  action: z.enum(['allow', 'deny', 'drop']).default('allow'),
+});
+
+const zoneSchema = z.strictObject({ name: z.string().min(1).max(31), interfaces: z.array(z.string().min(1)).default([]) });
+
+const globalProtectSchema = z.strictObject({
+  kind: z.enum(['portal', 'gateway']),
+  name: z.string().min(1).max(31),
+  interface: z.string().min(1),
+  /** Empty: the interface's first address. */
+  ip: cidr.optional(),
+});
+
+const licenseSchema = z.strictObject({
+  feature: z.string().min(1),
+  description: z.string().min(1).optional(),
+  /** `YYYY-MM-DD`, or `never`. */
+  expires: z.union([z.literal('never'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD or never')]).default('never'),
+});
+
+/** An EC2-like licence set of a VM-300 with subscriptions, valid well past the simulated dates. */
+const DEFAULT_LICENSES = [
+  { feature: 'PA-VM', description: 'Standard VM-300', expires: 'never' as const },
+  { feature: 'Threat Prevention', description: 'Threat Prevention', expires: '2029-06-30' },
+  { feature: 'GlobalProtect Gateway', description: 'GlobalProtect Gateway License', expires: '2029-06-30' },
+];
 
 const staticRouteSchema = z.strictObject({
   name: z.string().min(1).max(63),
@@ -57,6 +110,9 @@ const tunnelSchema = z.strictObject({
   proxyIds: z.array(z.string().min(1).max(63)).default([]),
   /** Tunnel monitor on: `mon` is `up`/`down` instead of `off`. */
   monitor: z.boolean().default(false),
+  /** IKE gateway `local-address`: the interface (default: the first one) and its address (default: empty, the interface's first). */
+  localInterface: z.string().min(1).optional(),
+  localIp: cidr.optional(),
 });
 
 const managementSchema = z.strictObject({
@@ -88,14 +144,24 @@ const profileSchema = z.strictObject({
   advancedRouting: z.boolean().default(false),
   management: managementSchema.default(() => managementSchema.parse({})),
   interfaces: z.array(interfaceSchema).default(() => [
-    { name: 'ethernet1/1', address: '10.0.1.10/24', dhcp: false, createDefaultRoute: false },
-    { name: 'ethernet1/2', address: '10.0.2.10/24', dhcp: false, createDefaultRoute: false },
+    { name: 'ethernet1/1', address: '10.0.1.10/24', dhcp: false, createDefaultRoute: false, secondaryAddresses: [] },
+    { name: 'ethernet1/2', address: '10.0.2.10/24', dhcp: false, createDefaultRoute: false, secondaryAddresses: [] },
   ]),
   staticRoutes: z.array(staticRouteSchema).default(() => [
     { name: 'default', destination: '0.0.0.0/0', nexthop: '10.0.1.1', interface: 'ethernet1/1', metric: 10 },
     { name: 'vpc', destination: '10.0.0.0/16', nexthop: '10.0.2.1', interface: 'ethernet1/2', metric: 10 },
   ]),
   tunnels: z.array(tunnelSchema).default([]),
+  zones: z.array(zoneSchema).default(() => [
+    { name: 'untrust', interfaces: ['ethernet1/1'] },
+    { name: 'trust', interfaces: ['ethernet1/2'] },
+  ]),
+  natRules: z.array(natRuleSchema).default([]),
+  securityRules: z.array(securityRuleSchema).default([]),
+  globalProtect: z.array(globalProtectSchema).default([]),
+  /** Address objects of vsys1: name -> `ip-netmask`. */
+  addressObjects: z.record(z.string().min(1).max(63), z.string().min(1)).default({}),
+  licenses: z.array(licenseSchema).default(() => DEFAULT_LICENSES),
   timings: timingsSchema.default(() => timingsSchema.parse({})),
   /**
    * Answer of `type=config&action=show` for a missing node. The brief and the port expect
@@ -116,6 +182,9 @@ export type BootTimings = z.output<typeof timingsSchema>;
 export type SimTunnel = z.output<typeof tunnelSchema>;
 export type SimInterface = z.output<typeof interfaceSchema>;
 export type SimStaticRoute = z.output<typeof staticRouteSchema>;
+export type SimNatRule = z.output<typeof natRuleSchema>;
+export type SimSecurityRule = z.output<typeof securityRuleSchema>;
+export type SimLicense = z.output<typeof licenseSchema>;
 
 /** Stable per-name digits, so two simulated firewalls never share a serial or a MAC. */
 export function nameDigest(name: string): Buffer {

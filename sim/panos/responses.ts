@@ -322,3 +322,36 @@ export const NO_SUCH_NODE_XML = '<response status="error"><msg><line>No such nod
 export function badXpathXml(reason: string): string {
   return opErrorXml(6, `Bad Xpath: ${reason}`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// request license info
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** `2029-06-30` -> `June 30, 2029`, as PAN-OS prints licence dates. */
+function licenseDate(iso: string): string {
+  const [y = '', m = '1', d = '1'] = iso.split('-');
+  return `${MONTH_NAMES[Number(m) - 1] ?? 'January'} ${d.padStart(2, '0')}, ${y}`;
+}
+
+/** Shaped as request-license-info-pavm-vm300-2017.xml; `expired` follows the simulated date. */
+export function licensesXml(profile: FirewallProfile, now: number): string {
+  const issued = licenseDate(new Date(now - 365 * 86_400_000).toISOString().slice(0, 10));
+  const entries = profile.licenses.map((l) => {
+    const never = l.expires === 'never';
+    const expired = !never && Date.parse(`${l.expires}T23:59:59Z`) < now;
+    return el(
+      'entry',
+      {},
+      leaf('feature', l.feature),
+      leaf('description', l.description ?? l.feature),
+      leaf('serial', profile.serial),
+      leaf('issued', issued),
+      leaf('expires', never ? 'Never' : licenseDate(l.expires)),
+      leaf('expired', expired ? 'yes' : 'no'),
+      ...(l.feature === 'PA-VM' ? [] : [leaf('base-license-name', 'PA-VM')]),
+      el('authcode'),
+    );
+  });
+  return successXml(el('licenses', {}, ...entries));
+}

@@ -44,6 +44,7 @@ import {
   INVALID_CREDENTIAL_BODY,
   ipsecSaXml,
   jobsXml,
+  licensesXml,
   NO_SUCH_NODE_XML,
   NOT_PRESENT_XML,
   opErrorXml,
@@ -109,6 +110,12 @@ export interface SimFirewall {
   status(): SimFirewallStatus;
   /** Replace the firewall's own certificate (an operator installed a new one). */
   rotateCertificate(): Promise<void>;
+  /**
+   * An operator changed and committed the firewall's configuration (or its licences, versions):
+   * `patch` replaces those profile fields, and the running config is rebuilt from the result.
+   * Throws `InputInvalidError` for a profile that does not validate (nothing changes then).
+   */
+  reconfigure(patch: FirewallProfileInput): void;
   close(): Promise<void>;
 }
 
@@ -159,11 +166,11 @@ const FORBIDDEN: HttpAnswer = {
 class PanosSimulator implements SimFirewall {
   readonly name: string;
   readonly managementHost = MANAGEMENT_HOST;
-  readonly profile: FirewallProfile;
+  #profile: FirewallProfile;
   readonly #host: FirewallHostView;
   readonly #clock: Clock;
   readonly #keyDigest: Buffer;
-  readonly #config: XmlElement;
+  #config: XmlElement;
   readonly #tcp: net.Server;
   readonly #https: https.Server;
   readonly #lifetime = new AbortController();
@@ -182,7 +189,7 @@ class PanosSimulator implements SimFirewall {
 
   constructor(options: PanosSimulatorOptions, profile: FirewallProfile, own: SimCertificate, impostor: SimCertificate) {
     this.name = options.name;
-    this.profile = profile;
+    this.#profile = profile;
     this.#host = options.host;
     this.#clock = options.clock;
     this.#keyDigest = digest(options.apiKey);
@@ -195,6 +202,16 @@ class PanosSimulator implements SimFirewall {
     // A client that gives up mid-handshake (pin mismatch, timeout) is normal traffic here.
     this.#https.on('tlsClientError', (_err, socket) => socket.destroy());
     this.setFaults(options.faults ?? {});
+  }
+
+  get profile(): FirewallProfile {
+    return this.#profile;
+  }
+
+  reconfigure(patch: FirewallProfileInput): void {
+    const next = resolveProfile(this.name, { ...this.#profile, ...patch });
+    this.#config = runningConfig(next);
+    this.#profile = next;
   }
 
   get port(): number {
@@ -494,6 +511,8 @@ class PanosSimulator implements SimFirewall {
             failedJobInHistory: this.profile.failedJobInHistory,
           }),
         );
+      case 'request license info':
+        return licensesXml(this.profile, now);
       case 'show vpn ike-sa':
         return ikeSaXml(this.#tunnels(now, timeline).gateways);
       case 'show vpn ipsec-sa':

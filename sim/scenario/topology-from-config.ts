@@ -64,6 +64,11 @@ export function dataplaneEnis(pair: PairConfig, role: Role): readonly EniPlan[] 
   return enisOf(pair, role).filter((e) => !e.mgmt);
 }
 
+/** The management ENI's address (what PAN-OS reports as its management address). */
+export function managementAddress(pair: PairConfig, role: Role): string {
+  return enisOf(pair, role).find((e) => e.mgmt)?.ips[0] ?? generatedIp(pair, role, 0);
+}
+
 function enisOf(pair: PairConfig, role: Role): EniPlan[] {
   const fw = pair.firewalls[role];
   const host = fw.management.host;

@@ -63,6 +63,15 @@ interface InstanceRecord {
   /** Bumped at every state change; timed transitions scheduled under an older generation are void. */
   gen: number;
   crashTask: TaskHandle | undefined;
+  /** EC2 scheduled events (retirement, reboot, stop), as AWS announces them. */
+  scheduledEvents: ScheduledEventView[];
+}
+
+export interface ScheduledEventView {
+  readonly code: string;
+  readonly description: string;
+  readonly notBefore: number;
+  readonly notAfter: number | undefined;
 }
 
 interface EniRecord {
@@ -173,6 +182,7 @@ export interface InstanceView {
   readonly systemStatus: StatusCheck;
   readonly instanceStatus: StatusCheck;
   readonly networkInterfaces: readonly NetworkInterfaceView[];
+  readonly scheduledEvents: readonly ScheduledEventView[];
 }
 
 export interface RouteView {
@@ -341,6 +351,7 @@ export class Ec2World {
         availabilityZone: primary.availabilityZone,
         subnetId: primary.subnetId,
         vpcId: primary.vpcId,
+        scheduledEvents: [],
         eniIds: sorted.map((e) => e.networkInterfaceId),
         timeline: new Timeline<InstanceSnapshot>({
           state: inst.state,
@@ -469,6 +480,14 @@ export class Ec2World {
           'system-status.status': (x) => [x.systemStatus],
         }),
       );
+  }
+
+  /** AWS schedules an event for the instance (a retirement, a reboot, a stop); `undefined` clears them all. */
+  scheduleEvent(instanceId: string, event: ScheduledEventView | undefined): void {
+    const [rec] = this.#requireInstances([instanceId]);
+    if (!rec) return;
+    if (event === undefined) rec.scheduledEvents = [];
+    else rec.scheduledEvents.push(event);
   }
 
   /** DescribeInstanceStatus: only running instances unless `includeAll`. */
@@ -1270,6 +1289,7 @@ export class Ec2World {
       systemStatus: status.system,
       instanceStatus: status.instance,
       networkInterfaces: snap.state === 'terminated' ? [] : enis,
+      scheduledEvents: [...rec.scheduledEvents],
     };
   }
 

@@ -129,6 +129,7 @@ function toInstanceInfo(instance: InstanceView, status: InstanceView | undefined
         sourceDestCheck: eni.sourceDestCheck,
       }))
       .sort((a, b) => a.deviceIndex - b.deviceIndex),
+    scheduledEvents: (status?.scheduledEvents ?? []).map((e) => ({ code: e.code, description: e.description, notBefore: e.notBefore, notAfter: e.notAfter })),
   };
 }
 

@@ -170,7 +170,7 @@ describe('probe (read-only round)', () => {
 });
 
 describe('preflight', () => {
-  it('over the wire simulator: every AWS-side check of the example passes, exit 0; read-only', async () => {
+  it('over the wire simulator: every check of the example passes (the stopped standby skipped), exit 0; read-only', async () => {
     const s = await started();
     const since = lastSeq(s.system.world);
     const { result, stdout } = await captureOutput(() => preflightCommand({ config: s.configPath }));
@@ -181,12 +181,18 @@ describe('preflight', () => {
     }
     // The controller subnets' table was found through the SDK's association filter.
     expect(stdout).toMatch(/controller-subnets\s+subnet-0c000000000000001\s+ok\s+rtb-\w+: no route through either firewall/);
+    // The PAN-OS side, read from fw-a over HTTPS; fw-b (cold, stopped) is not contacted.
+    expect(stdout).toMatch(/panos-static-addresses\s+fw-a ethernet1\/1 \(eni-0a000000000000012\)\s+ok\s+static 10\.10\.1\.10\/24, 10\.10\.1\.11\/24/);
+    expect(stdout).toMatch(/panos-read\s+fw-b\s+skip\s+instance is stopped/);
+    expect(stdout).toMatch(/panos-management\s+fw-a management\s+ok\s+10\.10\.0\.10 on eth0/);
+    expect(s.system.firewall('fw-b').requests()).toEqual({});
+    expect(s.system.firewall('fw-a').requests()).toMatchObject({ 'config show': 3, 'request license info': 1 });
     expect(changesSince(s.system.world, since)).toEqual([]);
     const json = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
     expect((JSON.parse(json.stdout) as { result: { ok: boolean } }).result.ok).toBe(true);
   });
 
-  it('exit 1 naming the object when a check fails (a fallback type without enough ENIs)', async () => {
+  it('exit 2 naming the object when a check fails (a fallback type without enough ENIs)', async () => {
     const s = await started();
     const raw = exampleRaw();
     const pair = raw.pairs[0] as { start?: Record<string, unknown>; firewalls: Record<string, Record<string, unknown>> };
@@ -198,10 +204,28 @@ describe('preflight', () => {
     }
     const file = join(scratchDir(), 'small-fallback.yaml');
     writeFileSync(file, stringify(raw));
-    const { result, stdout } = await captureOutput(() => preflightCommand({ config: file }));
-    expect(result).toBe(1);
+    const { result, stdout } = await captureOutput(() => preflightCommand({ config: file, awsOnly: true }));
+    expect(result).toBe(2);
     expect(stdout).toMatch(/instance-type-capacity\s+fw-a on m4\.large \(fallback\)\s+FAIL/);
     expect(stdout).toContain('2 of ');
+    expect(stdout).not.toContain('panos-');
+  });
+
+  it('a PAN-OS pitfall on the active (DHCP on the trust interface): exit 2, with the fix; a warning alone exits 1', async () => {
+    const s = await started();
+    const fw = s.system.firewall('fw-a');
+    fw.reconfigure({ interfaces: fw.profile.interfaces.map((i) => (i.name === 'ethernet1/2' ? { ...i, dhcp: true } : i)) });
+    const failed = await captureOutput(() => preflightCommand({ config: s.configPath }));
+    expect(failed.result).toBe(2);
+    expect(failed.stdout).toMatch(/panos-static-addresses\s+fw-a ethernet1\/2 \(eni-0a000000000000011\)\s+FAIL\s+DHCP client/);
+    expect(failed.stdout).toContain('What to change:\n- panos-static-addresses fw-a ethernet1/2 (eni-0a000000000000011): set ethernet1/2 to static 10.10.12.10/<subnet length> and remove its DHCP client');
+    fw.reconfigure({ interfaces: fw.profile.interfaces.map((i) => ({ ...i, dhcp: false })), natRules: fw.profile.natRules.filter((r) => r.name !== 'eip-2-outbound') });
+    const warned = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
+    expect(warned.result).toBe(1);
+    const body = JSON.parse(warned.stdout) as { exitCode: number; results: { check: string; status: string; subject: string }[] };
+    expect(body.results.filter((r) => r.status !== 'pass' && r.status !== 'skip').map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([
+      'warn panos-eip-in-use fw-a 10.10.1.11 (198.51.100.20 (eipalloc-0e000000000000002))',
+    ]);
   });
 });
 

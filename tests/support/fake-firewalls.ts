@@ -51,7 +51,7 @@ import { World } from '#sim/world/world.js';
 export const FAKE_OUTCOMES = ['ok', 'timeout', 'unreachable', 'untrusted', 'auth', 'api-error', 'malformed', 'hang'] as const;
 export type FakeOutcome = (typeof FAKE_OUTCOMES)[number];
 
-export const FAKE_METHODS = ['systemInfo', 'chassisReady', 'jobs', 'ipsecState', 'configShow'] as const;
+export const FAKE_METHODS = ['systemInfo', 'chassisReady', 'jobs', 'ipsecState', 'configShow', 'licenses'] as const;
 export type FakeMethod = (typeof FAKE_METHODS)[number];
 
 /** A value, or one value per call in order (the last one repeats). */
@@ -199,6 +199,7 @@ export class FakeFirewalls implements FirewallApiFactory {
       ipsecState: (o) =>
         call('ipsecState', o, () => (script().tunnels ?? []).map((t) => (typeof t === 'string' ? tunnelStatus(t) : t))),
       configShow: (_xpath, o) => call('configShow', o, (): ConfigNode | undefined => undefined),
+      licenses: (o) => call('licenses', o, () => []),
     };
   }
 
@@ -256,6 +257,7 @@ function systemInfoOf(name: string, swVersion: string): SystemInfo {
     appVersion: '8900-9123',
     threatVersion: '8900-9123',
     advancedRouting: false,
+    ipAddress: undefined,
   };
 }
 

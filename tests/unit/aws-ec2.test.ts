@@ -96,6 +96,11 @@ describe('Ec2Adapter.describeInstances', () => {
           InstanceId: 'i-0000000b',
           SystemStatus: { Status: 'not-applicable' },
           InstanceStatus: { Status: 'brand-new-value' as 'ok' },
+          // A scheduled retirement (what the preflight reports), and one EC2 already cancelled.
+          Events: [
+            { Code: 'instance-retirement', Description: 'The instance is running on degraded hardware', NotBefore: new Date('2025-03-20T00:00:00.000Z') },
+            { Code: 'system-reboot', Description: '[Canceled] scheduled reboot', NotBefore: new Date('2025-03-10T00:00:00.000Z') },
+          ],
         },
       ],
     });
@@ -105,6 +110,7 @@ describe('Ec2Adapter.describeInstances', () => {
     expect(result).toEqual([
       {
         instanceId: 'i-0000000a',
+        scheduledEvents: [],
         state: 'running',
         instanceType: 'm5.xlarge',
         availabilityZone: 'eu-central-1a',
@@ -137,6 +143,7 @@ describe('Ec2Adapter.describeInstances', () => {
         systemStatus: 'not-applicable',
         instanceStatus: undefined,
         networkInterfaces: [],
+        scheduledEvents: [{ code: 'instance-retirement', description: 'The instance is running on degraded hardware', notBefore: Date.parse('2025-03-20T00:00:00.000Z'), notAfter: undefined }],
       },
     ]);
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)[0]!.args[0].input).toEqual({

@@ -22,6 +22,7 @@ function api(clock: ManualClock, answerMs: number): FirewallApi {
     jobs: (o) => later([], o),
     ipsecState: (o) => later([], o),
     configShow: (_x, o) => later(undefined, o),
+    licenses: (o) => later([], o),
   };
 }
 

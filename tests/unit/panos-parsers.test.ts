@@ -30,6 +30,7 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/panos/${name
 describe('show system info (real captures)', () => {
   it('reads an unlicensed PA-VM 8.1.3 on KVM', () => {
     expect(parseSystemInfo(fixture('show-system-info-pavm-kvm-8.1.3.xml'))).toEqual({
+      ipAddress: '192.168.122.20',
       hostname: 'PA-VM',
       model: 'PA-VM',
       serial: 'unknown',

@@ -159,6 +159,10 @@ function toInstanceInfo(
     systemStatus: statusCheck(status?.SystemStatus?.Status),
     instanceStatus: statusCheck(status?.InstanceStatus?.Status),
     networkInterfaces,
+    // EC2 keeps completed and cancelled events for a while, marked in the description.
+    scheduledEvents: (status?.Events ?? [])
+      .filter((e) => e.Code !== undefined && !/^\[(Completed|Canceled)\]/i.test(e.Description ?? ''))
+      .map((e) => ({ code: String(e.Code), description: e.Description, notBefore: e.NotBefore?.getTime(), notAfter: e.NotAfter?.getTime() })),
   };
 }
 

@@ -3,7 +3,7 @@
  * the key and the trust material already resolved; the factory builds it from configuration.
  */
 import { SecretUnavailableError } from '../../errors.js';
-import type { CallOptions, ConfigNode, FirewallApi, JobInfo, SystemInfo, TunnelStatus } from '../../ports/firewall.js';
+import type { CallOptions, ConfigNode, FirewallApi, JobInfo, LicenseInfo, SystemInfo, TunnelStatus } from '../../ports/firewall.js';
 import {
   PANOS_COMMANDS,
   RESPONSE_CAPS,
@@ -15,6 +15,7 @@ import {
   isObjectNotPresent,
   jobsFromResult,
   joinTunnels,
+  licensesFromResult,
   systemInfoFromResult,
 } from './parsers.js';
 import {
@@ -132,6 +133,10 @@ export class PanosClient implements FirewallApi {
       // The siblings we aborted fail with "aborted"; report what actually went wrong.
       throw firstFailure ?? e;
     }
+  }
+
+  async licenses(options?: CallOptions): Promise<LicenseInfo[]> {
+    return licensesFromResult((await this.op(PANOS_COMMANDS.licenseInfo, options)).result, this.target);
   }
 
   async configShow(xpath: string, options?: CallOptions): Promise<ConfigNode | undefined> {

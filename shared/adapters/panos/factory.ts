@@ -154,5 +154,6 @@ function forgetKeyOnAuthError(api: FirewallApi, forget: () => void): FirewallApi
     jobs: (o) => guard(() => api.jobs(o)),
     ipsecState: (o) => guard(() => api.ipsecState(o)),
     configShow: (x, o) => guard(() => api.configShow(x, o)),
+    licenses: (o) => guard(() => api.licenses(o)),
   };
 }

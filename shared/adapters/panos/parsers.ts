@@ -7,7 +7,7 @@
  * values are trimmed, missing fields are `undefined`, case of element names is ignored.
  */
 import { FirewallApiError, FirewallMalformedResponseError } from '../../errors.js';
-import type { ConfigNode, JobInfo, SystemInfo, TunnelStatus } from '../../ports/firewall.js';
+import type { ConfigNode, JobInfo, LicenseInfo, SystemInfo, TunnelStatus } from '../../ports/firewall.js';
 import {
   ATTRIBUTE_PREFIX,
   TEXT_KEY,
@@ -31,6 +31,7 @@ export const PANOS_COMMANDS = {
   ikeSa: '<show><vpn><ike-sa></ike-sa></vpn></show>',
   ipsecSa: '<show><vpn><ipsec-sa></ipsec-sa></vpn></show>',
   vpnFlow: '<show><vpn><flow></flow></vpn></show>',
+  licenseInfo: '<request><license><info></info></license></request>',
 } as const;
 
 /**
@@ -96,6 +97,7 @@ export function systemInfoFromResult(result: XmlValue | undefined, target: strin
     appVersion: childText(system, 'app-version'),
     threatVersion: childText(system, 'threat-version'),
     advancedRouting: onOff(childText(system, 'advanced-routing')),
+    ipAddress: childText(system, 'ip-address'),
   };
 }
 
@@ -129,6 +131,54 @@ export function jobsFromResult(result: XmlValue | undefined): JobInfo[] {
 
 export function parseJobs(body: string, ctx: ResponseContext = DEFAULT_CONTEXT): JobInfo[] {
   return jobsFromResult(success(body, ctx).result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// request license info
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const LICENSE_DATE = /^([A-Za-z]+)\s+(\d{1,2}),\s*(\d{4})$/;
+/** More licence entries than any firewall holds: the answer is not what it claims to be. */
+const MAX_LICENSES = 200;
+
+/** `June 30, 2020` -> epoch ms at UTC midnight; `undefined` for `Never` or any other form. */
+export function parseLicenseDate(text: string | undefined): number | undefined {
+  const m = LICENSE_DATE.exec(text?.trim() ?? '');
+  if (!m) return undefined;
+  const month = MONTHS.indexOf((m[1] ?? '').toLowerCase());
+  const day = Number(m[2]);
+  const year = Number(m[3]);
+  if (month < 0 || day < 1 || day > 31) return undefined;
+  const at = Date.UTC(year, month, day);
+  // 31 February rolls over into March: refuse it rather than guess.
+  return new Date(at).getUTCDate() === day ? at : undefined;
+}
+
+export function licensesFromResult(result: XmlValue | undefined, target: string): LicenseInfo[] {
+  const entries = nodes(child(child(result, 'licenses'), 'entry'));
+  if (entries.length > MAX_LICENSES) {
+    throw new FirewallMalformedResponseError(target, `request license info: ${entries.length} entries (more than ${MAX_LICENSES})`);
+  }
+  const out: LicenseInfo[] = [];
+  for (const e of entries) {
+    const feature = childText(e, 'feature');
+    // A licence without a feature name cannot be reported or compared.
+    if (feature === undefined) continue;
+    const expires = childText(e, 'expires');
+    out.push({
+      feature,
+      description: childText(e, 'description'),
+      expires,
+      expiresAt: parseLicenseDate(expires),
+      perpetual: expires?.toLowerCase() === 'never',
+      expired: childText(e, 'expired')?.toLowerCase() === 'yes',
+    });
+  }
+  return out;
+}
+
+export function parseLicenses(body: string, ctx: ResponseContext = DEFAULT_CONTEXT): LicenseInfo[] {
+  return licensesFromResult(success(body, ctx).result, ctx.target);
 }
 
 // ---------------------------------------------------------------------------------------------
