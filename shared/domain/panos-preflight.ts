@@ -23,7 +23,6 @@ import {
   routeFor,
   vpcRouterOf,
   type PanosConfigSnapshot,
-  type PanosInterface,
 } from './panos-config.js';
 
 export const PANOS_CHECKS = [

@@ -37,7 +37,7 @@ export class SimPanosApis implements FirewallApiFactory {
     this.#profiles.set(name, resolveProfile(name, { ...this.profile(name), ...patch }));
   }
 
-  async forFirewall(firewall: FirewallConfig): Promise<FirewallApi> {
+  forFirewall(firewall: FirewallConfig): Promise<FirewallApi> {
     const name = firewall.name;
     const target = `${firewall.management.host}:${firewall.management.port}`;
     const ctx = { target };
@@ -47,7 +47,7 @@ export class SimPanosApis implements FirewallApiFactory {
       return Promise.resolve(fn(this.profile(name)));
     };
     const refuse = () => Promise.reject(new Error('not used by the preflight'));
-    return {
+    return Promise.resolve({
       target,
       systemInfo: () => answer('systemInfo', (p) => parseSystemInfo(systemInfoXml(p, { now: this.#clock.now(), runningSince: this.#clock.now() - 86_400_000 }), ctx)),
       licenses: () => answer('licenses', (p) => parseLicenses(licensesXml(p, this.#clock.now()), ctx)),
@@ -61,6 +61,6 @@ export class SimPanosApis implements FirewallApiFactory {
       chassisReady: refuse,
       jobs: refuse,
       ipsecState: refuse,
-    };
+    });
   }
 }

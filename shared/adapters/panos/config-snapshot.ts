@@ -42,14 +42,19 @@ export const MAX_ENTRIES = 20_000;
 
 type Value = ConfigNode | readonly ConfigNode[] | string | undefined;
 
+/** The first of a repeated element, or the element. */
+function firstOf(v: Value): ConfigNode | string | undefined {
+  return Array.isArray(v) ? (v as readonly ConfigNode[])[0] : (v as ConfigNode | string | undefined);
+}
+
 class Reader {
   constructor(readonly target: string) {}
 
   /** The node (first one when repeated); an empty element (`<x/>`) is an empty node. */
   node(v: Value): ConfigNode | undefined {
-    const first = Array.isArray(v) ? v[0] : v;
+    const first = firstOf(v);
     if (typeof first === 'string') return first.trim() === '' ? {} : undefined;
-    return first as ConfigNode | undefined;
+    return first;
   }
 
   at(v: Value, ...path: string[]): Value {
@@ -67,8 +72,9 @@ class Reader {
   }
 
   text(v: Value): string | undefined {
-    const first = Array.isArray(v) ? v[0] : v;
-    const s = typeof first === 'string' ? first : typeof first === 'object' && typeof first['#text'] === 'string' ? first['#text'] : undefined;
+    const first = firstOf(v);
+    const inner = typeof first === 'object' ? first['#text'] : undefined;
+    const s = typeof first === 'string' ? first : typeof inner === 'string' ? inner : undefined;
     const t = s?.trim();
     return t === '' ? undefined : t;
   }
