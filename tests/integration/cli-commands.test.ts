@@ -222,7 +222,7 @@ describe('preflight', () => {
     fw.reconfigure({ interfaces: fw.profile.interfaces.map((i) => ({ ...i, dhcp: false })), natRules: fw.profile.natRules.filter((r) => r.name !== 'eip-2-outbound') });
     const warned = await captureOutput(() => preflightCommand({ config: s.configPath, json: true }));
     expect(warned.result).toBe(1);
-    const body = JSON.parse(warned.stdout) as { exitCode: number; results: { check: string; status: string; subject: string }[] };
+    const body = (JSON.parse(warned.stdout) as { result: { results: { check: string; status: string; subject: string }[] } }).result;
     expect(body.results.filter((r) => r.status !== 'pass' && r.status !== 'skip').map((r) => `${r.status} ${r.check} ${r.subject}`)).toEqual([
       'warn panos-eip-in-use fw-a 10.10.1.11 (198.51.100.20 (eipalloc-0e000000000000002))',
     ]);
