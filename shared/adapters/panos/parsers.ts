@@ -46,6 +46,8 @@ export const RESPONSE_CAPS: Readonly<Record<keyof typeof PANOS_COMMANDS, number>
   systemInfo: 64 * 1024,
   chassisReady: 64 * 1024,
   jobsAll: 256 * 1024,
+  // A licence list is a few hundred bytes a feature.
+  licenseInfo: 64 * 1024,
   ikeSa: 512 * 1024,
   ipsecSa: 512 * 1024,
   vpnFlow: 512 * 1024,
