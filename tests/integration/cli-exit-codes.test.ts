@@ -115,7 +115,9 @@ describe('the program itself', () => {
     const failover = await cli(['failover', '--help']);
     expect(failover.stdout).toMatch(/--force[\s\S]*--yes/);
     const preflight = await cli(['preflight', '--help']);
-    expect(preflight.stdout).not.toMatch(/--table|--stage|--topic-arn/);
+    // It reads the recorded owner (which firewall is active) from the table; it publishes nothing.
+    expect(preflight.stdout).toMatch(/--table/);
+    expect(preflight.stdout).not.toMatch(/--topic-arn/);
     expect(preflight.stdout).toMatch(/--profile/);
     const validate = await cli(['validate', '--help']);
     expect(validate.stdout).not.toMatch(/--region|--profile/);
