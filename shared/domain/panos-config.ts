@@ -37,13 +37,17 @@ export interface PanosStaticRoute {
   readonly noInstall: boolean;
 }
 
-export interface PanosNatRule {
+/** What NAT and security rules both match on: zones and addresses, as written. */
+export interface PanosRuleMatch {
   readonly name: string;
   readonly disabled: boolean;
   readonly from: readonly string[];
   readonly to: readonly string[];
   readonly source: readonly string[];
   readonly destination: readonly string[];
+}
+
+export interface PanosNatRule extends PanosRuleMatch {
   readonly service: string | undefined;
   /** Source translation: `dynamic-ip-and-port`, `dynamic-ip`, `static-ip`, or `none`. */
   readonly sourceType: string;
@@ -82,13 +86,7 @@ export interface PanosZone {
   readonly interfaces: readonly string[];
 }
 
-export interface PanosSecurityRule {
-  readonly name: string;
-  readonly disabled: boolean;
-  readonly from: readonly string[];
-  readonly to: readonly string[];
-  readonly source: readonly string[];
-  readonly destination: readonly string[];
+export interface PanosSecurityRule extends PanosRuleMatch {
   readonly application: readonly string[];
   readonly service: readonly string[];
   readonly action: string | undefined;
