@@ -11,16 +11,22 @@
  */
 import type { Config, DeploymentConfig, PairConfig } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
-import { ConfigInvalidError } from '#shared/errors.js';
+import { ConfigInvalidError, type ValidationIssue } from '#shared/errors.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertools.js';
 import { stageNames } from './names.js';
 import { assertDeployableSecrets } from './secret-refs.js';
+import { IAM_LIMITS, packRole, roleSizes, type PackedRole, type PolicyDocument, type PolicyStatement, type RoleSizes } from './iam.js';
 
 export interface DeploymentOptions {
   /** The Serverless service name (default `pan-failover`). */
   readonly service?: string;
   /** The Serverless stage (default `dev`). */
   readonly stage?: string;
+  /**
+   * The account's quota of managed policies per IAM role (default 10, IAM's default; at most 20
+   * after a quota increase): a deployment that would need more is refused.
+   */
+  readonly managedPolicyQuota?: number;
 }
 
 /** The four Lambda functions: key in `serverless.yml`, source directory, name suffix. */
@@ -31,6 +37,11 @@ export const FUNCTIONS = {
   flowFirewall: { dir: 'flow-firewall', inVpc: true, traced: true },
 } as const;
 export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** One value per function. */
+export function perFunction<T>(f: (fn: FunctionKey) => T): Record<FunctionKey, T> {
+  return Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((fn) => [fn, f(fn)])) as Record<FunctionKey, T>;
+}
 
 /** CloudFormation logical ids (also used by serverless.yml). */
 export const LOGICAL = {
@@ -44,13 +55,7 @@ export const LOGICAL = {
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type Cfn = { [k: string]: Json };
 
-export interface Statement {
-  readonly Sid: string;
-  readonly Effect: 'Allow';
-  readonly Action: readonly string[];
-  readonly Resource: Json;
-  readonly Condition?: Cfn;
-}
+export type Statement = PolicyStatement;
 
 export interface Deployment {
   readonly stage: string;
@@ -67,8 +72,10 @@ export interface Deployment {
     /** IAM role names (account-wide, so they carry the region). */
     readonly roles: Record<FunctionKey, string>;
   };
-  /** Per function: its role's statements (tests read them; `resources` holds the same). */
+  /** Per function: its role's statements, from all its policies (tests read them; `resources` holds the same). */
   readonly permissions: Record<FunctionKey, readonly Statement[]>;
+  /** Per function: the policies of its role (inline, then managed), and their sizes as IAM counts them. */
+  readonly policies: Record<FunctionKey, { readonly inline: PolicyDocument<Statement>; readonly managed: readonly PolicyDocument<Statement>[]; readonly sizes: RoleSizes }>;
   /** VPC attachment of the functions that reach the management interfaces. */
   readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
   /** Alarms whose ALARM state starts the failover flow (EC2 status checks of each firewall). */
@@ -102,9 +109,9 @@ export function secretResource(ref: string): Json {
   return arn('secretsmanager', `secret:${ref}-??????`);
 }
 
-function secretRefs(config: Config): string[] {
+function secretRefs(pairs: readonly PairConfig[]): string[] {
   const refs: string[] = [];
-  for (const pair of config.pairs) {
+  for (const pair of pairs) {
     for (const role of ROLES) {
       const key = pair.firewalls[role].apiKey;
       if ('secretsManager' in key) refs.push(key.secretsManager);
@@ -164,128 +171,173 @@ const TRACING: Statement = {
   Resource: '*',
 };
 
-function permissions(config: Config, names: Deployment['names']): Record<FunctionKey, Statement[]> {
-  const pairs = config.pairs;
-  const instances = unique(pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].instanceId)));
-  const routeTables = unique(pairs.flatMap((p) => p.routes.map((r) => r.routeTableId)));
-  const allocations = unique(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId)));
-  const enis = unique(pairs.flatMap((p) => p.elasticIps.flatMap((e) => ROLES.map((r) => e[r].networkInterfaceId))));
-  const zones = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => zoneId(d.hostedZoneId))));
-  const recordNames = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => normalizedRecordName(d.name))));
-  const recordTypes = unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.type)));
-  const secrets = secretRefs(config);
+/** The objects of some pairs that the roles name: every ARN list and condition value comes from here. */
+function scopeOf(pairs: readonly PairConfig[]) {
+  return {
+    instances: unique(pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].instanceId))),
+    routeTables: unique(pairs.flatMap((p) => p.routes.map((r) => r.routeTableId))),
+    allocations: unique(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId))),
+    enis: unique(pairs.flatMap((p) => p.elasticIps.flatMap((e) => ROLES.map((r) => e[r].networkInterfaceId)))),
+    zones: unique(pairs.flatMap((p) => p.dnsRecords.map((d) => zoneId(d.hostedZoneId)))),
+    recordNames: unique(pairs.flatMap((p) => p.dnsRecords.map((d) => normalizedRecordName(d.name)))),
+    recordTypes: unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.type))),
+    secrets: secretRefs(pairs),
+    // The table holds one item set per pair: a function can only touch the listed pairs' items.
+    leadingKeys: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': pairs.map((p) => `pair#${p.name}`) } } as Cfn,
+  };
+}
+
+type Scope = ReturnType<typeof scopeOf>;
+
+/** Route, Elastic IP and instance changes on the scope's objects. */
+function ec2Moves(scope: Scope, pairs: readonly PairConfig[], sid: string, actions: { start: boolean }): Statement[] {
+  const out: Statement[] = [];
+  if (scope.routeTables.length > 0) {
+    out.push({
+      Sid: `${sid}Routes`,
+      Effect: 'Allow',
+      Action: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
+      Resource: scope.routeTables.map((id) => arn('ec2', `route-table/${id}`)),
+    });
+  }
+  const instanceArns = (ps: readonly PairConfig[]) => ps.flatMap((p) => ROLES.map((r) => arn('ec2', `instance/${p.firewalls[r].instanceId}`)));
+  // One statement for the Elastic IPs and the instances: each action only ever matches its own
+  // resource types (AssociateAddress: the allocation, the ENI and the instance it is attached
+  // to, as the authorization reference lists them; Start/StopInstances: the instance), so this
+  // allows exactly what separate statements would, and names every instance once (IAM's size
+  // limits: infra/iam.ts).
+  out.push({
+    Sid: `${sid}AddressesAndInstances`,
+    Effect: 'Allow',
+    Action: [...(scope.allocations.length > 0 ? ['ec2:AssociateAddress'] : []), ...(actions.start ? ['ec2:StartInstances'] : []), 'ec2:StopInstances'],
+    Resource: [
+      ...scope.allocations.map((id) => arn('ec2', `elastic-ip/${id}`)),
+      ...(scope.allocations.length > 0 ? scope.enis.map((id) => arn('ec2', `network-interface/${id}`)) : []),
+      ...instanceArns(pairs),
+    ],
+  });
+  if (actions.start) {
+    // The fallback instance types: only pairs that list some, only the InstanceType attribute
+    // (the request must set it, to one of the listed types: ec2:Attribute/${AttributeName} in the
+    // Service Authorization Reference), never user data, security groups or anything else.
+    const withFallback = pairs.filter((p) => p.start.fallbackInstanceTypes.length > 0);
+    if (withFallback.length > 0) {
+      out.push({
+        Sid: `${sid}FallbackType`,
+        Effect: 'Allow',
+        Action: ['ec2:ModifyInstanceAttribute'],
+        Resource: instanceArns(withFallback),
+        Condition: { StringEquals: { 'ec2:Attribute/InstanceType': unique(withFallback.flatMap((p) => p.start.fallbackInstanceTypes)) } },
+      });
+    }
+  }
+  return out;
+}
+
+/** Route 53: read and UPSERT the scope's record names and types in its zones. */
+function dnsChanges(scope: Scope, sid: string): Statement[] {
+  if (scope.zones.length === 0) return [];
+  const zones = scope.zones.map((z) => arn('route53', `hostedzone/${z}`, true));
+  return [
+    { Sid: `${sid}Read`, Effect: 'Allow', Action: ['route53:ListResourceRecordSets'], Resource: zones },
+    {
+      Sid: `${sid}Change`,
+      Effect: 'Allow',
+      Action: ['route53:ChangeResourceRecordSets'],
+      Resource: zones,
+      // Only UPSERTs of the configured names and types, whatever else the zone holds.
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': scope.recordNames,
+          'route53:ChangeResourceRecordSetsRecordTypes': scope.recordTypes,
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * Per function: the statements that name the objects of `pairs` (instances, route tables,
+ * addresses, records, secrets, the pairs' items in the table). Called with all pairs, or with a
+ * run of them for one policy (infra/iam.ts packs them).
+ */
+function pairStatements(pairs: readonly PairConfig[], names: Deployment['names']): Record<FunctionKey, Statement[]> {
+  const scope = scopeOf(pairs);
   const table = arn('dynamodb', `table/${names.table}`);
-  // The table holds one item set per pair: a function can only touch the configured pairs' items.
-  const leadingKeys: Cfn = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': pairs.map((p) => `pair#${p.name}`) } };
+  const item = (sid: string, actions: string[]): Statement => ({ Sid: sid, Effect: 'Allow', Action: actions, Resource: table, Condition: scope.leadingKeys });
+  const readSecrets: Statement[] =
+    scope.secrets.length === 0 ? [] : [{ Sid: 'ApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: scope.secrets.map(secretResource) }];
+  return {
+    healthProbe: [item('State', ['dynamodb:GetItem', 'dynamodb:PutItem']), ...readSecrets],
+    flowControl: [
+      item('LockAndOwner', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']),
+      // Abort completes or undoes a half-done move: the same moves as the cutover, and the fence.
+      ...ec2Moves(scope, pairs, 'Abort', { start: false }),
+      ...dnsChanges(scope, 'AbortDns'),
+    ],
+    flowAws: [
+      // The lock, read before every step that changes AWS.
+      item('Lock', ['dynamodb:GetItem']),
+      ...ec2Moves(scope, pairs, 'Cutover', { start: true }),
+      ...dnsChanges(scope, 'Dns'),
+    ],
+    flowFirewall: [item('Owner', ['dynamodb:GetItem']), ...readSecrets],
+  };
+}
+
+/** Per function: the statements that do not depend on the pairs. */
+function sharedStatements(config: Config, names: Deployment['names']): Record<FunctionKey, Statement[]> {
   const topic = arn('sns', names.topic);
   const stateMachine = arn('states', `stateMachine:${names.stateMachine}`);
   const executions = arn('states', `execution:${names.stateMachine}:*`);
   const vpcAttachment = vpcAccess(deploymentSection(config));
-
-  const ec2Moves = (sid: string, actions: { routes: boolean; eips: boolean; stop: boolean; start: boolean }): Statement[] => {
-    const out: Statement[] = [];
-    if (actions.routes && routeTables.length > 0) {
-      out.push({
-        Sid: `${sid}Routes`,
-        Effect: 'Allow',
-        Action: ['ec2:ReplaceRoute', 'ec2:CreateRoute'],
-        Resource: routeTables.map((id) => arn('ec2', `route-table/${id}`)),
-      });
-    }
-    if (actions.eips && allocations.length > 0) {
-      out.push({
-        Sid: `${sid}ElasticIps`,
-        Effect: 'Allow',
-        Action: ['ec2:AssociateAddress'],
-        // The instance the ENI is attached to may be checked too (the authorization reference
-        // lists it as an optional resource of AssociateAddress).
-        Resource: [
-          ...allocations.map((id) => arn('ec2', `elastic-ip/${id}`)),
-          ...enis.map((id) => arn('ec2', `network-interface/${id}`)),
-          ...instances.map((id) => arn('ec2', `instance/${id}`)),
-        ],
-      });
-    }
-    const lifecycle = [...(actions.start ? ['ec2:StartInstances', 'ec2:ModifyInstanceAttribute'] : []), ...(actions.stop ? ['ec2:StopInstances'] : [])];
-    if (lifecycle.length > 0) {
-      out.push({ Sid: `${sid}Instances`, Effect: 'Allow', Action: lifecycle, Resource: instances.map((id) => arn('ec2', `instance/${id}`)) });
-    }
-    return out;
-  };
-  const dns = (sid: string): Statement[] =>
-    zones.length === 0
-      ? []
-      : [
-          { Sid: `${sid}Read`, Effect: 'Allow', Action: ['route53:ListResourceRecordSets'], Resource: zones.map((z) => arn('route53', `hostedzone/${z}`, true)) },
-          {
-            Sid: `${sid}Change`,
-            Effect: 'Allow',
-            Action: ['route53:ChangeResourceRecordSets'],
-            Resource: zones.map((z) => arn('route53', `hostedzone/${z}`, true)),
-            // Only UPSERTs of the configured names and types, whatever else the zone holds.
-            Condition: {
-              'ForAllValues:StringEquals': {
-                'route53:ChangeResourceRecordSetsNormalizedRecordNames': recordNames,
-                'route53:ChangeResourceRecordSetsRecordTypes': recordTypes,
-                'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
-              },
-            },
-          },
-          { Sid: `${sid}ChangeStatus`, Effect: 'Allow', Action: ['route53:GetChange'], Resource: arn('route53', 'change/*', true) },
-        ];
-  const readSecrets: Statement[] =
-    secrets.length === 0 ? [] : [{ Sid: 'ApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secrets.map(secretResource) }];
   const ec2Read: Statement = { Sid: 'Ec2Read', Effect: 'Allow', Action: EC2_READ, Resource: '*' };
-
+  const dnsStatus: Statement[] = config.pairs.some((p) => p.dnsRecords.length > 0)
+    ? [{ Sid: 'DnsChangeStatus', Effect: 'Allow', Action: ['route53:GetChange'], Resource: arn('route53', 'change/*', true) }]
+    : [];
   return {
     healthProbe: [
       logStatement(names.functions.healthProbe),
       ...vpcAttachment,
       ec2Read,
-      { Sid: 'State', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table, Condition: leadingKeys },
       { Sid: 'StartFlow', Effect: 'Allow', Action: ['states:StartExecution'], Resource: stateMachine },
       { Sid: 'FlowStatus', Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: executions },
       { Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: topic },
-      ...readSecrets,
     ],
     flowControl: [
       logStatement(names.functions.flowControl),
       TRACING,
       ec2Read,
-      {
-        Sid: 'LockAndOwner',
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        Resource: table,
-        Condition: leadingKeys,
-      },
       { Sid: 'FlowStatus', Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: executions },
       { Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: topic },
-      // Abort completes or undoes a half-done move: the same moves as the cutover, and the fence.
-      ...ec2Moves('Abort', { routes: true, eips: true, stop: true, start: false }),
-      ...dns('AbortDns'),
+      ...dnsStatus,
     ],
-    flowAws: [
-      logStatement(names.functions.flowAws),
-      TRACING,
-      { ...ec2Read, Action: [...EC2_READ, 'ec2:DescribeInstanceTypes'] },
-      // The lock, read before every step that changes AWS.
-      { Sid: 'Lock', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leadingKeys },
-      ...ec2Moves('Cutover', { routes: true, eips: true, stop: true, start: true }),
-      ...dns('Dns'),
-    ],
-    flowFirewall: [
-      logStatement(names.functions.flowFirewall),
-      ...vpcAttachment,
-      TRACING,
-      ec2Read,
-      { Sid: 'Owner', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table, Condition: leadingKeys },
-      ...readSecrets,
-    ],
+    flowAws: [logStatement(names.functions.flowAws), TRACING, { ...ec2Read, Action: [...EC2_READ, 'ec2:DescribeInstanceTypes'] }, ...dnsStatus],
+    flowFirewall: [logStatement(names.functions.flowFirewall), ...vpcAttachment, TRACING, ec2Read],
   };
 }
 
-function role(fn: FunctionKey, statements: readonly Statement[], names: Deployment['names']): Cfn {
+/** Each function's statements packed into its role's inline and managed policies (infra/iam.ts). */
+function packPolicies(config: Config, names: Deployment['names'], region: string, managedQuota: number): Record<FunctionKey, PackedRole<Statement>> {
+  const shared = sharedStatements(config, names);
+  const forPairs = (fn: FunctionKey) => (indexes: readonly number[]) => pairStatements(indexes.map((i) => config.pairs[i] as PairConfig), names)[fn];
+  // Every role that does not fit is named at once.
+  const issues: ValidationIssue[] = [];
+  const packed = perFunction((fn) => {
+    try {
+      return packRole(names.roles[fn], config.pairs.length, shared[fn], forPairs(fn), region, managedQuota);
+    } catch (e) {
+      if (!(e instanceof ConfigInvalidError)) throw e;
+      issues.push(...e.issues);
+      return undefined;
+    }
+  });
+  if (issues.length > 0) throw new ConfigInvalidError('for deployment (IAM limits)', issues);
+  return packed as Record<FunctionKey, PackedRole<Statement>>;
+}
+
+function role(fn: FunctionKey, packed: PackedRole<Statement>, names: Deployment['names']): Cfn {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -296,7 +348,7 @@ function role(fn: FunctionKey, statements: readonly Statement[], names: Deployme
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       },
-      Policies: [{ PolicyName: 'least-privilege', PolicyDocument: { Version: '2012-10-17', Statement: statements as unknown as Json[] } }],
+      Policies: [{ PolicyName: 'least-privilege', PolicyDocument: packed.inline as unknown as Json }],
     },
   };
 }
@@ -346,6 +398,26 @@ export function rolePolicies(d: Pick<Deployment, 'resources' | 'names'>, fn: Fun
   }
   return out;
 }
+
+/** The managed policies of a role that holds more pairs than its inline policy can (logical id -> resource). */
+function managedPolicies(fn: FunctionKey, packed: PackedRole<Statement>, names: Deployment['names']): Cfn {
+  const out: Cfn = {};
+  packed.managed.forEach((document, i) => {
+    const pairs = packed.managedPairs[i] ?? [];
+    out[managedPolicyLogicalId(fn, i)] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        ManagedPolicyName: `${names.roles[fn]}-${i + 1}`,
+        Description: `pan-failover ${FUNCTIONS[fn].dir}: the objects of pairs ${(pairs[0] ?? 0) + 1} to ${(pairs.at(-1) ?? 0) + 1}`,
+        Roles: [{ Ref: LOGICAL.role(fn) }],
+        PolicyDocument: document as unknown as Json,
+      },
+    };
+  });
+  return out;
+}
+
+const managedPolicyLogicalId = (fn: FunctionKey, i: number) => `${LOGICAL.role(fn)}Pairs${i + 1}Policy`;
 
 /**
  * A record name as Route 53's IAM condition keys compare it: lower case, no trailing dot, and any
@@ -499,6 +571,79 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
   return { resources, triggers };
 }
 
+/** Resources a CloudFormation stack may hold. */
+export const CFN_RESOURCE_LIMIT = 500;
+/** What serverless.yml adds to `resources` (functions, versions, log groups, schedule, state machine, bucket: 18 measured, and a margin). */
+const OSLS_RESOURCES = 24;
+
+/** EventBridge's limit on an event pattern (characters, default quota). */
+export const EVENT_PATTERN_LIMIT = 2048;
+
+/**
+ * Which alarm state changes start the flow: the status-check alarms by name while their list fits
+ * in an event pattern, else every EC2 `StatusCheckFailed` alarm whose name starts with the
+ * deployment's prefix (the flow accepts only an alarm on a configured instance).
+ */
+export function triggerPattern(names: Deployment['names'], triggers: readonly string[]): Cfn {
+  const base = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] };
+  const exact = { ...base, detail: { alarmName: [...triggers], state: { value: ['ALARM'] } } };
+  if (JSON.stringify(exact).length <= EVENT_PATTERN_LIMIT) return exact;
+  return {
+    ...base,
+    detail: {
+      alarmName: [{ prefix: `${names.prefix}-` }],
+      state: { value: ['ALARM'] },
+      configuration: { metrics: { metricStat: { metric: { namespace: ['AWS/EC2'], name: ['StatusCheckFailed'] } } } },
+    },
+  };
+}
+
+/**
+ * EC2 status-check alarms start the flow (EventBridge picks the execution name; the flow's lock
+ * and re-check make a repeated or stale trigger a no-op). The rule's role may be assumed by
+ * EventBridge for this rule of this account only, and may only start this state machine.
+ */
+function alarmTrigger(names: Deployment['names'], triggers: readonly string[]): Cfn {
+  const ruleName = `${names.prefix}-alarm-trigger`;
+  return {
+    AlarmTriggerRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              // The rule's ARN is built from its name: a reference to the rule would be circular.
+              Condition: { ArnEquals: { 'aws:SourceArn': arn('events', `rule/${ruleName}`) }, StringEquals: { 'aws:SourceAccount': sub('${AWS::AccountId}') } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'start-failover-flow',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: LOGICAL.stateMachine } }],
+            },
+          },
+        ],
+      },
+    },
+    AlarmTriggerRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: ruleName,
+        Description: 'EC2 status-check alarm of a managed firewall in ALARM -> failover flow',
+        EventPattern: triggerPattern(names, triggers),
+        Targets: [{ Id: 'failover-flow', Arn: { Ref: LOGICAL.stateMachine }, RoleArn: { 'Fn::GetAtt': ['AlarmTriggerRole', 'Arn'] } }],
+      },
+    },
+  };
+}
+
 /** The dashboard: per pair, the firewalls' status, API latency, tunnels, the probe's decisions and the maintenance pause; the flow and the functions. */
 export function dashboardBody(config: Config, names: Deployment['names']): Record<string, unknown> {
   const widgets: Record<string, unknown>[] = [];
@@ -587,7 +732,16 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
   // Dashboards are account-wide too.
   const names = { prefix, functions, stateMachine, table, topic, dashboard: `${prefix}-${region}`, roles };
-  const perms = permissions(config, names);
+  const quota = options.managedPolicyQuota ?? IAM_LIMITS.managedPerRoleDefault;
+  if (!Number.isInteger(quota) || quota < 0 || quota > IAM_LIMITS.managedPerRoleMax) {
+    throw new ConfigInvalidError('for deployment', [
+      { path: 'managedPolicyQuota', message: `${quota} must be a whole number from 0 to ${IAM_LIMITS.managedPerRoleMax} (IAM's highest quota of managed policies per role)` },
+    ]);
+  }
+  const packed = packPolicies(config, names, region, quota);
+  const policies: Deployment['policies'] = perFunction((fn) => ({ inline: packed[fn].inline, managed: packed[fn].managed, sizes: roleSizes(packed[fn], region) }));
+  const documents = rolePolicyDocuments({ policies });
+  const perms = perFunction((fn) => documents[fn].flatMap((doc) => doc.Statement));
   const { resources: alarmResources, triggers } = alarms(config, names);
 
   const resources: Cfn = {
@@ -623,38 +777,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     },
     ...alarmResources,
   };
-  // EC2 status-check alarms start the flow (EventBridge picks the execution name; the flow's lock
-  // and re-check make a repeated or stale trigger a no-op).
-  resources.AlarmTriggerRole = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      },
-      Policies: [
-        {
-          PolicyName: 'start-failover-flow',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: LOGICAL.stateMachine } }],
-          },
-        },
-      ],
-    },
-  };
-  resources.AlarmTriggerRule = {
-    Type: 'AWS::Events::Rule',
-    Properties: {
-      Description: 'EC2 status-check alarm of a managed firewall in ALARM -> failover flow',
-      EventPattern: {
-        source: ['aws.cloudwatch'],
-        'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: triggers, state: { value: ['ALARM'] } },
-      },
-      Targets: [{ Id: 'failover-flow', Arn: { Ref: LOGICAL.stateMachine }, RoleArn: { 'Fn::GetAtt': ['AlarmTriggerRole', 'Arn'] } }],
-    },
-  };
+  Object.assign(resources, alarmTrigger(names, triggers));
   resources.NotificationTopicPolicy = {
     Type: 'AWS::SNS::TopicPolicy',
     Properties: {
@@ -680,12 +803,34 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       Properties: { TopicArn: { Ref: LOGICAL.topic }, Protocol: 'email', Endpoint: email },
     };
   });
-  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) resources[LOGICAL.role(fn)] = role(fn, perms[fn], names);
+  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    resources[LOGICAL.role(fn)] = role(fn, packed[fn], names);
+    Object.assign(resources, managedPolicies(fn, packed[fn], names));
+  }
 
+  const total = Object.keys(resources).length + OSLS_RESOURCES;
+  if (total > CFN_RESOURCE_LIMIT) {
+    throw new ConfigInvalidError('for deployment (CloudFormation limits)', [
+      {
+        path: 'pairs',
+        message: `${config.pairs.length} pairs make a stack of about ${total} resources (4 alarms per pair, the roles' policies, and ${OSLS_RESOURCES} from serverless.yml); a CloudFormation stack holds at most ${CFN_RESOURCE_LIMIT}: split the pairs over two deployments (two stages)`,
+      },
+    ]);
+  }
   const outputs: Cfn = {
     StateTableName: { Value: { Ref: LOGICAL.table } },
     NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
     DashboardName: { Value: names.dashboard },
   };
-  return { stage, region, names, permissions: perms, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
+  return { stage, region, names, permissions: perms, policies, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
 }
+
+/**
+ * Every policy document attached to each function's role, inline and managed: what IAM evaluates
+ * for that function's calls (the simulator's IAM enforcement reads this).
+ */
+export function rolePolicyDocuments(d: Pick<Deployment, 'policies'>): Record<FunctionKey, readonly PolicyDocument<Statement>[]> {
+  return perFunction((fn) => [d.policies[fn].inline, ...d.policies[fn].managed]);
+}
+
+export { IAM_LIMITS };

@@ -9,24 +9,28 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '#shared/config/load.js';
-import { deployment, FUNCTIONS, type FunctionKey } from '../../infra/deployment.js';
+import { deployment, FUNCTIONS, IAM_LIMITS, type FunctionKey } from '../../infra/deployment.js';
 
 export const DEFAULT_DEPLOY_DIR = join('dist', 'deploy');
 
-export async function prepareDeployCommand(options: { config: string; stage?: string; out?: string }): Promise<number> {
+export async function prepareDeployCommand(options: { config: string; stage?: string; out?: string; managedPolicyQuota?: string }): Promise<number> {
   const config = await loadConfigFile(options.config);
-  const d = deployment(config, { stage: options.stage ?? 'dev' });
+  // Everything is checked (IAM's limits included) before anything is written.
+  const quota = options.managedPolicyQuota === undefined ? undefined : Number(options.managedPolicyQuota);
+  const d = deployment(config, { stage: options.stage ?? 'dev', ...(quota === undefined ? {} : { managedPolicyQuota: quota }) });
   const out = options.out ?? DEFAULT_DEPLOY_DIR;
   await mkdir(out, { recursive: true });
   await writeFile(join(out, 'pan-failover.json'), `${JSON.stringify(config, null, 2)}\n`);
   await writeFile(join(out, 'deployment.json'), `${JSON.stringify(d, null, 2)}\n`);
-  const fns = (Object.keys(FUNCTIONS) as FunctionKey[]).map(
-    (k) => `  ${d.names.functions[k].padEnd(36)} ${d.permissions[k].length} statement(s)${FUNCTIONS[k].inVpc ? `, in ${d.vpc.subnetIds.join(', ')}` : ', outside any VPC'}`,
-  );
+  const fns = (Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => {
+    const { inline, managed } = d.policies[k].sizes;
+    const sizes = `inline ${inline}/${IAM_LIMITS.inlinePerRole}${managed.length > 0 ? `, ${managed.length} managed (${managed.join(', ')} of ${IAM_LIMITS.managedPolicy} each)` : ''}`;
+    return `  ${d.names.functions[k].padEnd(36)} ${d.permissions[k].length} statement(s), ${sizes}${FUNCTIONS[k].inVpc ? `, in ${d.vpc.subnetIds.join(', ')}` : ', outside any VPC'}`;
+  });
   process.stdout.write(
     [
       `${options.config}: valid; stage ${d.stage}, region ${d.region}`,
-      'functions and their roles:',
+      'functions and their roles (policy sizes in characters as IAM counts them, with the real ARNs):',
       ...fns,
       `state machine ${d.names.stateMachine}; table ${d.names.table}; topic ${d.names.topic}; dashboard ${d.names.dashboard}`,
       `alarms that start the flow: ${d.triggerAlarms.join(', ')}`,
@@ -44,6 +48,7 @@ export function registerPrepareDeploy(program: Command): void {
     .requiredOption('-c, --config <file>', 'configuration file (YAML or JSON)', process.env.PAN_FAILOVER_CONFIG_FILE)
     .option('--stage <stage>', 'deployment stage (names every resource)', 'dev')
     .option('--out <dir>', 'output directory', DEFAULT_DEPLOY_DIR)
+    .option('--managed-policy-quota <n>', `the account's quota of managed policies per IAM role, if raised (default ${IAM_LIMITS.managedPerRoleDefault}, at most ${IAM_LIMITS.managedPerRoleMax})`)
     .action(async (opts: Parameters<typeof prepareDeployCommand>[0]) => {
       process.exitCode = await prepareDeployCommand(opts);
     });

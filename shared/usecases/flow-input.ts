@@ -80,8 +80,7 @@ function pairOfInstance(config: Config, instanceId: string): { pair: PairConfig;
 /**
  * Validates a trigger against the schema and the configuration (the pair must exist).
  * Alarm events are accepted in EventBridge's shape: the alarm must be in ALARM state and name
- * an instance of a managed pair through its `InstanceId` dimension, or carry the pair name as
- * `pan-failover-<pair>-...`.
+ * an instance of a managed pair through its `InstanceId` dimension.
  */
 export function parseFlowInput(raw: unknown, config: Config): ValidFlowInput {
   const alarm = alarmEventSchema.safeParse(raw);
@@ -102,23 +101,24 @@ function fromAlarm(event: z.infer<typeof alarmEventSchema>, config: Config): unk
   }
   const dims = (event.detail.configuration?.metrics ?? []).flatMap((m) => Object.entries(m.metricStat?.metric?.dimensions ?? {}));
   const instanceId = dims.find(([k]) => k === 'InstanceId')?.[1];
+  // The alarms that start the flow are EC2 status checks of one instance: the instance names the
+  // pair and the side. (Alarm names carry the deployment's stage and are not read.)
   const byInstance = instanceId ? pairOfInstance(config, instanceId) : undefined;
-  // The longest matching name: pair "hq" must not catch the alarms of pair "hq-egress".
-  const byName = [...config.pairs]
-    .sort((a, b) => b.name.length - a.name.length)
-    .find((p) => alarmName.startsWith(`pan-failover-${p.name}-`));
-  const pair = byInstance?.pair ?? byName;
-  if (!pair) {
+  if (!byInstance) {
     throw new InputInvalidError('alarm event', [
-      { path: 'detail.alarmName', message: `alarm ${alarmName} names no managed pair (no known InstanceId dimension, no pan-failover-<pair>- prefix)` },
+      {
+        path: 'detail.configuration.metrics',
+        message: `alarm ${alarmName} names no managed instance (${instanceId ? `InstanceId ${instanceId} is in no configured pair` : 'no InstanceId dimension'}): only the EC2 status-check alarms of the configured firewalls start a flow`,
+      },
     ]);
   }
+  const pair = byInstance.pair;
   return {
     pair: pair.name,
     action: 'failover',
     reason: `CloudWatch alarm ${alarmName}: ${state.reason ?? 'ALARM'}`.slice(0, 500),
     source: 'alarm',
-    ...(byInstance ? { from: byInstance.role } : {}),
+    from: byInstance.role,
     incidentId: `${alarmName}@${state.timestamp ?? event.time ?? ''}`.slice(0, 200),
   };
 }

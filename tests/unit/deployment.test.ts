@@ -9,8 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '#shared/config/load.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { parseFlowInput } from '#shared/usecases/flow-input.js';
-import { deployment, FUNCTIONS, LOGICAL, normalizedRecordName, secretResource, type FunctionKey, type Statement } from '../../infra/deployment.js';
+import {
+  deployment,
+  EVENT_PATTERN_LIMIT,
+  FUNCTIONS,
+  LOGICAL,
+  normalizedRecordName,
+  secretResource,
+  triggerPattern,
+  type FunctionKey,
+  type Statement,
+} from '../../infra/deployment.js';
 import { exampleRaw, makeConfig } from '../support/config.js';
+import { manyPairConfig } from '../support/many-pairs.js';
+import { twoPairConfig } from '../support/two-pairs.js';
 
 const config = makeConfig();
 const d = deployment(config, { stage: 'prod' });
@@ -90,7 +102,7 @@ describe('deployment: least-privilege roles', () => {
       'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/eni-0a000000000000012',
       'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:network-interface/eni-0b000000000000012',
     ]);
-    expect(subs(statementWith('flowAws', 'ec2:StartInstances')?.Resource)).toHaveLength(2);
+    expect(subs(statementWith('flowAws', 'ec2:StartInstances')?.Resource).filter((r) => r.includes(':instance/'))).toHaveLength(2);
     const dns = statementWith('flowAws', 'route53:ChangeResourceRecordSets');
     expect(subs(dns?.Resource)).toEqual(['arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ']);
     expect(dns?.Condition).toEqual({
@@ -110,6 +122,35 @@ describe('deployment: least-privilege roles', () => {
         expect(s.Action.every((a) => /^ec2:Describe|NetworkInterface|PrivateIpAddresses|^xray:/.test(a)), `${fn} ${s.Sid}`).toBe(true);
       }
     }
+  });
+
+  it('grants ModifyInstanceAttribute only for pairs with fallback instance types, on their instances, for the instance type attribute set to a listed type', () => {
+    expect(Object.values(d.permissions).flat().flatMap((s) => s.Action)).not.toContain('ec2:ModifyInstanceAttribute');
+    const config2 = twoPairConfig();
+    const withFallback = validateConfig({
+      ...exampleRaw(),
+      pairs: config2.pairs.map((p, i) => (i === 1 ? { ...p, start: { ...p.start, fallbackInstanceTypes: ['m5n.2xlarge', 'm5.2xlarge'] } } : p)),
+    });
+    const d2 = deployment(withFallback, { stage: 'prod' });
+    const modify = Object.entries(d2.permissions).flatMap(([fn, st]) => st.filter((s) => s.Action.includes('ec2:ModifyInstanceAttribute')).map((s) => ({ fn, s })));
+    expect(modify.map((m) => m.fn)).toEqual(['flowAws']);
+    const statement = modify[0]?.s;
+    expect(statement?.Action).toEqual(['ec2:ModifyInstanceAttribute']);
+    const second = withFallback.pairs[1];
+    if (!second) throw new Error('no second pair');
+    expect(subs(statement?.Resource).map((r) => r.replace(/.*:instance\//, ''))).toEqual([second.firewalls.primary.instanceId, second.firewalls.secondary.instanceId]);
+    expect(statement?.Condition).toEqual({ StringEquals: { 'ec2:Attribute/InstanceType': ['m5n.2xlarge', 'm5.2xlarge'] } });
+  });
+
+  it("lets EventBridge assume the alarm trigger's role only for this deployment's rule in this account, and only to start this flow", () => {
+    const roleRes = d.resources.AlarmTriggerRole as { Properties: { AssumeRolePolicyDocument: { Statement: { Condition: unknown }[] }; Policies: { PolicyDocument: { Statement: unknown[] } }[] } };
+    const rule = d.resources.AlarmTriggerRule as { Properties: { Name: string } };
+    expect(rule.Properties.Name).toBe('pan-failover-prod-alarm-trigger');
+    expect(roleRes.Properties.AssumeRolePolicyDocument.Statement[0]?.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/pan-failover-prod-alarm-trigger' } },
+      StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } },
+    });
+    expect(roleRes.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: LOGICAL.stateMachine } }]);
   });
 
   it('writes secret names as IAM needs them (the random suffix) and leaves complete ARNs alone', () => {
@@ -160,6 +201,24 @@ describe('deployment: alarms and dashboard', () => {
       };
       expect(parseFlowInput(event, config)).toMatchObject({ pair: 'hq-egress', action: 'failover', source: 'alarm', from: role });
     }
+  });
+
+  it('with more alarms than an event pattern can list, starts the flow on any EC2 status-check alarm of the deployment (the flow checks the instance)', () => {
+    const big = deployment(manyPairConfig(30), { stage: 'prod' });
+    const pattern = (big.resources.AlarmTriggerRule as { Properties: { EventPattern: Record<string, unknown> } }).Properties.EventPattern;
+    expect(JSON.stringify(pattern).length).toBeLessThanOrEqual(EVENT_PATTERN_LIMIT);
+    expect(pattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: {
+        alarmName: [{ prefix: 'pan-failover-prod-' }],
+        state: { value: ['ALARM'] },
+        configuration: { metrics: { metricStat: { metric: { namespace: ['AWS/EC2'], name: ['StatusCheckFailed'] } } } },
+      },
+    });
+    for (const name of big.triggerAlarms) expect(name.startsWith('pan-failover-prod-')).toBe(true);
+    // The example's two alarms are listed by name.
+    expect(triggerPattern(d.names, d.triggerAlarms)).toMatchObject({ detail: { alarmName: d.triggerAlarms } });
   });
 
   it("alarms on the controller's own health and sends every alarm to the topic", () => {

@@ -6,14 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '#shared/config/schema.js';
 import { AwsCallError, InputInvalidError, LockLostError } from '#shared/errors.js';
-import { validateConfig } from '#shared/config/load.js';
-import { parseFlowInput } from '#shared/usecases/flow-input.js';
 import { abort, acquireLock, causeMessage, finish, leaseMs, notify, recordOwner, validate } from '#shared/usecases/flow/control-steps.js';
 import { runControlStep } from '#shared/usecases/flow/dispatch.js';
 import { startTarget } from '#shared/usecases/flow/aws-steps.js';
 import { checkReady, recheck } from '#shared/usecases/flow/firewall-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
-import { exampleRaw, makeConfig, makePair } from '../support/config.js';
+import { makeConfig, makePair } from '../support/config.js';
 import { MUTATING_EC2, spyEc2, truePlacement, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
 
 let h: WorldHarness | undefined;
@@ -131,32 +129,17 @@ describe('validate', () => {
     expect(fromB).toMatchObject({ pair: 'hq-egress', from: 'secondary', source: 'alarm' });
   });
 
-  it('an ALARM event without an instance dimension names the pair by its alarm name, and no role', () => {
+  it('an ALARM event without a managed instance is refused, whatever its name (names carry the stage and are not read)', () => {
     const w = setup();
-    const input = validate(w.flowDeps(), { input: alarm(undefined), execution: 'e' }).input;
-    expect(input.pair).toBe('hq-egress');
-    expect(input.from).toBeUndefined();
-  });
-
-  it('an alarm named for a pair whose name starts with another pair\'s name goes to the longer name', () => {
-    const raw = exampleRaw();
-    const second = JSON.parse(JSON.stringify(raw.pairs[0])) as Record<string, unknown>;
-    // Pair "hq" before "hq-egress" in the file, with its own (fake) identities.
-    const json = JSON.stringify(second)
-      .replaceAll('hq-egress', 'hq')
-      .replace(/i-0a1b2c3d4e5f6000/g, 'i-0a1b2c3d4e5f6100')
-      .replace(/eni-0/g, 'eni-1')
-      .replace(/rtb-0/g, 'rtb-1')
-      .replace(/eipalloc-0/g, 'eipalloc-1')
-      .replace(/198\.51\.100\./g, '203.0.113.')
-      .replace(/gp\.example\.com/g, 'gp2.example.com')
-      .replace(/fw-a/g, 'hq-a')
-      .replace(/fw-b/g, 'hq-b');
-    raw.pairs.unshift(JSON.parse(json) as Record<string, unknown>);
-    const config = validateConfig(raw);
-    expect(config.pairs.map((p) => p.name)).toEqual(['hq', 'hq-egress']);
-    expect(parseFlowInput(alarm(undefined, 'ALARM', 'pan-failover-hq-egress-probe-silent'), config).pair).toBe('hq-egress');
-    expect(parseFlowInput(alarm(undefined, 'ALARM', 'pan-failover-hq-fw-silent'), config).pair).toBe('hq');
+    for (const [instanceId, name] of [
+      [undefined, 'pan-failover-hq-egress-fw-a-status-check'],
+      [undefined, 'pan-failover-prod-hq-egress-fw-a-status-check'],
+      ['i-0fffffffffffffff0', 'pan-failover-prod-hq-egress-fw-a-status-check'],
+    ] as const) {
+      expect(issuesOf(() => validate(w.flowDeps(), { input: alarm(instanceId, 'ALARM', name), execution: 'e' })).map((i) => i.path), name).toEqual([
+        'detail.configuration.metrics',
+      ]);
+    }
   });
 
   it('rejects an alarm back in OK state, and one that names no managed pair', () => {
@@ -165,7 +148,7 @@ describe('validate', () => {
       { path: 'detail.state.value', message: 'alarm pan-failover-hq-egress-fw-a-status-check is OK, not ALARM: nothing to do' },
     ]);
     expect(issuesOf(() => validate(w.flowDeps(), { input: alarm('i-0fffffffffffffff0', 'ALARM', 'someone-elses-alarm'), execution: 'e' })).map((i) => i.path)).toEqual([
-      'detail.alarmName',
+      'detail.configuration.metrics',
     ]);
   });
 
