@@ -80,6 +80,11 @@ export interface Deployment {
   readonly vpc: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
   /** Alarms whose ALARM state starts the failover flow (EC2 status checks of each firewall). */
   readonly triggerAlarms: readonly string[];
+  /**
+   * Reserved concurrency: the probe's (serverless.yml), each flow function's, and the account
+   * concurrency limit they need (Lambda keeps 100 unreserved).
+   */
+  readonly concurrency: { readonly probe: number; readonly flow: number; readonly accountLimitNeeded: number };
   /** CloudFormation resources to merge into the stack. */
   readonly resources: Cfn;
   readonly outputs: Cfn;
@@ -571,6 +576,20 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
   return { resources, triggers };
 }
 
+/** The probe's reserved concurrency in serverless.yml (two invocations may overlap at the minute). */
+export const PROBE_CONCURRENCY = 2;
+/** Concurrency Lambda keeps unreserved in every account. */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
+/**
+ * Each flow function runs at most one task per running flow, one flow per pair; a trigger that
+ * loses the race for a pair's lock (probe, alarm and a person at once) runs briefly beside it.
+ */
+export function concurrencyFor(config: Config): Deployment['concurrency'] {
+  const flow = config.pairs.length + 2;
+  return { probe: PROBE_CONCURRENCY, flow, accountLimitNeeded: LAMBDA_UNRESERVED_MINIMUM + PROBE_CONCURRENCY + 3 * flow };
+}
+
 /** Resources a CloudFormation stack may hold. */
 export const CFN_RESOURCE_LIMIT = 500;
 /** What serverless.yml adds to `resources` (functions, versions, log groups, schedule, state machine, bucket: 18 measured, and a margin). */
@@ -822,7 +841,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
     DashboardName: { Value: names.dashboard },
   };
-  return { stage, region, names, permissions: perms, policies, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
+  return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
 }
 
 /**

@@ -236,6 +236,15 @@ export class CutoverFailedError extends PanFailoverError {
   readonly retryable = false;
 }
 
+/**
+ * The invocation's remaining time (its Lambda timeout) does not allow this piece of work to be
+ * started and finished: it was not started. The step is safe to run again.
+ */
+export class StepTimeBudgetError extends PanFailoverError {
+  readonly name = 'StepTimeBudgetError';
+  readonly retryable = true;
+}
+
 /** The caller no longer holds the lock it tries to use (lease expired and taken over). */
 export class LockLostError extends PanFailoverError {
   readonly name = 'LockLostError';
@@ -281,6 +290,7 @@ export const ERROR_NAMES = [
   'LockLostError',
   'PairPausedError',
   'StateConflictError',
+  'StepTimeBudgetError',
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -34,6 +34,7 @@ export async function prepareDeployCommand(options: { config: string; stage?: st
       ...fns,
       `state machine ${d.names.stateMachine}; table ${d.names.table}; topic ${d.names.topic}; dashboard ${d.names.dashboard}`,
       `alarms that start the flow: ${d.triggerAlarms.join(', ')}`,
+      `reserved concurrency: probe ${d.concurrency.probe}, each flow function ${d.concurrency.flow}; the account's Lambda concurrency limit must be at least ${d.concurrency.accountLimitNeeded} (aws lambda get-account-settings)`,
       `wrote ${join(out, 'pan-failover.json')} and ${join(out, 'deployment.json')}`,
       '',
     ].join('\n'),

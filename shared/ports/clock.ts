@@ -13,6 +13,28 @@ export interface Clock {
    * a real-time floor here, so CPU jitter on a busy machine is not mistaken for a dead peer.
    */
   timeoutSleep?(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Epoch milliseconds by which the current invocation must have returned (a Lambda's remaining
+   * time, less what returning takes). Work that cannot end before it is not started: retries give
+   * up, polls stop, moves are not begun. Absent: no bound.
+   */
+  readonly deadlineAt?: number;
+}
+
+/** `clock` with an invocation deadline (the earlier one if it already has one). */
+export function withDeadline(clock: Clock, deadlineAt: number): Clock {
+  const at = Math.min(deadlineAt, clock.deadlineAt ?? Number.POSITIVE_INFINITY);
+  return {
+    now: () => clock.now(),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+    ...(clock.timeoutSleep ? { timeoutSleep: (ms: number, signal?: AbortSignal) => clock.timeoutSleep?.(ms, signal) ?? Promise.resolve() } : {}),
+    deadlineAt: at,
+  };
+}
+
+/** Milliseconds until the clock's deadline (infinite without one). */
+export function timeLeftMs(clock: Clock): number {
+  return clock.deadlineAt === undefined ? Number.POSITIVE_INFINITY : clock.deadlineAt - clock.now();
 }
 
 export const systemClock: Clock = {

@@ -1,23 +1,34 @@
 /**
  * The one shape of the three flow functions' handlers: middy with the Powertools logger (and,
- * when given, the tracer, annotated with the step), around one dispatch table.
+ * when given, the tracer, annotated with the step), around one dispatch table. Each invocation's
+ * steps run on a clock that carries the invocation's deadline (its Lambda's remaining time, less
+ * what returning takes): no retry, poll or move is begun that could not end before it, so a step
+ * returns (or fails, to be retried) before Lambda would stop it half-way.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Context } from 'aws-lambda';
 import type { Powertools } from '../observability/powertools.js';
+import { withDeadline, type Clock } from '../ports/clock.js';
 
-export function createStepHandler<D, R>(
+/** Kept free at the end of every invocation: returning the state, flushing logs, metrics and traces. */
+export const RETURN_RESERVE_MS = 5_000;
+
+export function createStepHandler<D extends { readonly clock: Clock }, R>(
   run: (deps: D, event: unknown) => Promise<R>,
   getDeps: () => Promise<D>,
   power: Powertools,
   tracer?: Tracer,
 ) {
-  const handler = middy(async (event: unknown) => {
+  const handler = middy(async (event: unknown, context: Context) => {
     const step = (event as { step?: unknown } | null)?.step;
     if (tracer && typeof step === 'string') tracer.putAnnotation('step', step);
-    return run(await getDeps(), event);
+    const deps = await getDeps();
+    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const bounded = remaining === undefined ? deps : { ...deps, clock: withDeadline(deps.clock, deps.clock.now() + remaining - RETURN_RESERVE_MS) };
+    return run(bounded, event);
   }).use(injectLambdaContext(power.logger));
   return tracer ? handler.use(captureLambdaHandler(tracer)) : handler;
 }

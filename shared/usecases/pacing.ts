@@ -5,7 +5,7 @@
  * and transient errors. Staying inside the bucket is cheaper than burning the SDK's retries:
  * a large cutover then runs at the bucket's refill rate, which is the physical floor.
  */
-import type { Clock } from '../ports/clock.js';
+import { timeLeftMs, type Clock } from '../ports/clock.js';
 import { isPanFailoverError } from '../errors.js';
 
 export class TokenBucket {
@@ -63,6 +63,9 @@ export interface RetryPolicy {
   readonly retryIf?: (e: unknown) => boolean;
 }
 
+/** The least time worth starting one more AWS call with before a deadline. */
+export const MIN_CALL_MS = 2_000;
+
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 export function isRetryable(e: unknown): boolean {
@@ -94,9 +97,13 @@ export async function withRetry<T>(
       return await call();
     } catch (e) {
       if (!(policy.retryIf ?? isRetryable)(e) || attempt >= policy.attempts) throw e;
-      onRetry(e, attempt);
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await clock.sleep(random() * cap);
+      const delay = random() * cap;
+      // No retry that cannot end before the invocation's deadline: the caller (or the state
+      // machine's Retry, after this invocation has ended) tries again.
+      if (timeLeftMs(clock) < delay + MIN_CALL_MS) throw e;
+      onRetry(e, attempt);
+      await clock.sleep(delay);
     }
   }
 }

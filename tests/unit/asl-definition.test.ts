@@ -18,6 +18,8 @@ const SERVICE_ERRORS = new Set([
   'States.Timeout',
   'States.TaskFailed',
   'Lambda.Unknown',
+  // A function stopped at its own timeout (shorter than the task's: tests/e2e/packaged-template.test.ts).
+  'Sandbox.Timedout',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

@@ -16,10 +16,13 @@ import {
   type CutoverPlan,
   type PairPlacement,
 } from '../../domain/placement.js';
-import { CutoverFailedError, CutoverNotVerifiedError, ManagedResourceNotFoundError, errorMessage } from '../../errors.js';
-import type { Clock } from '../../ports/clock.js';
+import { CutoverFailedError, CutoverNotVerifiedError, ManagedResourceNotFoundError, StepTimeBudgetError, errorMessage } from '../../errors.js';
+import { timeLeftMs, type Clock } from '../../ports/clock.js';
 import type { Ec2Port } from '../../ports/ec2.js';
-import { TokenBucket, isThrottle, mapBounded, withRetry } from '../pacing.js';
+import { MIN_CALL_MS, TokenBucket, isThrottle, mapBounded, withRetry } from '../pacing.js';
+
+/** Time a cutover keeps free after its last move: to put moves back, and to verify. */
+export const CUTOVER_RESERVE_MS = 60_000;
 
 export async function readPlacement(ec2: Ec2Port, pair: PairConfig): Promise<PairPlacement> {
   const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
@@ -73,9 +76,17 @@ export async function executeChanges(
   pacer: Pacer,
   clock: Clock,
   stats: ExecuteStats,
+  /** Time kept free before the clock's deadline for what follows these moves. */
+  reserveMs = 0,
 ): Promise<ExecuteResult> {
   const apply = async (c: Change): Promise<void> => {
     const bucket = c.kind === 'route' ? pacer.routes : pacer.addresses;
+    // A move is not begun when the invocation could end in the middle of it (or of what must
+    // follow it: a rollback, the verification): it counts as failed, like any other failed move.
+    const startBefore = (clock.deadlineAt ?? Number.POSITIVE_INFINITY) - reserveMs;
+    if (clock.now() + MIN_CALL_MS > startBefore) {
+      throw new StepTimeBudgetError(`${changeLabel(c)}: not started, ${Math.max(0, Math.round(timeLeftMs(clock) / 1000))} s left in this invocation`);
+    }
     await withRetry(
       clock,
       async () => {
@@ -128,7 +139,8 @@ export async function verifyPlacement(
   clock: Clock,
   timeoutMs: number,
 ): Promise<{ attempts: number; placement: PairPlacement }> {
-  const deadline = clock.now() + timeoutMs;
+  // The configured verification time, or what is left of the invocation if that is less.
+  const deadline = Math.min(clock.now() + timeoutMs, (clock.deadlineAt ?? Number.POSITIVE_INFINITY) - MIN_CALL_MS);
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     const placement = await withRetry(clock, () => readPlacement(ec2, pair));
@@ -172,7 +184,9 @@ export async function cutover(
   const plan = planOrThrow(pair, placement, target);
   const stats: ExecuteStats = { calls: 0, throttled: 0 };
   const pacer = pacerFor(pair, clock);
-  const result = await executeChanges(ec2, plan.changes, pacer, clock, stats);
+  // Moves leave time for putting them back and for the verification (which may also end early:
+  // CutoverNotVerifiedError, retried by the state machine, which re-plans from Describe).
+  const result = await executeChanges(ec2, plan.changes, pacer, clock, stats, CUTOVER_RESERVE_MS);
   if (result.failed.length > 0 && options.rollback === false) {
     const failures = result.failed.map((f) => `${changeLabel(f.change)}: ${errorMessage(f.error)}`);
     throw new CutoverFailedError(

@@ -1,0 +1,92 @@
+/**
+ * The CloudFormation template `npm run package` produces (osls, serverless-step-functions,
+ * serverless.yml, infra/), read as CloudFormation will read it: invocation settings and timeouts
+ * that cannot run a step twice at once, for every task of the state machine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUTOVER_RESERVE_MS } from '#shared/usecases/flow/cutover.js';
+import { RETURN_RESERVE_MS } from '#shared/runtime/step-handler.js';
+import { loadConfigFile } from '#shared/config/load.js';
+import { packageTemplate, type PackagedTemplate } from '../support/package-template.js';
+
+const EXAMPLE = new URL('../../examples/hq-egress.yaml', import.meta.url).pathname;
+
+let packaged: Awaited<ReturnType<typeof packageTemplate>> | undefined;
+beforeAll(async () => {
+  packaged = await packageTemplate(EXAMPLE, 'ci');
+}, 300_000);
+afterAll(() => packaged?.dispose());
+
+function template(): PackagedTemplate {
+  if (!packaged) throw new Error('not packaged');
+  return packaged.template;
+}
+
+const ofType = (type: string) => Object.entries(template().Resources).filter(([, r]) => r.Type === type);
+
+interface Task {
+  readonly name: string;
+  readonly fn: string;
+  readonly timeout: number;
+  readonly retry: readonly { ErrorEquals: readonly string[] }[];
+}
+
+/** The state machine's tasks, each with the logical id of the function it invokes. */
+function tasks(): Task[] {
+  const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0] ?? [];
+  const [text, vars] = (sm?.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>] })['Fn::Sub'];
+  const resolved = text.replace(/\$\{(\w+)\}/g, (m, v: string) => vars[v]?.['Fn::GetAtt'][0] ?? m);
+  const def = JSON.parse(resolved) as { States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number; Retry?: Task['retry'] }> };
+  return Object.entries(def.States)
+    .filter(([, s]) => s.Type === 'Task')
+    .map(([name, s]) => ({ name, fn: String(s.Resource), timeout: s.TimeoutSeconds ?? 60, retry: s.Retry ?? [] }));
+}
+
+function lambda(logicalId: string): { Timeout: number; ReservedConcurrentExecutions?: number; FunctionName: string } {
+  const r = template().Resources[logicalId];
+  if (r?.Type !== 'AWS::Lambda::Function') throw new Error(`${logicalId} is not a function`);
+  return r.Properties as { Timeout: number; ReservedConcurrentExecutions?: number; FunctionName: string };
+}
+
+/** The margin a task's timeout keeps over its function's: 10 s, or a tenth of the task's time if more. */
+const margin = (taskTimeout: number) => Math.max(10, Math.ceil(taskTimeout / 10));
+
+describe('packaged template: timeouts and invocation settings', () => {
+  it("every task's function times out before the task does, with a margin, and its own bound ends before that", () => {
+    const all = tasks();
+    expect(all.length).toBeGreaterThan(15);
+    for (const t of all) {
+      const fn = lambda(t.fn);
+      expect(fn.Timeout + margin(t.timeout), `${t.name} (${t.fn}: ${fn.Timeout} s, task ${t.timeout} s)`).toBeLessThanOrEqual(t.timeout);
+      // The step's own deadline (the function's remaining time less the return reserve) is real time.
+      expect(RETURN_RESERVE_MS, t.fn).toBeLessThan(fn.Timeout * 1000 / 4);
+      // A retry after a timeout covers the function's own timeout as well as the task's.
+      for (const r of t.retry.filter((x) => x.ErrorEquals.includes('States.Timeout'))) expect(r.ErrorEquals, t.name).toContain('Sandbox.Timedout');
+    }
+    const cutover = all.find((t) => t.name === 'Cutover');
+    if (!cutover) throw new Error('no Cutover task');
+    // The cutover keeps time for a rollback and the verification inside its invocation.
+    expect(CUTOVER_RESERVE_MS + RETURN_RESERVE_MS).toBeLessThan(lambda(cutover.fn).Timeout * 1000 / 2);
+  });
+
+  it('the probe: no asynchronous retry, the shortest event age, a timeout that lets at most two invocations overlap', () => {
+    const probe = lambda('HealthProbeLambdaFunction');
+    const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    expect(configs).toHaveLength(1);
+    const config = configs[0] as { FunctionName: unknown; MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number; Qualifier: string };
+    expect(JSON.stringify(config.FunctionName)).toContain('HealthProbeLambdaFunction');
+    expect(config.MaximumRetryAttempts).toBe(0);
+    expect(config.MaximumEventAgeInSeconds).toBe(60);
+    const [, schedule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression !== undefined) ?? [];
+    expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(probe.Timeout).toBeLessThan(120);
+    expect(probe.ReservedConcurrentExecutions).toBe(2);
+  });
+
+  it('every flow function has reserved concurrency: one flow per pair and the triggers that race it', async () => {
+    const config = await loadConfigFile(EXAMPLE);
+    for (const id of new Set(tasks().map((t) => t.fn))) {
+      expect(lambda(id).ReservedConcurrentExecutions, id).toBe(config.pairs.length + 2);
+    }
+  });
+});

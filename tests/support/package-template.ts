@@ -1,0 +1,54 @@
+/**
+ * `osls package` of a configuration, as `npm run package` does it, in a scratch copy of the
+ * project (serverless.yml, the state machine, node_modules linked), so a test reads the
+ * CloudFormation template that would be deployed without touching the working tree's dist/ or
+ * .serverless/. The Lambda bundles are stand-ins (the template does not depend on their content:
+ * tests/e2e/deployed-bundles.test.ts runs the real ones).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { prepareDeployCommand } from '#cli/commands/prepare-deploy.js';
+import { FUNCTIONS } from '../../infra/deployment.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface PackagedTemplate {
+  readonly Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown }>;
+  readonly Outputs?: Record<string, unknown>;
+}
+
+export async function packageTemplate(configFile: string, stage: string): Promise<{ template: PackagedTemplate; dir: string; dispose: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pan-failover-package-'));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    copyFileSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+    mkdirSync(join(dir, 'infra'));
+    copyFileSync(join(ROOT, 'infra', 'state-machine.asl.json'), join(dir, 'infra', 'state-machine.asl.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    for (const { dir: fn } of Object.values(FUNCTIONS)) {
+      mkdirSync(join(dir, 'dist', 'functions', fn), { recursive: true });
+      writeFileSync(join(dir, 'dist', 'functions', fn, 'index.mjs'), 'export const handler = async () => undefined;\n');
+    }
+    const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await prepareDeployCommand({ config: configFile, stage, out: join(dir, 'dist', 'deploy') });
+    } finally {
+      quiet.mockRestore();
+    }
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--package', '.serverless'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
+      timeout: 240_000,
+    });
+    if (r.status !== 0) throw new Error(`osls package failed (${r.status ?? r.signal}): ${r.stdout}\n${r.stderr}`);
+    const template = JSON.parse(readFileSync(join(dir, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8')) as PackagedTemplate;
+    return { template, dir, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
