@@ -23,6 +23,11 @@ export interface DeploymentOptions {
   /** The Serverless stage (default `dev`). */
   readonly stage?: string;
   /**
+   * The state table exists already (kept by an earlier stack that was removed): the stack uses it
+   * by name instead of creating it (CloudFormation cannot create a table whose name is taken).
+   */
+  readonly existingTable?: boolean;
+  /**
    * The account's quota of managed policies per IAM role (default 10, IAM's default; at most 20
    * after a quota increase): a deployment that would need more is refused.
    */
@@ -576,6 +581,34 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
   return { resources, triggers };
 }
 
+/**
+ * The state table: kept when the stack is deleted or the resource replaced (it holds the owner
+ * records and locks), and protected against deletion by anyone (DeletionProtectionEnabled).
+ */
+function stateTable(names: Deployment['names']): Cfn {
+  return {
+    Type: 'AWS::DynamoDB::Table',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      TableName: names.table,
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: true,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    },
+  };
+}
+
 /** The probe's reserved concurrency in serverless.yml (two invocations may overlap at the minute). */
 export const PROBE_CONCURRENCY = 2;
 /** Concurrency Lambda keeps unreserved in every account. */
@@ -764,26 +797,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   const { resources: alarmResources, triggers } = alarms(config, names);
 
   const resources: Cfn = {
-    [LOGICAL.table]: {
-      Type: 'AWS::DynamoDB::Table',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        TableName: names.table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true },
-      },
-    },
+    ...(options.existingTable ? {} : { [LOGICAL.table]: stateTable(names) }),
     [LOGICAL.topic]: {
       Type: 'AWS::SNS::Topic',
       // Not encrypted with the AWS managed SNS key: CloudWatch alarms cannot publish to a topic
@@ -837,7 +851,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     ]);
   }
   const outputs: Cfn = {
-    StateTableName: { Value: { Ref: LOGICAL.table } },
+    StateTableName: { Value: names.table },
     NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
     DashboardName: { Value: names.dashboard },
   };

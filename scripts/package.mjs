@@ -17,7 +17,7 @@ const config = valueOf('-c', '--config') ?? process.env.PAN_FAILOVER_CONFIG_FILE
 const stage = valueOf('--stage') ?? 'dev';
 const quota = valueOf('--managed-policy-quota');
 if (!config) {
-  process.stderr.write('usage: npm run package -- -c <configuration file> [--stage <stage>] [--managed-policy-quota <n>]\n');
+  process.stderr.write('usage: npm run package -- -c <configuration file> [--stage <stage>] [--managed-policy-quota <n>] [--existing-table]\n');
   process.exit(2);
 }
 
@@ -31,6 +31,6 @@ function step(title, cmd, cmdArgs) {
 }
 
 step('Lambda bundles', process.execPath, ['scripts/build.mjs']);
-step('configuration and stack resources', process.execPath, ['--import', 'tsx', 'cli/main.ts', 'prepare-deploy', '-c', config, '--stage', stage, ...(quota ? ['--managed-policy-quota', quota] : [])]);
+step('configuration and stack resources', process.execPath, ['--import', 'tsx', 'cli/main.ts', 'prepare-deploy', '-c', config, '--stage', stage, ...(quota ? ['--managed-policy-quota', quota] : []), ...(args.includes('--existing-table') ? ['--existing-table'] : [])]);
 step('osls package', process.execPath, ['node_modules/osls/bin/serverless.js', 'package']);
 process.stdout.write('\npackaged in .serverless/: deploy with `npx osls deploy --package .serverless` (AWS credentials of the target account)\n');

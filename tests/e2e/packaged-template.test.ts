@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUTOVER_RESERVE_MS } from '#shared/usecases/flow/cutover.js';
 import { RETURN_RESERVE_MS } from '#shared/runtime/step-handler.js';
 import { loadConfigFile } from '#shared/config/load.js';
-import { packageTemplate, type PackagedTemplate } from '../support/package-template.js';
+import { oslsInFreshCheckout, packageTemplate, type PackagedTemplate } from '../support/package-template.js';
 
 const EXAMPLE = new URL('../../examples/hq-egress.yaml', import.meta.url).pathname;
 
@@ -89,4 +89,17 @@ describe('packaged template: timeouts and invocation settings', () => {
       expect(lambda(id).ReservedConcurrentExecutions, id).toBe(config.pairs.length + 2);
     }
   });
+});
+
+describe('lifecycle from a fresh checkout (offline: what osls resolves before it calls AWS)', () => {
+  it('`osls remove` needs only prepare-deploy first (docs/deployment.md): without it osls cannot name the stack; with it, stage and region resolve', async () => {
+    const bare = await oslsInFreshCheckout(['print', '--format', 'json']);
+    expect(bare.status).not.toBe(0);
+    expect(bare.output).toMatch(/Cannot resolve variable at "custom\.deploy"|custom\.deploy/);
+    const prepared = await oslsInFreshCheckout(['print', '--format', 'json'], { configFile: EXAMPLE, stage: 'prod' });
+    expect(prepared.status, prepared.output).toBe(0);
+    const printed = JSON.parse(prepared.output.slice(prepared.output.indexOf('{'), prepared.output.lastIndexOf('}') + 1)) as { provider: { stage: string; region: string }; service: string };
+    expect(printed.service).toBe('pan-failover');
+    expect(printed.provider).toMatchObject({ stage: 'prod', region: 'eu-central-1' });
+  }, 300_000);
 });

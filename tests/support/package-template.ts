@@ -52,3 +52,34 @@ export async function packageTemplate(configFile: string, stage: string): Promis
     throw e;
   }
 }
+
+/**
+ * A fresh checkout as far as osls can tell (serverless.yml, the state machine, node_modules; no
+ * dist/, no .serverless/): runs `osls <args>` there, after `prepare-deploy` when asked.
+ */
+export async function oslsInFreshCheckout(args: readonly string[], prepare?: { configFile: string; stage: string }): Promise<{ status: number | null; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pan-failover-fresh-'));
+  try {
+    copyFileSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+    mkdirSync(join(dir, 'infra'));
+    copyFileSync(join(ROOT, 'infra', 'state-machine.asl.json'), join(dir, 'infra', 'state-machine.asl.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    if (prepare) {
+      const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        await prepareDeployCommand({ config: prepare.configFile, stage: prepare.stage, out: join(dir, 'dist', 'deploy') });
+      } finally {
+        quiet.mockRestore();
+      }
+    }
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
+      timeout: 240_000,
+    });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

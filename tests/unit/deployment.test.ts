@@ -165,6 +165,28 @@ describe('deployment: least-privilege roles', () => {
   });
 });
 
+describe('deployment: lifecycle of the state table', () => {
+  it('keeps the table when the stack is deleted or the resource replaced, and protects it against deletion', () => {
+    expect(d.resources[LOGICAL.table]).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { TableName: 'pan-failover-prod-state', DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+    });
+  });
+
+  it('a redeploy after a remove uses the kept table by name instead of creating it (which CloudFormation would refuse)', () => {
+    const again = deployment(config, { stage: 'prod', existingTable: true });
+    expect(again.resources[LOGICAL.table]).toBeUndefined();
+    expect(Object.values(again.resources).some((r) => (r as { Type: string }).Type === 'AWS::DynamoDB::Table')).toBe(false);
+    // Nothing refers to the absent resource; the roles and the outputs name the same table.
+    expect(JSON.stringify(again.resources)).not.toContain(`"Ref":"${LOGICAL.table}"`);
+    expect(JSON.stringify(again.outputs)).not.toContain(`"Ref":"${LOGICAL.table}"`);
+    expect(again.outputs.StateTableName).toEqual({ Value: 'pan-failover-prod-state' });
+    expect(again.permissions).toEqual(d.permissions);
+  });
+});
+
 describe('deployment: alarms and dashboard', () => {
   it("starts the flow from each firewall's status-check alarm, and the flow reads that alarm as a failover of the right pair and side", () => {
     expect(d.triggerAlarms).toEqual(['pan-failover-prod-hq-egress-fw-a-status-check', 'pan-failover-prod-hq-egress-fw-b-status-check']);
