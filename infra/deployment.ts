@@ -792,8 +792,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
   }
   const packed = packPolicies(config, names, region, quota);
   const policies: Deployment['policies'] = perFunction((fn) => ({ inline: packed[fn].inline, managed: packed[fn].managed, sizes: roleSizes(packed[fn], region) }));
-  const documents = rolePolicyDocuments({ policies });
-  const perms = perFunction((fn) => documents[fn].flatMap((doc) => doc.Statement));
+  const perms = perFunction((fn) => [packed[fn].inline, ...packed[fn].managed].flatMap((doc) => doc.Statement));
   const { resources: alarmResources, triggers } = alarms(config, names);
 
   const resources: Cfn = {
@@ -856,14 +855,6 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     DashboardName: { Value: names.dashboard },
   };
   return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
-}
-
-/**
- * Every policy document attached to each function's role, inline and managed: what IAM evaluates
- * for that function's calls (the simulator's IAM enforcement reads this).
- */
-export function rolePolicyDocuments(d: Pick<Deployment, 'policies'>): Record<FunctionKey, readonly PolicyDocument<Statement>[]> {
-  return perFunction((fn) => [d.policies[fn].inline, ...d.policies[fn].managed]);
 }
 
 export { IAM_LIMITS };

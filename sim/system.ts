@@ -50,7 +50,7 @@ import type { ExecutionRecord } from './world/sfn.js';
 import { profileFromConfig } from './scenario/firewall-profile.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './scenario/topology-from-config.js';
 import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
-import { createPolicyEvaluator, warmPolicyEvaluator } from './iam/evaluator.js';
+import { createPolicyEvaluator, IamEvaluationError, warmPolicyEvaluator } from './iam/evaluator.js';
 import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, type SimRolesOptions } from './iam/deployed-roles.js';
 import type { AuthorizationRequest, IamPrincipal, IamRecord } from './world/iam.js';
 import { iamNormalizedName } from './world/route53.js';
@@ -135,11 +135,22 @@ interface Ports {
 
 let wireSystemRunning = false;
 
+/** A warm-up decision; a pair IAM cannot evaluate (an action with a resource type it does not take) is no real request: skipped. A real one still fails when it is made. */
+async function warmDecision(world: World, principal: IamPrincipal, request: AuthorizationRequest): Promise<void> {
+  try {
+    await world.iam.decide(principal, request);
+  } catch (e) {
+    if (!(e instanceof IamEvaluationError)) throw e;
+  }
+}
+
 /**
  * Requests a function's role is likely to make, from its own policies: every action on each of
  * its concrete resources (Describe* on `*`), the table with each pair's key, the configured
- * secrets' ARNs, each configured DNS record's change. Only a warm-up: a request not listed is
- * evaluated when it comes.
+ * secrets' ARNs, each configured DNS record's change, each fallback instance type. Only a
+ * warm-up: a request not listed is evaluated when it comes. A statement may list the resources of
+ * several actions (IAM size limits: infra/iam.ts), so some action/resource pairs made here are no
+ * request any function makes (StopInstances on an Elastic IP): `warmDecision` skips those.
  */
 function expectedRequests(config: Config, world: World, principal: IamPrincipal): AuthorizationRequest[] {
   const out: AuthorizationRequest[] = [];
@@ -174,6 +185,10 @@ function expectedRequests(config: Config, world: World, principal: IamPrincipal)
                 },
               });
             }
+          }
+        } else if (action === 'ec2:ModifyInstanceAttribute') {
+          for (const r of resources) {
+            for (const type of new Set(config.pairs.flatMap((p) => p.start.fallbackInstanceTypes))) out.push({ action, resource: r, context: { 'ec2:Attribute/InstanceType': type } });
           }
         } else {
           for (const r of resources) if (!/[*?]/.test(r) || r === '*') out.push({ action, resource: r, context: {} });
@@ -285,7 +300,7 @@ export class SimSystem {
     world.iam.enforce(createPolicyEvaluator(), Object.values(principals));
     // The decisions the functions need in steady state, made before the clock matters (each
     // first decision costs milliseconds of CPU, which a clock 30 times faster turns into seconds).
-    await Promise.all(FUNCTION_KEYS.flatMap((fn) => expectedRequests(options.config, world, principals[fn]).map((r) => world.iam.decide(principals[fn], r))));
+    await Promise.all(FUNCTION_KEYS.flatMap((fn) => expectedRequests(options.config, world, principals[fn]).map((r) => warmDecision(world, principals[fn], r))));
 
     let aws: AwsSimulator | undefined;
     if (transport === 'wire') {

@@ -610,7 +610,8 @@ export class Ec2World {
   }
 
   modifyInstanceType(instanceId: string, instanceType: string, dryRun = false): void {
-    this.#authorize('ModifyInstanceAttribute', [this.#arn('instance', instanceId)]);
+    // The attribute and its new value are condition keys (ec2:Attribute/${AttributeName}).
+    this.#authorize('ModifyInstanceAttribute', [this.#arn('instance', instanceId)], { 'ec2:Attribute/InstanceType': instanceType });
     this.#ctx.scheduler.runDue();
     const rec = this.#requireInstances([instanceId])[0] as InstanceRecord;
     const snap = rec.timeline.current;
@@ -1001,8 +1002,8 @@ export class Ec2World {
   // For the rest of the simulator (PAN-OS hosts, metrics, scenarios): current state, no lag.
 
   /** The IAM check of an EC2 operation (Describe* take no resource: `*`). */
-  #authorize(operation: string, resources: readonly string[] = ['*']): void {
-    this.#ctx.iam.check('ec2', `ec2:${operation}`, resources);
+  #authorize(operation: string, resources: readonly string[] = ['*'], context: Readonly<Record<string, string>> = {}): void {
+    this.#ctx.iam.check('ec2', `ec2:${operation}`, resources, context);
   }
 
   #arn(type: string, id: string): string {

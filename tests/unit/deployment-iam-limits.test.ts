@@ -13,7 +13,7 @@ import { prepareDeployCommand } from '#cli/commands/prepare-deploy.js';
 import { validateConfig } from '#shared/config/load.js';
 import { ROLES, type Config } from '#shared/config/schema.js';
 import { ConfigInvalidError } from '#shared/errors.js';
-import { deployment, EVENT_PATTERN_LIMIT, FUNCTIONS, IAM_LIMITS, LOGICAL, rolePolicyDocuments, type Deployment, type FunctionKey } from '../../infra/deployment.js';
+import { deployment, EVENT_PATTERN_LIMIT, FUNCTIONS, IAM_LIMITS, LOGICAL, rolePolicies, type Deployment, type FunctionKey } from '../../infra/deployment.js';
 import { exampleRaw } from '../support/config.js';
 import { manyPairConfig } from '../support/many-pairs.js';
 
@@ -59,8 +59,8 @@ function expectWithinLimits(d: Deployment): void {
     expect(texts[fn].managed.length, `${fn}: managed policies`).toBeLessThanOrEqual(IAM_LIMITS.managedPerRoleDefault);
     // What prepare-deploy reports is what the template holds.
     expect(d.policies[fn].sizes).toEqual({ inline, managed: texts[fn].managed.map((t) => t.length) });
-    // ...and what rolePolicyDocuments hands to the simulator's IAM evaluation.
-    expect(rolePolicyDocuments(d)[fn].map(iamText)).toEqual([...texts[fn].inline, ...texts[fn].managed]);
+    // ...and rolePolicies, what the simulator's IAM enforcement evaluates, reads every one of them.
+    expect(rolePolicies(d, fn).map((p) => iamText(p.document))).toEqual([...texts[fn].inline, ...texts[fn].managed]);
   }
 }
 
@@ -89,7 +89,9 @@ function expectEveryPairGranted(config: Config, d: Deployment): void {
   // A pair's Route 53 change is allowed by one statement that names its zone and its record.
   for (const pair of config.pairs) {
     for (const rec of pair.dnsRecords) {
-      const statements = rolePolicyDocuments(d).flowAws.flatMap((doc) => doc.Statement).filter((s) => s.Action.includes('route53:ChangeResourceRecordSets'));
+      const statements = rolePolicies(d, 'flowAws')
+        .flatMap((p) => p.document.Statement as unknown as { Action: string[]; Resource: unknown; Condition?: unknown }[])
+        .filter((s) => s.Action.includes('route53:ChangeResourceRecordSets'));
       const covering = statements.filter(
         (s) =>
           JSON.stringify(s.Resource).includes(rec.hostedZoneId.replace(/^\/hostedzone\//, '')) &&
