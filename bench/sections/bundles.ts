@@ -5,12 +5,20 @@
  * imports the bundle and reports `performance.now()` around the import, as Lambda's INIT phase
  * would. A baseline in the same run: a bundle of only `@aws-sdk/client-ec2`, built with the same
  * esbuild options, so the ratio stays meaningful on a slow or busy machine.
+ *
+ * Source maps: each bundle runs as deployed, its `index.mjs.map` beside it, read by the bundle
+ * itself on its first stack trace (shared/runtime/source-mapped-stacks.ts); the same loads under
+ * Node's own `--enable-source-maps`, which reads the map at load, are the comparison (the
+ * alternative docs/decisions/0009 rejects). Also measured: the map's size (raw and deflated, as in
+ * the zip), and the first stack trace of an invocation that fails (the handler without its
+ * environment throws a ConfigInvalidError), which parses the map.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { lambdaBuildOptions } from '../../scripts/lambda-esbuild.mjs';
 import { PROJECT_ROOT } from '#sim/scenario/run.js';
@@ -49,15 +57,32 @@ async function buildBaseline(): Promise<string> {
   return outfile;
 }
 
-/** Runs in a fresh node: only the import is timed, not node's own start. */
+/**
+ * Runs in a fresh node: only the import is timed, not node's own start. Then, for a function
+ * bundle, one invocation that fails (no environment): the time until its error's stack is a
+ * string, and whether that stack names a TypeScript source.
+ */
 const LOADER = `
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-await import(process.argv[1]);
+const mod = await import(process.argv[1]);
 const t1 = performance.now();
 const c1 = process.cpuUsage(c0);
 const m = process.memoryUsage();
-process.stdout.write(JSON.stringify({ loadMs: t1 - t0, cpuMs: (c1.user + c1.system) / 1000, rssBytes: m.rss, heapUsedBytes: m.heapUsed }));
+let stackMs = null;
+let mapped = null;
+if (typeof mod.handler === 'function') {
+  const s0 = performance.now();
+  let stack = '';
+  try {
+    await mod.handler({ step: 'validate', state: {} }, { getRemainingTimeInMillis: () => 60000, functionName: 'bench', awsRequestId: 'bench', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench' });
+  } catch (e) {
+    stack = String(e && e.stack);
+  }
+  stackMs = performance.now() - s0;
+  mapped = /\\.ts:\\d+:\\d+/.test(stack);
+}
+process.stdout.write(JSON.stringify({ loadMs: t1 - t0, cpuMs: (c1.user + c1.system) / 1000, rssBytes: m.rss, heapUsedBytes: m.heapUsed, stackMs, mapped }));
 `;
 
 interface LoadSample {
@@ -66,6 +91,10 @@ interface LoadSample {
   readonly cpuMs: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** A failing invocation until its error's stack is a string (null for the baseline, which has no handler). */
+  readonly stackMs: number | null;
+  /** Whether that stack names a .ts source. */
+  readonly mapped: boolean | null;
 }
 
 function childEnv(): NodeJS.ProcessEnv {
@@ -76,13 +105,15 @@ function childEnv(): NodeJS.ProcessEnv {
   };
   // tsx registers its loader for children through NODE_OPTIONS; a bundle must load on plain node.
   delete env.NODE_OPTIONS;
+  // The failing invocation fails on its missing environment, before any AWS call.
+  delete env.PAN_FAILOVER_TABLE;
   return env;
 }
 
-async function loadOnce(file: string): Promise<LoadSample> {
+async function loadOnce(file: string, nodeSourceMaps: boolean): Promise<LoadSample> {
   const { stdout } = await run(
     process.execPath,
-    ['--input-type=module', '-e', LOADER, pathToFileURL(file).href],
+    [...(nodeSourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', LOADER, pathToFileURL(file).href],
     {
       env: childEnv(),
       cwd: PROJECT_ROOT,
@@ -116,43 +147,72 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
   ];
   const sizes = new Map<string, number>();
   for (const b of bundles) sizes.set(b.name, (await stat(b.file)).size);
+  // What each zip carries of the bundle: index.mjs and its source map, deflated as in the zip.
+  const shipped = new Map<string, { mapBytes: number; deflatedBundle: number; deflatedMap: number }>();
+  for (const n of names) {
+    const code = await readFile(join(dir, n, 'index.mjs'));
+    const map = await readFile(join(dir, n, 'index.mjs.map'));
+    shipped.set(n, { mapBytes: map.length, deflatedBundle: deflateRawSync(code).length, deflatedMap: deflateRawSync(map).length });
+  }
 
-  // One discarded load each (disk cache), then rounds in rotating order so drift hits all alike.
-  for (const b of bundles) await loadOnce(b.file);
-  const samples = new Map<string, LoadSample[]>(bundles.map((b) => [b.name, []]));
+  // Each bundle as deployed, and under Node's --enable-source-maps. One discarded load each (disk
+  // cache), then rounds in rotating order so drift hits all alike.
+  const modes = [false, true] as const;
+  const key = (name: string, nodeMaps: boolean) => `${name}${nodeMaps ? ' (--enable-source-maps)' : ''}`;
+  const runsOf = bundles.flatMap((b) => modes.map((nodeMaps) => ({ ...b, nodeMaps, key: key(b.name, nodeMaps) })));
+  for (const b of runsOf) await loadOnce(b.file, b.nodeMaps);
+  const samples = new Map<string, LoadSample[]>(runsOf.map((b) => [b.key, []]));
   for (let r = 0; r < runs; r++) {
-    for (let k = 0; k < bundles.length; k++) {
-      const b = bundles[(k + r) % bundles.length] as (typeof bundles)[number];
-      samples.get(b.name)?.push(await loadOnce(b.file));
+    for (let k = 0; k < runsOf.length; k++) {
+      const b = runsOf[(k + r) % runsOf.length] as (typeof runsOf)[number];
+      samples.get(b.key)?.push(await loadOnce(b.file, b.nodeMaps));
     }
   }
-  const loadMs = (name: string) => (samples.get(name) ?? []).map((s) => s.loadMs);
-  const cpuMs = (name: string) => (samples.get(name) ?? []).map((s) => s.cpuMs);
+  const of = (name: string, nodeMaps = false) => samples.get(key(name, nodeMaps)) ?? [];
+  const loadMs = (name: string, nodeMaps = false) => of(name, nodeMaps).map((s) => s.loadMs);
+  const cpuMs = (name: string, nodeMaps = false) => of(name, nodeMaps).map((s) => s.cpuMs);
+  const stackMs = (name: string, nodeMaps = false) => of(name, nodeMaps).flatMap((s) => (s.stackMs === null ? [] : [s.stackMs]));
   const baseMs = median(loadMs(BASELINE));
-  const rows = bundles.map((b) => {
-    const ms = loadMs(b.name);
-    const rss = median((samples.get(b.name) ?? []).map((s) => s.rssBytes));
+  const rows = runsOf.map((b) => {
+    const ms = loadMs(b.name, b.nodeMaps);
+    const rss = median(of(b.name, b.nodeMaps).map((s) => s.rssBytes));
+    const stack = stackMs(b.name, b.nodeMaps);
     return [
-      b.name,
+      b.key,
       String(sizes.get(b.name) ?? 0),
       kib(sizes.get(b.name) ?? 0),
       spread(ms, 'ms'),
-      `${median(cpuMs(b.name)).toFixed(0)} ms`,
+      `${median(cpuMs(b.name, b.nodeMaps)).toFixed(0)} ms`,
       (median(ms) / baseMs).toFixed(2),
       `${(rss / 1048576).toFixed(0)} MiB`,
+      stack.length > 0 ? `${median(stack).toFixed(0)} ms` : '-',
     ];
   });
   out();
-  out(`Module load and initialisation, fresh node per run (${process.version}), ${runs} runs each:`);
+  out(`Module load and initialisation, fresh node per run (${process.version}), ${runs} runs each, as deployed and under Node's --enable-source-maps:`);
   for (const l of table(
-    ['bundle', 'bytes', 'size', 'load + init (wall)', 'CPU', 'x baseline', 'RSS after'],
+    ['bundle', 'bytes', 'size', 'load + init (wall)', 'CPU', 'x baseline', 'RSS after', 'first error stack'],
     rows,
-    [1, 2, 4, 5, 6],
+    [1, 2, 4, 5, 6, 7],
+  ))
+    out(`  ${l}`);
+  out();
+  out('Shipped in each zip (deflated as in the zip):');
+  for (const l of table(
+    ['function', 'index.mjs', 'index.mjs.map', 'deflated: bundle', 'bundle + map'],
+    names.map((n) => {
+      const z = shipped.get(n);
+      return [n, kib(sizes.get(n) ?? 0), kib(z?.mapBytes ?? 0), kib(z?.deflatedBundle ?? 0), kib((z?.deflatedBundle ?? 0) + (z?.deflatedMap ?? 0))];
+    }),
+    [1, 2, 3, 4],
   ))
     out(`  ${l}`);
 
   const probeSize = sizes.get(PROBE) ?? Number.NaN;
   const probeMs = median(loadMs(PROBE));
+  const probeNodeMapsMs = median(loadMs(PROBE, true));
+  const probeZip = shipped.get(PROBE);
+  const unmapped = names.filter((n) => of(n).some((s) => s.mapped !== true));
   const figures: Figure[] = [
     {
       section: 'bundles',
@@ -165,11 +225,29 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
     },
     {
       section: 'bundles',
-      name: `${PROBE} load + init (median)`,
+      name: '  its source map, shipped beside it',
+      measured: `${kib(probeZip?.mapBytes ?? 0)} (zip payload ${kib(probeZip?.deflatedBundle ?? 0)} -> ${kib((probeZip?.deflatedBundle ?? 0) + (probeZip?.deflatedMap ?? 0))} deflated)`,
+      target: '-',
+      status: 'info',
+      value: probeZip?.mapBytes ?? 0,
+      unit: 'bytes',
+    },
+    {
+      section: 'bundles',
+      name: `${PROBE} load + init, as deployed (median)`,
       measured: `${probeMs.toFixed(0)} ms wall, ${median(cpuMs(PROBE)).toFixed(0)} ms CPU`,
       target: `<= ${LOAD_TARGET_MS} ms`,
       status: statusOf(probeMs <= LOAD_TARGET_MS),
       value: probeMs,
+      unit: 'ms',
+    },
+    {
+      section: 'bundles',
+      name: "  under Node's --enable-source-maps instead",
+      measured: `${probeNodeMapsMs.toFixed(0)} ms wall, ${median(cpuMs(PROBE, true)).toFixed(0)} ms CPU (${(median(cpuMs(PROBE, true)) / median(cpuMs(PROBE))).toFixed(2)}x CPU)`,
+      target: '-',
+      status: 'info',
+      value: probeNodeMapsMs,
       unit: 'ms',
     },
     {
@@ -180,12 +258,28 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
       status: 'info',
       value: probeMs / baseMs,
     },
+    {
+      section: 'bundles',
+      name: `${PROBE} first error stack of a container (median)`,
+      measured: `${median(stackMs(PROBE)).toFixed(0)} ms (the map is parsed once per container; ${median(stackMs(PROBE, true)).toFixed(0)} ms under --enable-source-maps)`,
+      target: '-',
+      status: 'info',
+      value: median(stackMs(PROBE)),
+      unit: 'ms',
+    },
+    {
+      section: 'bundles',
+      name: 'stack traces of the deployed bundles name the .ts sources',
+      measured: unmapped.length === 0 ? `all ${names.length} bundles` : `not: ${unmapped.join(', ')}`,
+      target: 'all bundles',
+      status: statusOf(unmapped.length === 0),
+    },
   ];
   for (const n of names.filter((x) => x !== PROBE)) {
     figures.push({
       section: 'bundles',
-      name: `  ${n} size / load`,
-      measured: `${kib(sizes.get(n) ?? 0)} / ${median(loadMs(n)).toFixed(0)} ms`,
+      name: `  ${n} size + map / load (as deployed, --enable-source-maps)`,
+      measured: `${kib(sizes.get(n) ?? 0)} + ${kib(shipped.get(n)?.mapBytes ?? 0)} / ${median(loadMs(n)).toFixed(0)} ms, ${median(loadMs(n, true)).toFixed(0)} ms`,
       target: '-',
       status: 'info',
     });
@@ -194,6 +288,7 @@ export async function bundlesSection(ctx: BenchContext): Promise<SectionResult> 
     figures,
     data: {
       sizes: Object.fromEntries(sizes),
+      shipped: Object.fromEntries(shipped),
       loads: Object.fromEntries(samples),
       baselineEntry: "export { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2'",
     },

@@ -9,11 +9,14 @@ import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import { createStepHandler } from '#shared/runtime/step-handler.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
 import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
+import { installSourceMappedStacks } from '#shared/runtime/source-mapped-stacks.js';
 
 export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools, tracer?: Tracer) {
   return createStepHandler(runAwsStep, getDeps, power, tracer);
 }
 
+// Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
+installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-aws');
 let deps: Promise<AwsStepDeps> | undefined;
 export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power, createTracer());

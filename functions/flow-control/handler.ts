@@ -9,11 +9,14 @@ import { controlDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import { createStepHandler } from '#shared/runtime/step-handler.js';
 import type { ControlDeps } from '#shared/usecases/flow/deps.js';
 import { runControlStep } from '#shared/usecases/flow/dispatch.js';
+import { installSourceMappedStacks } from '#shared/runtime/source-mapped-stacks.js';
 
 export function createFlowControlHandler(getDeps: () => Promise<ControlDeps>, power: Powertools, tracer?: Tracer) {
   return createStepHandler(runControlStep, getDeps, power, tracer);
 }
 
+// Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
+installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-control');
 let deps: Promise<ControlDeps> | undefined;
 export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry)), power, createTracer());

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { probeDepsFromEnv } from '#shared/runtime/probe-deps.js';
 import { runProbeInvocation, type ProbeDeps } from '#shared/usecases/probe.js';
+import { installSourceMappedStacks } from '#shared/runtime/source-mapped-stacks.js';
 
 export interface ProbeSummary {
   readonly rounds: number;
@@ -27,6 +28,8 @@ export function createProbeHandler(getDeps: () => Promise<ProbeDeps>, power: Pow
     .use(injectLambdaContext(power.logger));
 }
 
+// Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
+installSourceMappedStacks(import.meta.url);
 const power = createPowertools('health-probe');
 let deps: Promise<ProbeDeps> | undefined;
 export const handler = createProbeHandler(() => (deps ??= probeDepsFromEnv(power.telemetry)), power);

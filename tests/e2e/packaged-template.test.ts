@@ -3,10 +3,13 @@
  * serverless.yml, infra/), read as CloudFormation will read it: invocation settings and timeouts
  * that cannot run a step twice at once, for every task of the state machine.
  */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUTOVER_RESERVE_MS } from '#shared/usecases/flow/cutover.js';
 import { RETURN_RESERVE_MS } from '#shared/runtime/step-handler.js';
 import { loadConfigFile } from '#shared/config/load.js';
+import { FUNCTIONS } from '../../infra/deployment.js';
 import { oslsInFreshCheckout, packageTemplate, type PackagedTemplate } from '../support/package-template.js';
 
 const EXAMPLE = new URL('../../examples/hq-egress.yaml', import.meta.url).pathname;
@@ -87,6 +90,25 @@ describe('packaged template: timeouts and invocation settings', () => {
     const config = await loadConfigFile(EXAMPLE);
     for (const id of new Set(tasks().map((t) => t.fn))) {
       expect(lambda(id).ReservedConcurrentExecutions, id).toBe(config.pairs.length + 2);
+    }
+  });
+});
+
+describe('the function zips', () => {
+  it("each carries its bundle, the bundle's source map (stack traces name the .ts sources: bundle-source-maps.test.ts) and the configuration, and nothing of another function", () => {
+    if (!packaged) throw new Error('not packaged');
+    const dir = packaged.dir;
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(4);
+    for (const [id, r] of functions) {
+      const key = String((r.Properties.Code as { S3Key: unknown }).S3Key);
+      const zip = readFileSync(join(dir, '.serverless', basename(key)));
+      // Entry names are stored as plain bytes in a zip's headers.
+      const names = (fn: string) => [`dist/functions/${fn}/index.mjs`, `dist/functions/${fn}/index.mjs.map`];
+      const own = Object.values(FUNCTIONS).find((f) => zip.includes(Buffer.from(`dist/functions/${f.dir}/index.mjs`)));
+      if (!own) throw new Error(`${id}: no bundle in ${key}`);
+      for (const name of [...names(own.dir), 'dist/deploy/pan-failover.json']) expect(zip.includes(Buffer.from(name)), `${id}: ${name}`).toBe(true);
+      for (const other of Object.values(FUNCTIONS).filter((f) => f !== own)) expect(zip.includes(Buffer.from(`dist/functions/${other.dir}/`)), `${id}: ${other.dir}`).toBe(false);
     }
   });
 });

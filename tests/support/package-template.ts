@@ -2,8 +2,8 @@
  * `osls package` of a configuration, as `npm run package` does it, in a scratch copy of the
  * project (serverless.yml, the state machine, node_modules linked), so a test reads the
  * CloudFormation template that would be deployed without touching the working tree's dist/ or
- * .serverless/. The Lambda bundles are stand-ins (the template does not depend on their content:
- * tests/e2e/deployed-bundles.test.ts runs the real ones).
+ * .serverless/. The Lambda bundles and their source maps are stand-ins (the template does not
+ * depend on their content: tests/e2e/deployed-bundles.test.ts runs the real ones).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ export async function packageTemplate(configFile: string, stage: string): Promis
     for (const { dir: fn } of Object.values(FUNCTIONS)) {
       mkdirSync(join(dir, 'dist', 'functions', fn), { recursive: true });
       writeFileSync(join(dir, 'dist', 'functions', fn, 'index.mjs'), 'export const handler = async () => undefined;\n');
+      writeFileSync(join(dir, 'dist', 'functions', fn, 'index.mjs.map'), '{"version":3,"sources":[],"mappings":""}\n');
     }
     const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {

@@ -284,12 +284,12 @@ describe('serverless.yml agrees with infra/', () => {
     States: Record<string, { Type: string; Resource?: { 'Fn::GetAtt': [string, string] }; TimeoutSeconds?: number }>;
   };
 
-  it('declares the four functions, each with its bundle, its own role and the VPC where it needs one', () => {
+  it('declares the four functions, each with its bundle and its source map, its own role and the VPC where it needs one', () => {
     expect(Object.keys(yml.functions).sort()).toEqual([...KEYS].sort());
     for (const fn of KEYS) {
       const f = yml.functions[fn];
       expect(f?.handler).toBe(`dist/functions/${FUNCTIONS[fn].dir}/index.handler`);
-      expect(f?.package.patterns).toEqual([`dist/functions/${FUNCTIONS[fn].dir}/index.mjs`]);
+      expect(f?.package.patterns).toEqual([`dist/functions/${FUNCTIONS[fn].dir}/index.mjs`, `dist/functions/${FUNCTIONS[fn].dir}/index.mjs.map`]);
       expect(f?.role).toBe(LOGICAL.role(fn));
       expect(d.resources[LOGICAL.role(fn)]).toMatchObject({ Type: 'AWS::IAM::Role' });
       expect(f?.vpc !== undefined, `${fn} in the VPC`).toBe(FUNCTIONS[fn].inVpc);
