@@ -1,13 +1,19 @@
 /**
  * PAN-OS response parsing (`bench/panos-parse.ts`): real samples and hostile bodies at the
- * 512 KiB cap. No target of its own; the worst hostile body is put beside the probe's timeout,
- * because parsing is synchronous and holds the event loop (both firewalls' probes) meanwhile.
+ * 512 KiB cap. Parsing is synchronous and holds the event loop meanwhile. The firewall calls'
+ * timeouts count only time in which the loop was free (shared/runtime/loop-timer.ts; tested in
+ * tests/integration/panos-client.test.ts), so a slow parse of one firewall's answer cannot make
+ * the other look dead; what a hostile answer can still cost is the round's duration, which is
+ * put beside the probe interval (a longer round delays the next one: slower detection, never a
+ * false failover).
  */
 import { RESPONSE_CAPS } from '#shared/adapters/panos/index.js';
 import { parseTimings, worstHostileAt } from '../panos-parse.js';
 import { table, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 
 const PROBE_TIMEOUT_MS = 4000;
+/** The default probe interval (shared/config/schema.ts). */
+const PROBE_INTERVAL_MS = 10_000;
 /** serverless.yml's memorySize for the probe, and the memory at which Lambda gives one full vCPU. */
 const PROBE_MEMORY_MB = 256;
 const LAMBDA_FULL_VCPU_MB = 1769;
@@ -28,7 +34,7 @@ export function parseSection(ctx: BenchContext): Promise<SectionResult> {
       unit: 'ms',
     },
   ];
-  ctx.out(`  the worst hostile body blocks the event loop ${((worst.msPerParse / PROBE_TIMEOUT_MS) * 100).toFixed(0)} % of a ${PROBE_TIMEOUT_MS / 1000} s probe timeout on this CPU`);
+  ctx.out(`  the worst hostile body holds the event loop ${((worst.msPerParse / PROBE_TIMEOUT_MS) * 100).toFixed(0)} % of a ${PROBE_TIMEOUT_MS / 1000} s probe timeout on this CPU (not charged to the other firewall's timeout)`);
   // The deployed probe has 256 MB: Lambda gives CPU in proportion to memory (1769 MB = one
   // vCPU), so it parses about 6.9 times slower than one core of this machine. Each command has
   // its own cap (RESPONSE_CAPS): the liveness calls (system info, chassis-ready) 64 KiB; the
@@ -38,16 +44,16 @@ export function parseSection(ctx: BenchContext): Promise<SectionResult> {
   const vpn = worstHostileAt(RESPONSE_CAPS.vpnFlow, ctx.quick ? 0.2 : 0.6);
   const livenessAt256 = 2 * liveness.msPerParse * slowdown;
   const vpnAt256 = 3 * vpn.msPerParse * slowdown;
-  for (const [label, ms] of [
-    [`system info + chassis-ready, hostile at ${RESPONSE_CAPS.systemInfo / 1024} KiB each`, livenessAt256],
-    [`three VPN answers, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB each`, vpnAt256],
+  for (const [label, ms, budget, budgetName] of [
+    [`system info + chassis-ready, hostile at ${RESPONSE_CAPS.systemInfo / 1024} KiB each`, livenessAt256, PROBE_TIMEOUT_MS, 'probe timeout'],
+    [`three VPN answers, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB each`, vpnAt256, PROBE_INTERVAL_MS, 'probe interval: the round ends before the next'],
   ] as const) {
     figures.push({
       section: 'parse',
       name: `${label}, CPU at ${PROBE_MEMORY_MB} MB (x${slowdown.toFixed(1)} this core)`,
       measured: `${ms.toFixed(0)} ms`,
-      target: `< ${PROBE_TIMEOUT_MS} ms (probe timeout)`,
-      status: ms < PROBE_TIMEOUT_MS ? 'OK' : 'MISSED',
+      target: `< ${budget} ms (${budgetName})`,
+      status: ms < budget ? 'OK' : 'MISSED',
       value: ms,
       unit: 'ms',
     });

@@ -296,6 +296,36 @@ describe('timeouts and cancellation', () => {
     expect(elapsed).toBeLessThan(timeoutMs + 2000);
   });
 
+  it('a loop held by a long parse (of the other firewall\'s answer) does not time out a firewall that answered', async () => {
+    // The firewall answers 150 ms after the request; meanwhile the loop is held for 1.2 s, far
+    // past the 400 ms budget. A plain timer would fire first on release and call a healthy
+    // firewall dead; the budget counts only time the loop could have read the answer.
+    const server = await serve(async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { status: 200, body: fixture('show-chassis-ready-yes.RECONSTRUCTED.xml') };
+    });
+    const call = clientFor(server.port, { timeoutMs: 400 }).chassisReady();
+    await new Promise((r) => setTimeout(r, 20));
+    const end = performance.now() + 1200;
+    while (performance.now() < end) {
+      // busy: a synchronous parse elsewhere in the probe
+    }
+    await expect(call).resolves.toBe(true);
+  });
+
+  it('a firewall that never answers still times out when the loop was held (within twice the budget of loop time)', async () => {
+    const server = await serve(() => 'hang');
+    const started = performance.now();
+    const call = failure(clientFor(server.port, { timeoutMs: 400 }).chassisReady());
+    const end = performance.now() + 1000;
+    while (performance.now() < end) {
+      // busy
+    }
+    const e = await call;
+    expect(e).toBeInstanceOf(FirewallTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1000 + 400 + 2000);
+  });
+
   it('an external abort signal ends the call as a timeout', async () => {
     const server = await serve(() => 'hang');
     const controller = new AbortController();

@@ -12,6 +12,7 @@ import {
   parseIkeSa,
   parseJobs,
   parseSystemInfo,
+  MAX_TAG_CHARS,
   parseXmlDocument,
   toXml,
   type PanosSuccess,
@@ -214,6 +215,25 @@ describe('envelope: malformed bodies (HTTP 200)', () => {
 
   it('allows "<!DOCTYPE" inside CDATA (it is text there)', () => {
     expect(ok('<response status="success"><result><![CDATA[<!DOCTYPE x>]]></result></response>').result).toBe('<!DOCTYPE x>');
+  });
+
+  it('refuses a tag longer than MAX_TAG_CHARS before the validator collects its attributes', () => {
+    // 512 KiB of unquoted attributes in one tag: the validator alone spends about a second on it.
+    const hostile = `<response ${'a=1 '.repeat(128 * 1024 - 4)}>`;
+    const e = thrown(() => ok(hostile));
+    expect(e).toBeInstanceOf(FirewallMalformedResponseError);
+    expect(e.message).toContain(`a tag longer than ${MAX_TAG_CHARS} characters`);
+    // Quoted values may hide '>' characters: the tag still ends only outside quotes.
+    const quoted = `<response ${'a="1>" '.repeat(2000)}>`;
+    expect(thrown(() => ok(quoted)).message).toContain(`a tag longer than ${MAX_TAG_CHARS} characters`);
+    // An unterminated long tag at the end of the body is refused the same way.
+    expect(thrown(() => ok(`<response status="success"><result><e ${'x'.repeat(MAX_TAG_CHARS)}`)).message).toContain('a tag longer than');
+  });
+
+  it('accepts long but real-sized tags, and a > inside a quoted attribute value', () => {
+    const name = 'n'.repeat(MAX_TAG_CHARS - 40);
+    const doc = parseXmlDocument(`<r><entry name="${name}" op="a>b"/></r>`, 't');
+    expect(doc).toEqual({ r: { entry: [{ '@_name': name, '@_op': 'a>b' }] } });
   });
 
   it('the malformed error carries no body content', () => {

@@ -60,6 +60,7 @@ export {
   interpretResponse,
   isXmlNode,
   list,
+  MAX_TAG_CHARS,
   parseXmlDocument,
   textOf,
   toXml,

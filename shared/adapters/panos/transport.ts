@@ -19,6 +19,7 @@ import {
   FirewallUnreachableError,
   type FirewallError,
 } from '../../errors.js';
+import { loopAwareTimeout } from '../../runtime/loop-timer.js';
 import type { HttpAnswer } from './xml.js';
 
 /**
@@ -256,8 +257,8 @@ export function postForm(req: PostFormRequest): Promise<HttpAnswer> {
     const handles: { socket?: tls.TLSSocket; request?: ReturnType<typeof https.request> } = {};
 
     const cleanup = () => {
-      clearTimeout(totalTimer);
-      clearTimeout(connectTimer);
+      totalTimer.clear();
+      connectTimer.clear();
       req.signal?.removeEventListener('abort', onAbort);
     };
     const fail = (e: FirewallError) => {
@@ -275,13 +276,13 @@ export function postForm(req: PostFormRequest): Promise<HttpAnswer> {
       resolve(answer);
     };
 
-    const totalTimer = setTimeout(
-      () => fail(new FirewallTimeoutError(target, `no complete answer within ${req.timeoutMs} ms`)),
-      req.timeoutMs,
+    // Both budgets count only time in which the loop could have read the answer: a long
+    // synchronous parse of the other firewall's answer does not use them up (loop-timer.ts).
+    const totalTimer = loopAwareTimeout(req.timeoutMs, () =>
+      fail(new FirewallTimeoutError(target, `no complete answer within ${req.timeoutMs} ms`)),
     );
-    const connectTimer = setTimeout(
-      () => fail(new FirewallTimeoutError(target, `TLS connection not established within ${req.connectTimeoutMs} ms`)),
-      req.connectTimeoutMs,
+    const connectTimer = loopAwareTimeout(req.connectTimeoutMs, () =>
+      fail(new FirewallTimeoutError(target, `TLS connection not established within ${req.connectTimeoutMs} ms`)),
     );
     const onAbort = () => fail(new FirewallTimeoutError(target, 'call aborted by the caller', { cause: req.signal?.reason }));
     if (req.signal?.aborted) {
@@ -309,7 +310,7 @@ export function postForm(req: PostFormRequest): Promise<HttpAnswer> {
           createConnection: (_options, oncreate) => {
             handles.socket = openVerified(req, target, (err, verified) => {
               if (settled) return;
-              clearTimeout(connectTimer);
+              connectTimer.clear();
               if (err !== undefined || verified === undefined) fail(classifyNetworkError(target, err));
               else oncreate(null, verified);
             });

@@ -58,13 +58,23 @@ export function isXmlNode(v: XmlValue | undefined): v is XmlNode {
 }
 
 /**
- * Refuses `<!DOCTYPE`, `<!ENTITY` and every other markup declaration, skipping CDATA sections
- * and comments. Linear: each `indexOf` starts where the previous one stopped.
+ * The longest start tag accepted (name and attributes). PAN-OS tags are short: the longest in
+ * the samples is an `<entry name=... admin=... dirtyId=... time=...>` of about 150 characters.
+ * The validator collects every attribute of a tag before it judges any, so one hostile tag of
+ * 512 KiB costs it seconds of CPU on a small Lambda; this bound refuses it in a linear scan.
  */
-function findDeclaration(text: string): string | undefined {
+export const MAX_TAG_CHARS = 4096;
+
+/**
+ * One linear pass before the validator: refuses `<!DOCTYPE`, `<!ENTITY` and every other markup
+ * declaration (skipping CDATA sections and comments), and any tag longer than `MAX_TAG_CHARS`
+ * (quotes respected, so a `>` inside an attribute value does not end the tag). Returns the
+ * reason, or `undefined` when the document may be given to the validator.
+ */
+function prescan(text: string): string | undefined {
   let pos = 0;
   for (;;) {
-    const at = text.indexOf('<!', pos);
+    const at = text.indexOf('<', pos);
     if (at < 0) return undefined;
     if (text.startsWith('<![CDATA[', at)) {
       const end = text.indexOf(']]>', at + 9);
@@ -74,10 +84,33 @@ function findDeclaration(text: string): string | undefined {
       const end = text.indexOf('-->', at + 4);
       if (end < 0) return 'unterminated comment';
       pos = end + 3;
-    } else {
+    } else if (text.startsWith('<!', at)) {
       return 'DOCTYPE or entity declarations are refused';
+    } else {
+      const end = tagEnd(text, at + 1);
+      if (end - at > MAX_TAG_CHARS) return `a tag longer than ${MAX_TAG_CHARS} characters`;
+      // An unterminated tag is left to the validator, which names it.
+      if (end >= text.length) return undefined;
+      pos = end + 1;
     }
   }
+}
+
+/** Index of the `>` that ends the tag opened before `from` (outside quotes), or the length. */
+function tagEnd(text: string, from: number): number {
+  let quote = '';
+  const limit = Math.min(text.length, from + MAX_TAG_CHARS + 1);
+  for (let i = from; i < limit; i++) {
+    const c = text[i];
+    if (quote !== '') {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '>') {
+      return i;
+    }
+  }
+  return limit >= text.length ? text.length : limit;
 }
 
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -135,8 +168,8 @@ export function parseXmlDocument(text: string, target: string): XmlNode {
       details: { bytes: Buffer.byteLength(text) },
     });
   if (doc === '') throw malformed('empty body');
-  const declaration = findDeclaration(doc);
-  if (declaration !== undefined) throw malformed(declaration);
+  const refused = prescan(doc);
+  if (refused !== undefined) throw malformed(refused);
   const valid = XMLValidator.validate(doc, { allowBooleanAttributes: false });
   // The validator's own message quotes tag and attribute names from the body: only its code
   // and the position are kept, so no byte of a hostile body is copied into an error.
