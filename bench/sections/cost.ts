@@ -26,6 +26,7 @@ import {
   total,
   type CostInputs,
 } from '../lib/cost-model.js';
+import { PROBE_MEMORY_MB } from '../lib/deployed.js';
 import { table, usd, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 import { BenchSetupError, probeDepsOn } from '../lib/sim-deps.js';
 import type { RehearsalFacts } from './rehearsal.js';
@@ -33,7 +34,7 @@ import type { RehearsalFacts } from './rehearsal.js';
 const SPEED = 30;
 /** Billed duration of one probe invocation: six rounds ten seconds apart, the last one up to its 4 s timeout, plus init. */
 const BILLED_DURATION_S = 55;
-const MEMORY_MB = 256;
+const MEMORY_MB = PROBE_MEMORY_MB;
 /** Lambda's own lines per invocation (START, END, REPORT), which the function does not write. */
 const PLATFORM_LOG_BYTES = 350;
 const ASSUMED = {

@@ -9,13 +9,13 @@
  */
 import { RESPONSE_CAPS } from '#shared/adapters/panos/index.js';
 import { parseTimings, worstHostileAt } from '../panos-parse.js';
+import { PROBE_MEMORY_MB } from '../lib/deployed.js';
 import { table, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 
 const PROBE_TIMEOUT_MS = 4000;
 /** The default probe interval (shared/config/schema.ts). */
 const PROBE_INTERVAL_MS = 10_000;
-/** serverless.yml's memorySize for the probe, and the memory at which Lambda gives one full vCPU. */
-const PROBE_MEMORY_MB = 256;
+/** The memory at which Lambda gives one full vCPU (the probe's own share: serverless.yml). */
 const LAMBDA_FULL_VCPU_MB = 1769;
 
 export function parseSection(ctx: BenchContext): Promise<SectionResult> {
@@ -35,18 +35,18 @@ export function parseSection(ctx: BenchContext): Promise<SectionResult> {
     },
   ];
   ctx.out(`  the worst hostile body holds the event loop ${((worst.msPerParse / PROBE_TIMEOUT_MS) * 100).toFixed(0)} % of a ${PROBE_TIMEOUT_MS / 1000} s probe timeout on this CPU (not charged to the other firewall's timeout)`);
-  // The deployed probe has 256 MB: Lambda gives CPU in proportion to memory (1769 MB = one
+  // The deployed probe has PROBE_MEMORY_MB (serverless.yml): Lambda gives CPU in proportion to memory (1769 MB = one
   // vCPU), so it parses about 6.9 times slower than one core of this machine. Each command has
   // its own cap (RESPONSE_CAPS): the liveness calls (system info, chassis-ready) 64 KiB; the
   // three VPN calls 512 KiB each, run together, so the worst case is three such bodies.
   const slowdown = LAMBDA_FULL_VCPU_MB / PROBE_MEMORY_MB;
   const liveness = worstHostileAt(RESPONSE_CAPS.systemInfo, ctx.quick ? 0.4 : 1);
   const vpn = worstHostileAt(RESPONSE_CAPS.vpnFlow, ctx.quick ? 0.2 : 0.6);
-  const livenessAt256 = 2 * liveness.msPerParse * slowdown;
-  const vpnAt256 = 3 * vpn.msPerParse * slowdown;
+  const livenessOnLambda = 2 * liveness.msPerParse * slowdown;
+  const vpnOnLambda = 3 * vpn.msPerParse * slowdown;
   for (const [label, ms, budget, budgetName] of [
-    [`system info + chassis-ready, hostile at ${RESPONSE_CAPS.systemInfo / 1024} KiB each`, livenessAt256, PROBE_TIMEOUT_MS, 'probe timeout'],
-    [`three VPN answers, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB each`, vpnAt256, PROBE_INTERVAL_MS, 'probe interval: the round ends before the next'],
+    [`system info + chassis-ready, hostile at ${RESPONSE_CAPS.systemInfo / 1024} KiB each`, livenessOnLambda, PROBE_TIMEOUT_MS, 'probe timeout'],
+    [`three VPN answers, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB each`, vpnOnLambda, PROBE_INTERVAL_MS, 'probe interval: the round ends before the next'],
   ] as const) {
     figures.push({
       section: 'parse',
