@@ -36,7 +36,7 @@ export function parseSection(ctx: BenchContext): Promise<SectionResult> {
   ];
   ctx.out(`  the worst hostile body holds the event loop ${((worst.msPerParse / PROBE_TIMEOUT_MS) * 100).toFixed(0)} % of a ${PROBE_TIMEOUT_MS / 1000} s probe timeout on this CPU (not charged to the other firewall's timeout)`);
   // The deployed probe has PROBE_MEMORY_MB (serverless.yml): Lambda gives CPU in proportion to memory (1769 MB = one
-  // vCPU), so it parses about 6.9 times slower than one core of this machine. Each command has
+  // vCPU), so it parses 1769/PROBE_MEMORY_MB times slower than one core here (6.9 at 256 MB). Each command has
   // its own cap (RESPONSE_CAPS): the liveness calls (system info, chassis-ready) 64 KiB; the
   // three VPN calls 512 KiB each, run together, so the worst case is three such bodies.
   const slowdown = LAMBDA_FULL_VCPU_MB / PROBE_MEMORY_MB;
