@@ -46,6 +46,7 @@ export function parseSection(ctx: BenchContext): Promise<SectionResult> {
   const vpnOnLambda = 3 * vpn.msPerParse * slowdown;
   for (const [label, ms, budget, budgetName] of [
     [`system info + chassis-ready, hostile at ${RESPONSE_CAPS.systemInfo / 1024} KiB each`, livenessOnLambda, PROBE_TIMEOUT_MS, 'probe timeout'],
+    [`the worst single answer, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB`, vpn.msPerParse * slowdown, PROBE_TIMEOUT_MS, 'probe timeout'],
     [`three VPN answers, hostile at ${RESPONSE_CAPS.vpnFlow / 1024} KiB each`, vpnOnLambda, PROBE_INTERVAL_MS, 'probe interval: the round ends before the next'],
   ] as const) {
     figures.push({
