@@ -59,13 +59,14 @@ export async function buildCli({ quiet = false } = {}) {
     // CommonJS dependencies call require() for Node built-ins; give ESM output one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     // Loaded by `rehearse` and `sim` only through their own paths; kept out of the bundle.
-    external: ['tsx', 'tsx/*', 'esbuild', 'vitest'],
+    // The IAM evaluator reads its data files next to its own modules: it must stay a package.
+    external: ['tsx', 'tsx/*', 'esbuild', 'vitest', '@cloud-copilot/*'],
     plugins: [sourceUrls(outdir), sdkSchemaTreeShaking()],
   });
   const inputs = Object.keys(res.metafile.inputs)
     .filter((p) => !p.includes('node_modules'))
     .map((p) => relative(root, resolve(process.cwd(), p)).split('\\').join('/'));
-  const info = { build: id, builtAtMs: Date.now(), node: process.version, inputs: [...new Set([...inputs, 'package.json', 'package-lock.json', 'infra/state-machine.asl.json'])] };
+  const info = { build: id, builtAtMs: Date.now(), node: process.version, inputs: [...new Set([...inputs, 'package.json', 'package-lock.json', 'infra/state-machine.asl.json', 'scripts/build-cli.mjs'])] };
   // The pointer changes in one rename: a CLI starting meanwhile sees the old build or the new one.
   const tmp = `${BUILD_INFO}.${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(info, null, 1)}\n`);

@@ -14,12 +14,9 @@ import { describePause, pauseSeconds, pauseState } from '#shared/domain/pause.js
 import type { PauseStore } from '#shared/ports/store.js';
 import { pausePairs, reasonIssue, resumePairs, type PauseOutcome } from '#shared/usecases/pause.js';
 import { cliConfig, cliDeps, topicArnOf, type CliOptions } from '../context.js';
-import { EXIT } from '../exit.js';
+import { EXIT, UsageError } from '../exit.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
-
-/** The usage exit code (cli/exit.ts). */
-export const EXIT_USAGE = EXIT.usage;
 
 export interface PauseCommandOptions extends CliOptions {
   readonly pair?: string;
@@ -34,9 +31,9 @@ function who(options: { by?: string }): string {
   return options.by ?? process.env.USER ?? process.env.USERNAME ?? 'cli';
 }
 
-function usage(message: string): number {
-  process.stderr.write(`error: ${message}\n`);
-  return EXIT_USAGE;
+/** Bad arguments: main.ts prints the one line (or the `--json` error) and exits 64 (cli/exit.ts). */
+function usage(message: string): never {
+  throw new UsageError(message, 'nothing was paused or resumed; `pan-failover pause --help` lists the options');
 }
 
 /** The pairs a command names: `-p NAME` (one configured pair) or `--all`, never both. */

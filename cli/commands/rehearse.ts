@@ -9,14 +9,17 @@ import { loadScenario } from '#sim/scenario/schema.js';
 import { PROJECT_ROOT, runScenario, scenarioConfig } from '#sim/scenario/run.js';
 import { finalState, livePrinter, summaryLines } from '#sim/scenario/printer.js';
 import { defaultReportPath, writeRehearsalReport } from '../report/write.js';
+import { EXIT } from '../exit.js';
+import { printJson } from '../json.js';
 
 export const DEFAULT_SCENARIO = resolve(PROJECT_ROOT, 'scenarios', 'rehearsal.yaml');
 
-export async function rehearseCommand(options: { scenario?: string; speed?: string; transport?: 'wire' | 'direct'; report?: string | false }): Promise<number> {
+export async function rehearseCommand(options: { scenario?: string; speed?: string; transport?: 'wire' | 'direct'; report?: string | false; json?: boolean }): Promise<number> {
   const wall = Date.now();
   const path = options.scenario ? resolve(options.scenario) : DEFAULT_SCENARIO;
   const scenario = await loadScenario(path);
-  const out = (line = '') => process.stdout.write(`${line}\n`);
+  // With --json, stdout carries the one document only.
+  const out = options.json ? () => undefined : (line = '') => process.stdout.write(`${line}\n`);
   out(`pan-failover rehearsal "${scenario.name}": ${scenario.description}`);
   out(`  simulated AWS and two simulated PAN-OS firewalls on this machine; clock x${options.speed ?? scenario.speed}; nothing leaves it`);
   out();
@@ -47,17 +50,38 @@ export async function rehearseCommand(options: { scenario?: string; speed?: stri
     });
     for (const l of finalState(run.system.config, pair.name, placement, dns)) out(l);
     const record = await run.system.ownerRecord(pair);
+    const code = run.ok ? EXIT.ok : EXIT.notDone;
     out(`  recorded owner: ${record ? `${record.owner} (${pair.firewalls[record.owner].name}) since ${new Date(record.since).toISOString()}` : 'none'}`);
     if (run.aws()) out(`  AWS API requests sent by the controller over HTTP: ${run.aws()}`);
     out();
     out(run.ok ? 'Result: CONSISTENT. Every managed route, EIP and record points at one firewall, the recorded owner; no lock held; a re-run changed nothing.' : 'Result: FAILED');
     for (const f of run.failures) out(`  - ${f}`);
-    if (options.report !== false) out(await writeRehearsalReport(run, options.report ?? defaultReportPath(scenario.name), await scenarioConfig(scenario, dirname(path))));
-    out(`wall time ${((Date.now() - wall) / 1000).toFixed(1)} s`);
+    const report = options.report === false ? undefined : await writeRehearsalReport(run, options.report ?? defaultReportPath(scenario.name), await scenarioConfig(scenario, dirname(path)));
+    if (options.report !== false) out(report === undefined ? 'Report: none (no flow ran in this rehearsal)' : `Report: ${report}`);
+    const wallSeconds = (Date.now() - wall) / 1000;
+    out(`wall time ${wallSeconds.toFixed(1)} s`);
+    if (options.json) {
+      const r = run.report;
+      printJson('rehearse', code, {
+        scenario: { name: scenario.name, file: path },
+        ok: run.ok,
+        failures: run.failures,
+        detectionSeconds: r.detectionSeconds ?? null,
+        failureToTrafficSeconds: r.totalSeconds ?? null,
+        overhead: r.overhead ?? null,
+        milestones: r.milestones,
+        flows: r.flows.map(({ name, action, outcome, summary }) => ({ name, action, outcome, summary })),
+        initial: run.initial,
+        final: { ...run.final, owner: record ? { owner: record.owner, firewall: pair.firewalls[record.owner].name, since: record.since } : null },
+        awsRequests: run.aws() || null,
+        report: report ?? null,
+        wallSeconds,
+      });
+    }
   } finally {
     await run.system.close();
   }
-  return run.ok ? 0 : 1;
+  return run.ok ? EXIT.ok : EXIT.notDone;
 }
 
 export function registerRehearse(program: Command): void {
@@ -69,6 +93,7 @@ export function registerRehearse(program: Command): void {
     .option('--transport <wire|direct>', 'wire: real SDK clients over HTTP to the simulator (default); direct: in-process ports')
     .option('--report <file>', 'write the HTML report there (default: reports/rehearsal-<scenario>.html)')
     .option('--no-report', 'write no HTML report')
+    .option('--json', 'print one JSON document at the end (schema: docs/cli-json.md) instead of the live display')
     .action(async (opts: Parameters<typeof rehearseCommand>[0]) => {
       process.exitCode = await rehearseCommand(opts);
     });

@@ -12,10 +12,12 @@ import { LOCAL_ONLY_ENV } from '#shared/adapters/aws/local-only.js';
 import { isolateFromRealAws } from '#shared/runtime/local-aws.js';
 import { SimSystem } from '#sim/system.js';
 import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
-import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
+import { SIM_STAGE, SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { livePrinter } from '#sim/scenario/printer.js';
+import { EXIT } from '../exit.js';
+import { printJson } from '../json.js';
 
-export async function simCommand(options: { config?: string; speed?: string; quiet?: boolean; out?: string }): Promise<void> {
+export async function simCommand(options: { config?: string; speed?: string; quiet?: boolean; out?: string; json?: boolean }): Promise<void> {
   const config = await loadConfigFile(options.config ?? DEFAULT_CONFIG);
   // What this shell had (names only), so the lines printed below can unset it in another one.
   const { removed } = isolateFromRealAws();
@@ -24,7 +26,8 @@ export async function simCommand(options: { config?: string; speed?: string; qui
   let start = 0;
   const print = livePrinter(write, () => start);
   // Starts at the real time, so timestamps read naturally next to the CLI's own clock.
-  const system = await SimSystem.start({ config, speed, clockStart: Date.now(), transport: 'wire', onEvent: options.quiet ? undefined : (e) => print(e) });
+  const quiet = options.quiet === true || options.json === true;
+  const system = await SimSystem.start({ config, speed, clockStart: Date.now(), transport: 'wire', onEvent: quiet ? undefined : (e) => print(e) });
   start = system.clock.now();
   const dir = resolve(options.out ?? '.sim');
   await mkdir(dir, { recursive: true });
@@ -34,21 +37,22 @@ export async function simCommand(options: { config?: string; speed?: string; qui
   // AWS config files, the simulator's keys, and the local-only guard in the CLI's clients.
   const env = {
     ...localAwsExports(),
+    PAN_FAILOVER_STAGE: SIM_STAGE,
     PAN_FAILOVER_TABLE: SIM_TABLE,
     PAN_FAILOVER_STATE_MACHINE_ARN: system.stateMachineArn,
     PAN_FAILOVER_TOPIC_ARN: system.topicArn,
     PAN_FAILOVER_CONFIG_FILE: configPath,
   };
-  write(`simulator running (clock x${speed}); in another shell:`);
-  write(`  unset ${[...new Set([...ALWAYS_UNSET, ...removed])].filter((k) => !(k in env)).join(' ')}`);
-  for (const [k, v] of Object.entries(env)) write(`  export ${k}=${shellQuote(v)}`);
-  write('then for example:');
-  write('  npx pan-failover status            # where every route, EIP and record points');
-  write('  npx pan-failover probe             # one probe round against the simulated firewalls');
-  write('  npx pan-failover plan -p hq-egress # what a failover would change');
-  write('  npx pan-failover failover -p hq-egress --wait   # through the simulated Step Functions');
-  write('  aws ec2 describe-route-tables      # the AWS CLI works too (it honours AWS_ENDPOINT_URL)');
-  write('Ctrl-C stops the simulator.');
+  const unset = [...new Set([...ALWAYS_UNSET, ...removed])].filter((k) => !(k in env));
+  if (options.json) {
+    // One document once the simulator is up (the process keeps running until Ctrl-C).
+    printJson('sim', EXIT.ok, { running: true, speed, configPath, stage: SIM_STAGE, stateMachineArn: system.stateMachineArn, topicArn: system.topicArn, unset, env });
+  } else {
+    write(`simulator running (clock x${speed}); in another shell:`);
+    write(`  unset ${unset.join(' ')}`);
+    for (const [k, v] of Object.entries(env)) write(`  export ${k}=${shellQuote(v)}`);
+    printExamples(write);
+  }
   await new Promise<void>((done) => {
     const stop = () => {
       void system.close().then(done);
@@ -56,6 +60,16 @@ export async function simCommand(options: { config?: string; speed?: string; qui
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+function printExamples(write: (l: string) => void): void {
+  write('then for example:');
+  write('  npx pan-failover status            # where every route, EIP and record points');
+  write('  npx pan-failover probe             # one probe round against the simulated firewalls');
+  write('  npx pan-failover plan -p hq-egress # what a failover would change');
+  write('  npx pan-failover failover -p hq-egress --wait   # through the simulated Step Functions');
+  write('  aws ec2 describe-route-tables      # the AWS CLI works too (it honours AWS_ENDPOINT_URL)');
+  write('Ctrl-C stops the simulator.');
 }
 
 /** Variables that would point the other shell's CLI or AWS CLI at a real account or endpoint. */
@@ -77,6 +91,7 @@ export function registerSim(program: Command): void {
     .option('--speed <factor>', 'simulated seconds per real second', '1')
     .option('--out <dir>', 'where to write the configuration for the simulator', '.sim')
     .option('-q, --quiet', 'do not print the simulator\'s events')
+    .option('--json', 'print one JSON document (schema: docs/cli-json.md) once it runs, and no events')
     .action(async (opts: Parameters<typeof simCommand>[0]) => {
       await simCommand(opts);
     });

@@ -19,10 +19,9 @@ export async function writeReportFile(model: ReportModel, path: string): Promise
   return file;
 }
 
-/** Writes the rehearsal's report; returns the line to print. */
-export async function writeRehearsalReport(run: ScenarioRun, path: string, config?: Config): Promise<string> {
+/** Writes the rehearsal's report; its path, or undefined when no flow ran (nothing to report). */
+export async function writeRehearsalReport(run: ScenarioRun, path: string, config?: Config): Promise<string | undefined> {
   const model = rehearsalReport(run, Date.now(), config);
-  if (!model) return 'Report: none (no flow ran in this rehearsal)';
-  const file = await writeReportFile(model, path);
-  return `Report: ${file}`;
+  if (!model) return undefined;
+  return writeReportFile(model, path);
 }

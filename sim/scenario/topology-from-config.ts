@@ -13,12 +13,16 @@ import type { Config, PairConfig, Role } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
 import { classifyIpv4, isIpv4 } from '#shared/config/net.js';
 import type { WorldTopologyInput } from '#sim/world/topology.js';
+import { stageNames } from '../../infra/names.js';
 
 // The names `infra/deployment.ts` gives them at stage `sim` (the simulator enforces that
 // deployment's IAM policies, which name them; sim/iam/deployed-roles.ts checks they agree).
-export const SIM_TABLE = 'pan-failover-sim-state';
-export const SIM_TOPIC = 'pan-failover-sim-notifications';
-export const SIM_STATE_MACHINE = 'pan-failover-sim';
+/** The simulator is a deployment of stage `sim`: `--stage sim` names its table, topic and state machine. */
+export const SIM_STAGE = 'sim';
+const SIM_NAMES = stageNames(SIM_STAGE);
+export const SIM_TABLE = SIM_NAMES.table;
+export const SIM_TOPIC = SIM_NAMES.topic;
+export const SIM_STATE_MACHINE = SIM_NAMES.stateMachine;
 export const SIM_INSTANCE_TYPE = 'm5.xlarge';
 
 export interface TopologyOptions {

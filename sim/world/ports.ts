@@ -27,7 +27,7 @@ import type {
 import type { LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
 import { ManagedResourceNotFoundError, SecretUnavailableError, InputInvalidError } from '#shared/errors.js';
 import { malformedResponse, translateAwsError, type AwsCallContext } from '#shared/adapters/aws/errors.js';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
@@ -404,19 +404,23 @@ export class WorldDnsPort implements DnsPort {
 // DynamoDB state store: the real adapter (`DynamoStateStore`) over a client that hands its
 // commands to the world instead of HTTP. Same items, same conditions, same error translation.
 
-const DYNAMODB_OPERATIONS = {
-  GetItemCommand: 'getItem',
-  PutItemCommand: 'putItem',
-  DeleteItemCommand: 'deleteItem',
-  UpdateItemCommand: 'updateItem',
-} as const;
+/**
+ * Each command class the adapter sends, with the world's method and the IAM action. By class,
+ * not by `constructor.name`: the prebuilt CLI is minified, and its class names are not these.
+ */
+const DYNAMODB_OPERATIONS: readonly (readonly [new (...args: never[]) => unknown, 'getItem' | 'putItem' | 'deleteItem' | 'updateItem', string])[] = [
+  [GetItemCommand, 'getItem', 'dynamodb:GetItem'],
+  [PutItemCommand, 'putItem', 'dynamodb:PutItem'],
+  [DeleteItemCommand, 'deleteItem', 'dynamodb:DeleteItem'],
+  [UpdateItemCommand, 'updateItem', 'dynamodb:UpdateItem'],
+];
 
 /** The part of `DynamoDBClient` the adapter uses, answered by the world (faults included). */
 export function worldDynamoDbClient(world: World): DynamoDBClient {
-  const send = async (command: { constructor: { name: string }; input: unknown }): Promise<unknown> => {
-    const method = DYNAMODB_OPERATIONS[command.constructor.name as keyof typeof DYNAMODB_OPERATIONS];
-    if (method === undefined) throw new Error(`the world's DynamoDB client does not know ${command.constructor.name}`);
-    const op = `dynamodb:${command.constructor.name.replace(/Command$/, '')}`;
+  const send = async (command: { input: unknown }): Promise<unknown> => {
+    const known = DYNAMODB_OPERATIONS.find(([type]) => command instanceof type);
+    if (known === undefined) throw new Error(`the world's DynamoDB client does not know ${String((command as object).constructor.name)}`);
+    const [, method, op] = known;
     try {
       return await world.call(op, () => (world.dynamodb[method] as (input: unknown) => unknown)(command.input));
     } catch (e) {

@@ -59,7 +59,9 @@ async function cliFlow(name: string, input: Record<string, unknown>, faults: boo
     const file = join(OUT, `${name}.html`);
     const { result, stdout, stderr } = await captureOutput(() => reportCommand({ config: sim.configPath, execution: arn, out: file, json: true }));
     if (!existsSync(file)) throw new Error(`no report written: exit ${result}, ${stdout} ${stderr}`);
-    const json = JSON.parse(stdout) as { outcome: string; verdict: { status: string }; phases: { phase: string }[] };
+    const envelope = JSON.parse(stdout) as { schemaVersion: number; command: string; exitCode: number; result: ReportModel & { file: string } };
+    expect([envelope.schemaVersion, envelope.command, envelope.exitCode, envelope.result.file]).toEqual([1, 'report', result, file]);
+    const json = envelope.result;
     expect(json.outcome).toBe(name === 'failed-flow' ? 'failed' : 'noop');
     expect(result).toBe(name === 'failed-flow' ? 1 : 0);
     // What the flow itself recorded: its last state in the execution history (the failure has no output).
@@ -71,7 +73,7 @@ async function cliFlow(name: string, input: Record<string, unknown>, faults: boo
     const last = record.output ? (JSON.parse(record.output) as FlowState) : states.at(-1);
     if (!last) throw new Error('no flow state recorded');
     const html = readFileSync(file, 'utf8');
-    const model = JSON.parse(stdout) as ReportModel;
+    const model: ReportModel = json;
     return { name, model, html, file, flowMoves: last.cutover?.moved ?? [], flowPhases: timeline(last).map((t) => t.phase) };
   } finally {
     await sim.close();
@@ -88,7 +90,7 @@ beforeAll(async () => {
     // What `npm start` does at its end: the report, with the configuration as written.
     const config = await scenarioConfig(scenario);
     const file = join(OUT, 'rehearsal.html');
-    expect(await writeRehearsalReport(run, file, config)).toBe(`Report: ${file}`);
+    expect(await writeRehearsalReport(run, file, config)).toBe(file);
     const html = readFileSync(file, 'utf8');
     const model = rehearsalReport(run, Date.now(), config);
     if (!model) throw new Error('the rehearsal ran no flow');

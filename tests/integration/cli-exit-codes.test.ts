@@ -208,6 +208,9 @@ describe('could not check: AWS unreachable, no credentials (exit 3, fast, one li
     ['failover --local', ['failover', '-p', PAIR, '--local', '-c', config]],
     ['failback --local', ['failback', '-p', PAIR, '--local', '-c', config]],
     ['repair --local', ['repair', '-p', PAIR, '--local', '-c', config]],
+    ['pause', ['pause', '-p', PAIR, '--for', '1h', '--reason', 'upgrade', '-c', config]],
+    ['resume', ['resume', '-p', PAIR, '-c', config]],
+    ['report', ['report', '--execution', 'arn:aws:states:eu-central-1:123456789012:execution:pan-failover-dev-failover:x', '-o', '/dev/null', '-c', config]],
   ];
 
   // One test per command: each fails on its own, and a slow one (preflight's Describe calls go

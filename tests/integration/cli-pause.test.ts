@@ -6,7 +6,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flowCommand } from '#cli/commands/flow.js';
-import { EXIT_USAGE, pauseCommand, resumeCommand } from '#cli/commands/pause.js';
+import { pauseCommand, resumeCommand } from '#cli/commands/pause.js';
+import { EXIT } from '#cli/exit.js';
+import { runCli } from '#cli/program.js';
 import { probeCommand } from '#cli/commands/probe.js';
 import { statusCommand } from '#cli/commands/status.js';
 import { captureOutput, changesSince, lastSeq, startCliSim, type CliSim } from '../support/cli-sim.js';
@@ -34,26 +36,31 @@ describe('pause: bad input', () => {
     const s = await started();
     const config = s.configPath;
     const before = lastSeq(s.system.world);
-    const cases: [Parameters<typeof pauseCommand>[0], RegExp][] = [
-      [{ config, pair: PAIR, for: '0m', reason: 'r' }, /--for "0m" is zero/],
-      [{ config, pair: PAIR, for: '-1h', reason: 'r' }, /--for "-1h" is negative/],
-      [{ config, pair: PAIR, for: '25h', reason: 'r' }, /--for "25h" is longer than the longest pause allowed, 1d/],
-      [{ config, pair: PAIR, for: '2', reason: 'r' }, /--for "2" has no unit/],
-      [{ config, pair: 'hq-egres', for: '1h', reason: 'r' }, /unknown pair "hq-egres" \(configured: hq-egress\)/],
-      [{ config, pair: PAIR, for: '1h' }, /a reason is required/],
-      [{ config, pair: PAIR, for: '1h', reason: '   ' }, /a reason is required/],
-      [{ config, for: '1h', reason: 'r' }, /name the pair \(-p PAIR\) or use --all/],
-      [{ config, pair: PAIR, all: true, for: '1h', reason: 'r' }, /either -p PAIR or --all, not both/],
+    // Through the whole CLI, as a person types it: the one-line error and the exit code are main.ts's (cli/exit.ts).
+    const cases: [string[], RegExp][] = [
+      [['-p', PAIR, '--for', '0m', '--reason', 'r'], /--for "0m" is zero/],
+      [['-p', PAIR, '--for', '-1h', '--reason', 'r'], /--for "-1h" is negative/],
+      [['-p', PAIR, '--for', '25h', '--reason', 'r'], /--for "25h" is longer than the longest pause allowed, 1d/],
+      [['-p', PAIR, '--for', '2', '--reason', 'r'], /--for "2" has no unit/],
+      [['-p', 'hq-egres', '--for', '1h', '--reason', 'r'], /unknown pair "hq-egres" \(configured: hq-egress\)/],
+      [['-p', PAIR, '--for', '1h'], /a reason is required/],
+      [['-p', PAIR, '--for', '1h', '--reason', '   '], /a reason is required/],
+      [['--for', '1h', '--reason', 'r'], /name the pair \(-p PAIR\) or use --all/],
+      [['-p', PAIR, '--all', '--for', '1h', '--reason', 'r'], /either -p PAIR or --all, not both/],
     ];
-    for (const [options, message] of cases) {
-      const { result, stderr, stdout } = await captureOutput(() => pauseCommand(options));
-      expect(result, JSON.stringify(options)).toBe(EXIT_USAGE);
+    const cli = (args: string[]) => captureOutput(() => runCli(['node', 'pan-failover', ...args, '-c', config]));
+    for (const [args, message] of cases) {
+      const { result, stderr, stdout } = await cli(['pause', ...args]);
+      expect(result, args.join(' ')).toBe(EXIT.usage);
       expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n'), 'one line, no stack').toHaveLength(1);
       expect(stdout).toBe('');
     }
-    const resume = await captureOutput(() => resumeCommand({ config, pair: 'nope' }));
-    expect(resume.result).toBe(EXIT_USAGE);
+    const resume = await cli(['resume', '-p', 'nope']);
+    expect(resume.result).toBe(EXIT.usage);
     expect(resume.stderr).toMatch(/unknown pair "nope"/);
+    const json = await cli(['pause', '-p', PAIR, '--for', '0m', '--reason', 'r', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, command: 'pause', exitCode: EXIT.usage, error: { name: 'UsageError', message: expect.stringMatching(/--for "0m" is zero/) } });
     expect(changesSince(s.system.world, before)).toEqual([]);
     expect(s.system.world.sns.messages()).toEqual([]);
   });
