@@ -45,8 +45,10 @@ function original(b: MappedBundle, line: number | null, column: number | null): 
 
 /**
  * Installs the rewriting for the bundle at `moduleUrl` (the handler's `import.meta.url`: in a
- * bundle, the bundle's own URL). Returns whether it did: only with a map beside the bundle. `root` names the sources relative to it (the project root, `/var/task` in Lambda):
- * `shared/runtime/environment.ts`, as a reader finds it in the repository.
+ * bundle, the bundle's own URL). Returns whether it did: only with a map beside the bundle.
+ * `root` names the sources relative to it (by default the directory three levels above the
+ * bundle: the zip's root, `/var/task` in Lambda): `shared/runtime/environment.ts`, as a reader
+ * finds it in the repository.
  */
 export function installSourceMappedStacks(moduleUrl: string, root?: string): boolean {
   if (!moduleUrl.startsWith('file:')) return false;
@@ -86,7 +88,7 @@ export function installSourceMappedStacks(moduleUrl: string, root?: string): boo
     // used at its call site (as Node's own source-map support does).
     const minified = cs.getFunctionName();
     if (minified) {
-      // getEnclosing*Number: V8's call sites have them from Node 22 (not in Node 20).
+      // getEnclosing*Number: in V8's call sites of Node 20 and 22, not in every V8.
       const enclosing =
         typeof cs.getEnclosingLineNumber === 'function' && typeof cs.getEnclosingColumnNumber === 'function'
           ? original(b, cs.getEnclosingLineNumber(), cs.getEnclosingColumnNumber())?.name
