@@ -59,7 +59,6 @@ export const FLOW_KINDS = [
   'flow-succeeded',
   'flow-dns-repaired',
   'flow-not-needed',
-  'flow-dry-run',
   'flow-skipped',
   'flow-skipped-paused',
   'flow-failed',

@@ -185,11 +185,6 @@ export const TEXTS_EN: Texts = {
     traffic: 'Nothing was changed: traffic stays where it was.',
     action: 'Nothing, unless you expected a move: then run pan-failover status and pan-failover probe.',
   }),
-  'flow-dry-run': (c) => ({
-    headline: `Dry run of a ${actEn(c)} of ${c.pair}: ${c.count ?? 0} change(s) would be made.`,
-    traffic: 'None: nothing was changed.',
-    action: 'Nothing.',
-  }),
   'flow-skipped': (c) => ({
     headline: `${Cap(actEn(c))} of ${c.pair} skipped: another execution (${q(c.holder)}) holds the pair.`,
     traffic: 'This execution changed nothing; the other one reports for itself.',
@@ -359,11 +354,6 @@ export const TEXTS_JA: Texts = {
     headline: `${c.pair} の${actJa(c)}は不要でした: ${q(c.reason)}。`,
     traffic: '何も変更していません。トラフィックはそのままです。',
     action: '切り替わるはずだった場合を除き、何もしなくて構いません。その場合は pan-failover status と pan-failover probe を実行してください。',
-  }),
-  'flow-dry-run': (c) => ({
-    headline: `${c.pair} の${actJa(c)}のドライラン: ${c.count ?? 0} 件の変更が行われる予定です。`,
-    traffic: '影響はありません。何も変更していません。',
-    action: '何もしなくて構いません。',
   }),
   'flow-skipped': (c) => ({
     headline: `${c.pair} の${actJa(c)}をスキップしました: 別の実行 (${q(c.holder)}) がペアを保持しています。`,

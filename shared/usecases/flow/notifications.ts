@@ -157,7 +157,9 @@ function kindOf(state: FlowState, phase: NotifyPhase, failure: FailureReport | u
     case 'noop':
       return 'flow-not-needed';
     case 'dry-run':
-      return 'flow-dry-run';
+      // Never published (a dry run notifies nobody: silentDryRun in control-steps.ts); if a
+      // message is ever built for one, it says that nothing was changed.
+      return 'flow-not-needed';
     case 'skipped-locked':
       return 'flow-skipped';
     case 'skipped-paused':
