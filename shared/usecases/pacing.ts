@@ -7,6 +7,7 @@
  */
 import { timeLeftMs, type Clock } from '../ports/clock.js';
 import { isPanFailoverError } from '../errors.js';
+import { retriedByCaller } from '../runtime/retry-scope.js';
 
 export class TokenBucket {
   readonly #clock: Clock;
@@ -84,6 +85,8 @@ export function isThrottle(e: unknown): boolean {
 /**
  * Runs `call` with retries on retryable errors (exponential backoff, full jitter).
  * `onRetry` sees each retried error (for counting throttles). Terminal errors are rethrown at once.
+ * This is the only retry layer of the AWS calls `call` makes: the SDK does not retry them
+ * (shared/runtime/retry-scope.ts), so the first throttle reaches `onRetry` and the caller's bucket.
  */
 export async function withRetry<T>(
   clock: Clock,
@@ -92,9 +95,10 @@ export async function withRetry<T>(
   onRetry: (e: unknown, attempt: number) => void = () => undefined,
   random: () => number = Math.random,
 ): Promise<T> {
+  const once = policy.attempts > 1 ? () => retriedByCaller(call) : call;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await once();
     } catch (e) {
       if (!(policy.retryIf ?? isRetryable)(e) || attempt >= policy.attempts) throw e;
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

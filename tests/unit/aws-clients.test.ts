@@ -6,9 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { AwsTransientError } from '#shared/errors.js';
+import { AwsThrottledError, AwsTransientError } from '#shared/errors.js';
+import { withRetry } from '#shared/usecases/pacing.js';
 import {
   AWS_CLIENT_DEFAULTS,
+  CallerAwareRetryStrategy,
+  SDK_DEFAULT_MAX_ATTEMPTS,
   awsClientConfig,
   createAwsClients,
   createEc2Client,
@@ -105,16 +108,56 @@ describe('createAwsClients', () => {
     expect(clients.route53).not.toBe(createAwsClients().route53);
   });
 
-  it('uses standard retries and bounded connect/request timeouts', () => {
+  it('uses the standard retry strategy (aware of the caller\'s retries) and bounded connect/request timeouts', () => {
     const config = awsClientConfig();
-    expect(config.retryMode).toBe('standard');
+    expect(config.retryStrategy).toBeInstanceOf(CallerAwareRetryStrategy);
+    expect(config.retryStrategy.mode).toBe('standard');
     expect(config.requestHandler).toEqual({
       connectionTimeout: AWS_CLIENT_DEFAULTS.connectionTimeoutMs,
       requestTimeout: AWS_CLIENT_DEFAULTS.requestTimeoutMs,
       throwOnRequestTimeout: true,
     });
     expect(config).not.toHaveProperty('endpoint');
-    expect(config).not.toHaveProperty('maxAttempts');
+  });
+
+  describe('one retry layer per call', () => {
+    const throttling = (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(503, { 'Content-Type': 'text/xml' });
+      res.end('<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>');
+    };
+    const noSleepClock = { now: () => Date.now(), sleep: () => Promise.resolve() };
+
+    it('outside withRetry the SDK retries a throttled call itself (its 3 attempts)', async () => {
+      vi.stubEnv('AWS_ENDPOINT_URL_EC2', endpoint());
+      respond = throttling;
+      const ec2 = new Ec2Adapter(createEc2Client());
+      await expect(ec2.startInstance('i-0123456789abcdef0')).rejects.toBeInstanceOf(AwsThrottledError);
+      expect(seen).toHaveLength(SDK_DEFAULT_MAX_ATTEMPTS);
+    }, 30_000);
+
+    it('inside withRetry only withRetry retries: one request per attempt, and the first throttle reaches onRetry', async () => {
+      vi.stubEnv('AWS_ENDPOINT_URL_EC2', endpoint());
+      respond = throttling;
+      const ec2 = new Ec2Adapter(createEc2Client());
+      const retried: number[] = [];
+      const call = withRetry(noSleepClock, () => ec2.startInstance('i-0123456789abcdef0'), { attempts: 4, baseDelayMs: 1, maxDelayMs: 1 }, (_e, attempt) => retried.push(attempt));
+      await expect(call).rejects.toBeInstanceOf(AwsThrottledError);
+      // 4 requests, not 4 x 3: the bucket hears of the throttle after the first request.
+      expect(seen).toHaveLength(4);
+      expect(retried).toEqual([1, 2, 3]);
+      // The scope ends with the call: the same client outside withRetry retries again.
+      seen.length = 0;
+      await expect(ec2.startInstance('i-0123456789abcdef0')).rejects.toBeInstanceOf(AwsThrottledError);
+      expect(seen).toHaveLength(SDK_DEFAULT_MAX_ATTEMPTS);
+    }, 30_000);
+
+    it('AWS_MAX_ATTEMPTS still sets the SDK\'s attempts outside withRetry', async () => {
+      vi.stubEnv('AWS_ENDPOINT_URL_EC2', endpoint());
+      vi.stubEnv('AWS_MAX_ATTEMPTS', '2');
+      respond = throttling;
+      await expect(new Ec2Adapter(createEc2Client()).startInstance('i-0123456789abcdef0')).rejects.toBeInstanceOf(AwsThrottledError);
+      expect(seen).toHaveLength(2);
+    }, 30_000);
   });
 
   it('a server that never answers fails the call with AwsTransientError instead of hanging', async () => {

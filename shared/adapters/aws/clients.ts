@@ -4,8 +4,10 @@
  *
  * No `endpoint` is ever passed: the SDK then honours `AWS_ENDPOINT_URL` and the per-service
  * `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ROUTE_53`, ... by itself, which is how the local
- * simulator is reached without code changes. `maxAttempts` is left to the SDK (and so to
- * `AWS_MAX_ATTEMPTS`) unless the caller sets it.
+ * simulator is reached without code changes. Retries: the SDK's standard strategy (3 attempts,
+ * `AWS_MAX_ATTEMPTS`, or `maxAttempts`), except for calls made inside the project's own retry
+ * loop (`withRetry`), which the SDK does not retry: one retry layer per call
+ * (shared/runtime/retry-scope.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -13,6 +15,8 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import { isRetriedByCaller } from '../../runtime/retry-scope.js';
 import { guardLocalOnly } from './local-only.js';
 
 export interface AwsClientOptions {
@@ -37,14 +41,49 @@ export const AWS_CLIENT_DEFAULTS = {
   requestTimeoutMs: 10_000,
 } as const;
 
-/** The configuration every client shares: region, standard retries, bounded sockets. */
+/** The SDK's default attempts per call when neither `maxAttempts` nor `AWS_MAX_ATTEMPTS` says. */
+export const SDK_DEFAULT_MAX_ATTEMPTS = 3;
+
+function sdkMaxAttempts(options: AwsClientOptions): number {
+  if (options.maxAttempts !== undefined) return options.maxAttempts;
+  const env = Number(process.env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(env) && env >= 1 ? env : SDK_DEFAULT_MAX_ATTEMPTS;
+}
+
+/**
+ * The SDK's standard retry strategy, which declines every retry of a call made inside
+ * `retriedByCaller` (the caller retries it with its own policy, bucket and deadline).
+ */
+export class CallerAwareRetryStrategy {
+  readonly mode = 'standard';
+  readonly #inner: StandardRetryStrategy;
+
+  constructor(maxAttempts: number) {
+    this.#inner = new StandardRetryStrategy(maxAttempts);
+  }
+
+  acquireInitialRetryToken(scope: string): ReturnType<StandardRetryStrategy['acquireInitialRetryToken']> {
+    return this.#inner.acquireInitialRetryToken(scope);
+  }
+
+  refreshRetryTokenForRetry(...args: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>): ReturnType<StandardRetryStrategy['refreshRetryTokenForRetry']> {
+    // The SDK's own refusal: it then throws the call's error as it is.
+    if (isRetriedByCaller()) return Promise.reject(new Error('No retry token available'));
+    return this.#inner.refreshRetryTokenForRetry(...args);
+  }
+
+  recordSuccess(...args: Parameters<StandardRetryStrategy['recordSuccess']>): void {
+    this.#inner.recordSuccess(...args);
+  }
+}
+
+/** The configuration every client shares: region, one retry layer per call, bounded sockets. */
 export function awsClientConfig(options: AwsClientOptions = {}) {
   const region = options.region ?? process.env.AWS_REGION;
   return {
     ...(region === undefined || region === '' ? {} : { region }),
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
-    retryMode: 'standard',
+    retryStrategy: new CallerAwareRetryStrategy(sdkMaxAttempts(options)),
     // Options rather than a handler instance: the client builds its own NodeHttpHandler from
     // them, so this module needs no direct dependency on @smithy/node-http-handler.
     requestHandler: {
