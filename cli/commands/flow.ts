@@ -10,6 +10,7 @@
  * `--local` and `--wait` print each phase as it starts and ends (cli/progress.ts); the run ends
  * with its result in words, and the exit code follows it (cli/exit.ts).
  */
+import { LOCK_RELEASED } from '#shared/ports/store.js';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
@@ -219,7 +220,7 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   const renew = setInterval(() => {
     deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).then(
       (r) => {
-        if (!r.acquired && r.heldBy !== '(released)') process.stderr.write(`warning: the pair's lock is now held by ${r.heldBy}\n`);
+        if (!r.acquired && r.heldBy !== LOCK_RELEASED) process.stderr.write(`warning: the pair's lock is now held by ${r.heldBy}\n`);
       },
       (e: unknown) => process.stderr.write(`warning: could not renew the pair's lock (it lapses ${CLI_LOCK_LEASE_MS / 60_000} min after the last renewal): ${e instanceof Error ? e.message : String(e)}\n`),
     );

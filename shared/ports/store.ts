@@ -18,6 +18,9 @@ export type LockResult =
   | { readonly acquired: true; readonly expiresAt: number }
   | { readonly acquired: false; readonly heldBy: string; readonly expiresAt: number };
 
+/** `heldBy` of a take-over refused because nobody holds the lock any more (the item was gone). */
+export const LOCK_RELEASED = '(released)';
+
 export interface LockStore {
   /**
    * Takes the pair's lock for `holder` if it is free, expired, or already held by `holder`

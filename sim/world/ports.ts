@@ -41,7 +41,8 @@ import type { IamPrincipal } from './iam.js';
 function sdkShaped(e: SimAwsError): Error {
   const error = new Error(e.message, { cause: e });
   error.name = e.code;
-  return Object.assign(error, {
+  // `extra` carries what the service returns with the error (a refused write's old item).
+  return Object.assign(error, e.extra, {
     $metadata: { httpStatusCode: e.httpStatus },
     $fault: e.httpStatus >= 500 ? 'server' : 'client',
   });

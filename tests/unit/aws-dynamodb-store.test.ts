@@ -8,9 +8,11 @@ import {
   PutItemCommand,
   ProvisionedThroughputExceededException,
   ResourceNotFoundException,
+  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { AwsCallError, AwsThrottledError, InputInvalidError, StateConflictError } from '#shared/errors.js';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
+import { LOCK_RELEASED } from '#shared/ports/store.js';
 
 const ddbMock = mockClient(DynamoDBClient);
 const TABLE = 'pan-failover-state';
@@ -21,10 +23,12 @@ beforeEach(() => {
   store = new DynamoStateStore({ client: new DynamoDBClient({ region: 'eu-central-1' }), tableName: TABLE });
 });
 
-const conditionalFailure = () =>
+/** A refused conditional write; with `item`, the old item DynamoDB returns for ALL_OLD. */
+const conditionalFailure = (item?: Record<string, AttributeValue>) =>
   new ConditionalCheckFailedException({
     $metadata: { httpStatusCode: 400 },
     message: 'The conditional request failed',
+    ...(item ? { Item: item } : {}),
   });
 
 const lockKey = { pk: { S: 'pair#edge' }, sk: { S: 'lock' } };
@@ -51,50 +55,48 @@ describe('DynamoStateStore lock', () => {
       },
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
       ExpressionAttributeValues: { ':now': { N: String(NOW) }, ':holder': { S: 'exec-1' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(calls[0]!.args[0].input).not.toHaveProperty('ExpressionAttributeNames');
   });
 
-  it('reports the holder (consistent read) when another execution holds an unexpired lease', async () => {
-    ddbMock.on(PutItemCommand).rejects(conditionalFailure());
-    ddbMock.on(GetItemCommand).resolves({
-      Item: {
-        ...lockKey,
-        holder: { S: 'exec-other' },
-        acquiredAt: { N: String(NOW - 1000) },
-        expiresAt: { N: String(NOW + 5000) },
-      },
-    });
+  const otherLease = {
+    ...lockKey,
+    holder: { S: 'exec-other' },
+    acquiredAt: { N: String(NOW - 1000) },
+    expiresAt: { N: String(NOW + 5000) },
+  };
+
+  it('a refusal names the holder from the refused write itself: one request, no read', async () => {
+    ddbMock.on(PutItemCommand).rejects(conditionalFailure(otherLease));
     await expect(store.acquire('edge', 'exec-1', NOW, LEASE)).resolves.toEqual({
       acquired: false,
       heldBy: 'exec-other',
       expiresAt: NOW + 5000,
     });
-    expect(ddbMock.commandCalls(GetItemCommand)[0]!.args[0].input).toEqual({
-      TableName: TABLE,
-      Key: lockKey,
-      ConsistentRead: true,
-    });
     expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
-  it('tries again when the lock vanished between the refused put and the read', async () => {
-    ddbMock.on(PutItemCommand).rejectsOnce(conditionalFailure()).resolves({});
-    ddbMock.on(GetItemCommand).resolves({});
-    await expect(store.acquire('edge', 'exec-1', NOW, LEASE)).resolves.toEqual({
-      acquired: true,
-      expiresAt: NOW + LEASE,
-    });
-    expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(2);
+  it('a refusal without an old item that explains it is a retryable StateConflictError, not a guess', async () => {
+    for (const item of [undefined, { ...otherLease, holder: { S: 'exec-1' } }, { ...otherLease, expiresAt: { N: String(NOW - 1) } }]) {
+      ddbMock.reset();
+      ddbMock.on(PutItemCommand).rejects(conditionalFailure(item));
+      const failure = await store.acquire('edge', 'exec-1', NOW, LEASE).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(StateConflictError);
+      expect((failure as StateConflictError).retryable).toBe(true);
+      expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(1);
+    }
   });
 
-  it('gives up with a retryable StateConflictError when the lock keeps changing', async () => {
+  it('a take-over refused names the current holder, or LOCK_RELEASED when the item was gone: one request', async () => {
+    ddbMock.on(PutItemCommand).rejects(conditionalFailure(otherLease));
+    await expect(store.takeOver('edge', 'exec-1', 'exec-dead', NOW, LEASE)).resolves.toEqual({ acquired: false, heldBy: 'exec-other', expiresAt: NOW + 5000 });
+    expect(ddbMock.commandCalls(PutItemCommand)[0]!.args[0].input).toMatchObject({ ConditionExpression: 'holder = :stale', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    ddbMock.reset();
     ddbMock.on(PutItemCommand).rejects(conditionalFailure());
-    ddbMock.on(GetItemCommand).resolves({});
-    const failure = await store.acquire('edge', 'exec-1', NOW, LEASE).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(StateConflictError);
-    expect((failure as StateConflictError).retryable).toBe(true);
-    expect(ddbMock.commandCalls(PutItemCommand)).toHaveLength(3);
+    await expect(store.takeOver('edge', 'exec-1', 'exec-dead', NOW, LEASE)).resolves.toEqual({ acquired: false, heldBy: LOCK_RELEASED, expiresAt: NOW });
+    expect(ddbMock.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
   it('translates other failures: throttling is retryable, a missing table is not', async () => {

@@ -22,6 +22,7 @@ import type {
   ProbeStateStore,
   Versioned,
 } from '#shared/ports/store.js';
+import { LOCK_RELEASED } from '#shared/ports/store.js';
 import { InputInvalidError, StateConflictError } from '#shared/errors.js';
 import { awsErrorCode, callAws, malformedResponse, translateAwsError } from './errors.js';
 
@@ -39,11 +40,6 @@ export const PAUSE_UPDATE_CONDITION = 'version = :expected';
 
 /** Expired locks linger a day for post-mortems before DynamoDB's TTL sweeps them. */
 const LOCK_TTL_GRACE_SECONDS = 86_400;
-/**
- * Acquire is a conditional put followed by a read. If the item changes between the two (released,
- * expired, re-taken), the read cannot explain the refusal; a few more tries settle it.
- */
-const ACQUIRE_ATTEMPTS = 3;
 
 type Item = Record<string, AttributeValue>;
 
@@ -78,32 +74,30 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
 
   // ---- lock ----------------------------------------------------------------------------------
 
+  /**
+   * One conditional put. A refusal returns the item it was refused by (ALL_OLD), so the answer
+   * names the holder without a second read that could see a different item.
+   */
   async acquire(pair: string, holder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
     const expiresAt = nowMs + leaseMs;
-    for (let attempt = 1; attempt <= ACQUIRE_ATTEMPTS; attempt++) {
-      if (await this.#putLock(pair, holder, nowMs, expiresAt)) return { acquired: true, expiresAt };
-      const current = await this.get(pair);
-      // Refused, and the read shows why: someone else holds an unexpired lease.
-      if (current !== undefined && current.holder !== holder && current.expiresAt >= nowMs) {
-        return { acquired: false, heldBy: current.holder, expiresAt: current.expiresAt };
-      }
-    }
-    throw new StateConflictError(
-      `lock of pair ${pair} kept changing during acquire (${ACQUIRE_ATTEMPTS} attempts)`,
-      {
+    const put = await this.#putLock(pair, holder, nowMs, expiresAt);
+    if (put.written) return { acquired: true, expiresAt };
+    // The condition failed on this item: an unexpired lease of another holder. Anything else
+    // would mean the table does not follow the condition; let the caller's retry read it again.
+    if (put.current === undefined || put.current.holder === holder || put.current.expiresAt < nowMs) {
+      throw new StateConflictError(`lock of pair ${pair}: the refused write returned ${put.current === undefined ? 'no item' : `an item it should have accepted (${put.current.holder})`}`, {
         details: { pair, holder },
-      },
-    );
+      });
+    }
+    return { acquired: false, heldBy: put.current.holder, expiresAt: put.current.expiresAt };
   }
 
-  /** True when written, false when the condition refused it. */
+  /** Takes the lock only from `staleHolder`; refused, it names who holds it now (or `LOCK_RELEASED`). */
   async takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
     const expiresAt = nowMs + leaseMs;
-    if (await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) })) {
-      return { acquired: true, expiresAt };
-    }
-    const current = await this.get(pair);
-    return { acquired: false, heldBy: current?.holder ?? '(released)', expiresAt: current?.expiresAt ?? nowMs };
+    const put = await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) });
+    if (put.written) return { acquired: true, expiresAt };
+    return { acquired: false, heldBy: put.current?.holder ?? LOCK_RELEASED, expiresAt: put.current?.expiresAt ?? nowMs };
   }
 
   async #putLock(
@@ -113,7 +107,7 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     expiresAt: number,
     condition: string = LOCK_ACQUIRE_CONDITION,
     values: Record<string, AttributeValue> = { ':now': n(nowMs), ':holder': s(holder) },
-  ): Promise<boolean> {
+  ): Promise<{ readonly written: true } | { readonly written: false; readonly current: { holder: string; expiresAt: number } | undefined }> {
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -127,12 +121,14 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
           },
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { written: true };
     } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+      if (!isConditionalFailure(error)) throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
+      const old = (error as { Item?: Item }).Item;
+      return { written: false, current: old === undefined ? undefined : lockOf(old, `${pairKey(pair)}/lock`) };
     }
   }
 
@@ -156,8 +152,7 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
   async get(pair: string): Promise<{ holder: string; expiresAt: number } | undefined> {
     const item = await this.#read(pair, ITEM_KINDS.lock);
     if (item === undefined) return undefined;
-    const where = `${pairKey(pair)}/lock`;
-    return { holder: str(item, 'holder', where), expiresAt: num(item, 'expiresAt', where) };
+    return lockOf(item, `${pairKey(pair)}/lock`);
   }
 
   // ---- owner ---------------------------------------------------------------------------------
@@ -312,6 +307,10 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     );
     return out.Item;
   }
+}
+
+function lockOf(item: Item, where: string): { holder: string; expiresAt: number } {
+  return { holder: str(item, 'holder', where), expiresAt: num(item, 'expiresAt', where) };
 }
 
 function str(item: Item, name: string, where: string): string {
