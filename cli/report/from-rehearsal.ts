@@ -71,7 +71,7 @@ export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now(), conf
     { label: 'Scenario', value: `${run.scenario.name}: ${run.scenario.description}` },
     ...(r.detectionSeconds !== undefined ? [{ label: 'Failure → failover decision', value: `${r.detectionSeconds} s` }] : []),
     ...(r.totalSeconds !== undefined ? [{ label: 'Failure → traffic on the standby', value: duration(r.totalSeconds * 1000) }] : []),
-    ...(r.overhead ? [{ label: 'Time the flow added beyond start and boot', value: `${r.overhead.totalSeconds.toFixed(1)} s (readiness lag ${r.overhead.readinessLagSeconds.toFixed(1)} s, cutover ${r.overhead.cutoverSeconds.toFixed(1)} s)` }] : []),
+    ...(r.overhead ? [{ label: 'Time the flow added beyond start and boot', value: `${r.overhead.totalSeconds.toFixed(1)} s (readiness lag ${r.overhead.readinessLagSeconds.toFixed(1)} s, cutover ${r.overhead.cutoverSeconds.toFixed(1)} s, fencing ${r.overhead.fenceSeconds.toFixed(1)} s, DNS ${r.overhead.dnsSeconds.toFixed(1)} s)` }] : []),
     { label: 'Clock', value: `simulated, ${system.clock.speed}x real time; nothing left this machine` },
   ];
   return buildReport({

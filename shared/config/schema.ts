@@ -177,6 +177,15 @@ const readinessSchema = z.strictObject({
   requireAutoCommit: withDefault(z.boolean(), true),
 });
 
+/**
+ * Requests one readiness check sends to the starting firewall at most (system info,
+ * chassis-ready, and the jobs list with `requireAutoCommit`). Once its API answers the flow
+ * polls every this many seconds: at most one request per second to a booting firewall.
+ */
+export function readinessCallsPerCheck(readiness: { readonly requireAutoCommit: boolean }): number {
+  return readiness.requireAutoCommit ? 3 : 2;
+}
+
 const startSchema = z.strictObject({
   /** Attempts of StartInstances on InsufficientInstanceCapacity before giving up (per instance type). */
   maxAttempts: withDefault(intIn(1, 20), 4),
@@ -509,8 +518,10 @@ export function topologyIssues(config: Config): ValidationIssue[] {
       );
     }
     // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
+    // Readiness polls every few seconds once the target's API answers (usecases/flow/firewall-steps.ts).
+    const readinessPoll = Math.min(pair.readiness.pollIntervalSeconds, readinessCallsPerCheck(pair.readiness));
     const events =
-      (9 * pair.readiness.deadlineSeconds) / pair.readiness.pollIntervalSeconds +
+      (9 * pair.readiness.deadlineSeconds) / readinessPoll +
       (14 * settle) / pair.postVerify.pollIntervalSeconds +
       (9 * startBudget) / Math.max(1, Math.min(5, pair.start.retryIntervalSeconds));
     if (events > MAX_HISTORY_EVENTS) {

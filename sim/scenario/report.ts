@@ -4,6 +4,7 @@
  * added beyond the unavoidable waits, and where every managed object points.
  */
 import type { Role } from '#shared/config/schema.js';
+import { readinessPollSeconds } from '#shared/usecases/flow/firewall-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import type { SimSystem } from '../system.js';
 import type { Scenario } from './schema.js';
@@ -38,7 +39,13 @@ export interface RehearsalReport {
         readonly preStartSeconds: number;
         readonly readinessLagSeconds: number;
         readonly cutoverSeconds: number;
+        /** Stopping the old owner (the request; the instance stops by itself after it). */
+        readonly fenceSeconds: number;
+        /** Route 53 upserts (the changes' propagation is reported by the flow, not waited for here). */
+        readonly dnsSeconds: number;
+        /** preStart + readiness lag + cutover + fence + DNS. */
         readonly totalSeconds: number;
+        /** Bound on readiness lag + cutover: one readiness poll once the API answers, plus the cutover. */
         readonly boundSeconds: number;
       }
     | undefined;
@@ -109,16 +116,22 @@ export function buildReport(system: SimSystem, scenario: Scenario, start: number
     const fwName = system.pair(s.input.pair).firewalls[s.target].name;
     const actuallyReady = system.firewall(fwName).status().timeline?.readyAt;
     const startAt = s.start?.requestedAt ?? s.startedAt;
-    const readinessLag = actuallyReady !== undefined ? Math.max(0, s.ready.readyAt - actuallyReady) : 0;
+    // From the moment it was ready, or (a warm standby, ready all along) from the flow's start.
+    const readinessLag = actuallyReady !== undefined ? Math.max(0, s.ready.readyAt - Math.max(actuallyReady, startAt)) : 0;
     const preStart = startAt - s.startedAt;
     const cutover = s.phases.cutover.endedAt - s.phases.cutover.startedAt;
+    const phase = (p: { startedAt?: number; endedAt?: number } | undefined) => (p?.startedAt !== undefined && p.endedAt !== undefined ? p.endedAt - p.startedAt : 0);
+    const fence = phase(s.phases.fence);
+    const dns = phase(s.phases.dns);
     const pair = system.pair(s.input.pair);
     overhead = {
       preStartSeconds: preStart / 1000,
       readinessLagSeconds: readinessLag / 1000,
       cutoverSeconds: cutover / 1000,
-      totalSeconds: (preStart + readinessLag + cutover) / 1000,
-      boundSeconds: pair.readiness.pollIntervalSeconds + cutover / 1000,
+      fenceSeconds: fence / 1000,
+      dnsSeconds: dns / 1000,
+      totalSeconds: (preStart + readinessLag + cutover + fence + dns) / 1000,
+      boundSeconds: readinessPollSeconds(pair, true) + cutover / 1000,
     };
   }
   const end = s?.phases.cutover?.endedAt;

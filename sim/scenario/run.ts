@@ -5,7 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile } from '#shared/config/load.js';
+import { parse as parseYaml } from 'yaml';
+import { loadConfigFile, validateConfig } from '#shared/config/load.js';
+import { readConfigText } from '#shared/config/load-json.js';
 import type { Config, Role } from '#shared/config/schema.js';
 import { effectiveOwner, type PairPlacement } from '#shared/domain/placement.js';
 import { SimSystem, type ConsistencyReport, type TimelineEvent } from '../system.js';
@@ -46,7 +48,22 @@ export interface ScenarioRun {
 }
 
 export async function scenarioConfig(scenario: Scenario, baseDir = PROJECT_ROOT): Promise<Config> {
-  return loadConfigFile(scenario.config ? resolve(baseDir, scenario.config) : DEFAULT_CONFIG);
+  const path = scenario.config ? resolve(baseDir, scenario.config) : DEFAULT_CONFIG;
+  const settings = scenario.pairSettings;
+  if (settings === undefined) return loadConfigFile(path);
+  const raw = parseYaml(await readConfigText(path)) as { pairs?: unknown };
+  if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.pairs)) return loadConfigFile(path);
+  const pairs = raw.pairs.map((p: unknown) => overlay(p, settings));
+  return validateConfig({ ...raw, pairs }, `${path} with the scenario's pairSettings`);
+}
+
+/** `over` laid on `base`: plain objects merged key by key, anything else replaced. */
+export function overlay(base: unknown, over: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = overlay(base[k], v);
+  return out;
 }
 
 function instanceOf(system: SimSystem, fwName: string): string {
@@ -179,6 +196,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const d = report.detectionSeconds;
     if (d === undefined) failures.push('no failover decision was detected');
     else if (d > scenario.expect.maxDetectionSeconds) failures.push(`detection took ${d} s (limit ${scenario.expect.maxDetectionSeconds} s)`);
+  }
+  if (scenario.expect.maxTotalSeconds !== undefined) {
+    const t = report.totalSeconds;
+    if (t === undefined) failures.push('the traffic never reached the new owner (no cutover)');
+    else if (t > scenario.expect.maxTotalSeconds) failures.push(`failure to traffic on the new owner took ${t} s (limit ${scenario.expect.maxTotalSeconds} s)`);
+  }
+  if (scenario.expect.fenced !== undefined) {
+    const name = scenario.expect.fenced;
+    const state = system.world.ec2.describeInstances({ ids: [instanceOf(system, name)], current: true })[0]?.state;
+    const fenced = report.flows.some((f) => f.outcome === 'succeeded' && f.state?.fence?.action === 'stopped' && f.state.from !== undefined && system.pair(f.state.input.pair).firewalls[f.state.from].name === name);
+    if (!fenced) failures.push(`${name} was not fenced by a flow (no successful flow stopped it)`);
+    if (state !== 'stopped' && state !== 'stopping') failures.push(`${name}'s instance is ${state ?? 'gone'} at the end, not stopped`);
   }
   if (scenario.expect.flows !== undefined && report.flows.filter((f) => f.outcome === 'succeeded').length !== scenario.expect.flows) {
     failures.push(`expected ${scenario.expect.flows} successful flow(s), saw ${report.flows.filter((f) => f.outcome === 'succeeded').length}`);

@@ -67,6 +67,11 @@ export const scenarioSchema = z.strictObject({
   description: z.string().default(''),
   /** Configuration file (relative to the scenario file); default: the shipped example. */
   config: z.string().optional(),
+  /**
+   * Settings laid over every pair of that configuration before it is validated (objects merged
+   * key by key, anything else replaced), e.g. `{ standbyMode: warm, probe: { intervalSeconds: 5 } }`.
+   */
+  pairSettings: z.record(z.string(), z.unknown()).optional(),
   speed: z.number().min(1).max(2000).default(25),
   seed: z.number().int().default(1),
   transport: z.enum(['wire', 'direct']).default('wire'),
@@ -85,6 +90,10 @@ export const scenarioSchema = z.strictObject({
       maxDetectionSeconds: z.number().positive().optional(),
       /** Successful failovers/failbacks expected (e.g. exactly 1). */
       flows: z.number().int().min(0).optional(),
+      /** Simulated seconds from the first failure event to the end of the cutover (all traffic on the new owner). */
+      maxTotalSeconds: z.number().positive().optional(),
+      /** Firewall (by name) whose instance must be stopped by the flow's fencing at the end. */
+      fenced: z.string().optional(),
     })
     .default({ within: 20 * 60_000 }),
 });

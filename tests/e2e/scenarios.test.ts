@@ -26,4 +26,31 @@ describe('scenario files', () => {
     expect(state?.phases.cutover?.startedAt).toBeGreaterThanOrEqual(fwB?.readyAt ?? Infinity);
     expect(run.report.detectionSeconds).toBeLessThanOrEqual(40);
   }, 120_000);
+
+  it('warm-standby: fw-a hangs; the running fw-b takes over without a boot wait, fw-a is fenced; consistent', async () => {
+    const scenario = await loadScenario(resolve(PROJECT_ROOT, 'scenarios', 'warm-standby.yaml'));
+    expect(scenario.expect).toMatchObject({ fenced: 'fw-a', maxTotalSeconds: 40, flows: 1 });
+    const run = await runScenario(scenario);
+    expect(run.failures).toEqual([]);
+    expect(run.ok).toBe(true);
+    expect(run.consistency.consistent).toBe(true);
+    expect(run.system.pair().standbyMode).toBe('warm');
+    const state = run.report.flows.find((f) => f.outcome === 'succeeded')?.state;
+    // No start, no boot: fw-b was running and ready at the flow's first readiness check.
+    expect(state?.start).toMatchObject({ done: true, state: 'running' });
+    expect(run.system.world.events.list({ type: 'ec2.instance.state', resource: run.system.pair().firewalls.secondary.instanceId })).toEqual([]);
+    expect(state?.ready?.checks).toBe(1);
+    expect(state?.fence?.action).toBe('stopped');
+    expect(run.system.world.ec2.describeInstances({ ids: [run.system.pair().firewalls.primary.instanceId], current: true })[0]?.state).toMatch(/^(stopping|stopped)$/);
+    // Detection within 3 intervals + 1 timeout of the default policy (34 s), the traffic on fw-b within 40 s.
+    expect(run.report.detectionSeconds).toBeLessThanOrEqual(34.5);
+    expect(run.report.totalSeconds).toBeLessThanOrEqual(40);
+  }, 120_000);
+
+  it('a scenario\'s expectation that cannot hold is reported: fenced names a firewall no flow stopped', async () => {
+    const scenario = await loadScenario(resolve(PROJECT_ROOT, 'scenarios', 'warm-standby.yaml'));
+    const run = await runScenario({ ...scenario, pairSettings: { ...scenario.pairSettings, fencing: 'none' } });
+    expect(run.ok).toBe(false);
+    expect(run.failures).toContain('fw-a was not fenced by a flow (no successful flow stopped it)');
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ import { acquireLock, validate } from '#shared/usecases/flow/control-steps.js';
 import { checkReady, postVerify, recheck } from '#shared/usecases/flow/firewall-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import { makeConfig } from '../support/config.js';
-import { MUTATING_EC2, spyEc2, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
+import { drive, MUTATING_EC2, spyEc2, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
 
 let h: WorldHarness | undefined;
 afterEach(() => h?.close());
@@ -292,13 +292,17 @@ describe('checkReady', () => {
     let s = await started(w);
     const requestedAt = s.start?.requestedAt ?? 0;
     const details: string[] = [];
+    const waits: number[] = [];
     for (let i = 0; i < 10; i++) {
       s = await checkReady(w.flowDeps(), s);
       details.push(s.ready?.detail ?? '');
-      expect(s.ready).toMatchObject({ checks: i + 1, deadlineAt: requestedAt + 1_200_000, waitSeconds: 10, deadlineExceeded: false });
+      expect(s.ready).toMatchObject({ checks: i + 1, deadlineAt: requestedAt + 1_200_000, deadlineExceeded: false });
       if (s.ready?.ready) break;
+      waits.push(s.ready?.waitSeconds ?? 0);
       await w.clock.advance(10_000);
     }
+    // The configured 10 s until the API first answers (the 403), then one second per request of a check (3).
+    expect(waits).toEqual([10, 10, 10, 3, 3, 3]);
     // EC2 takes 16 s from pending to running: two polls 10 s apart.
     expect(details).toEqual([
       'instance pending',
@@ -311,6 +315,89 @@ describe('checkReady', () => {
     ]);
     expect(s.ready).toMatchObject({ ready: true, swVersion: '11.1.6-h1', readyAt: w.clock.now() });
     expect(s.phases.boot).toMatchObject({ endedAt: w.clock.now(), outcome: 'ok' });
+  });
+
+  /**
+   * The Step Functions loop CheckReady -> Wait -> CheckReady on the test's clock, against a
+   * firewall whose boot goes refused -> 403 -> chassis not ready -> ready at given times after
+   * the start request, every call taking `latencyMs`.
+   */
+  async function waitReady(config: Config, boot: { apiUpMs: number; authUpMs: number; readyMs: number }, latencyMs: number) {
+    const w = bootingStandby({ outcomes: 'unreachable', latencyMs }, config);
+    let s = await started(w);
+    const t0 = s.start?.requestedAt ?? 0;
+    const starts: number[] = [];
+    const phase = (now: number) => (now < t0 + boot.apiUpMs ? 'refused' : now < t0 + boot.authUpMs ? '403' : now < t0 + boot.readyMs ? 'not-ready' : 'ready');
+    let scripted = '';
+    for (let i = 0; i < 500 && !s.ready?.ready; i++) {
+      if (i > 0) await w.clock.advance((s.ready?.waitSeconds ?? 0) * 1000);
+      const p = phase(w.clock.now());
+      if (p !== scripted) {
+        scripted = p;
+        w.firewalls.set('fw-b', { outcomes: p === 'refused' ? 'unreachable' : p === '403' ? 'auth' : 'ok', chassisReady: p === 'ready', autoCommit: p === 'ready' ? 'done' : 'pending', latencyMs });
+      }
+      starts.push(w.clock.now());
+      s = await drive(w.clock, checkReady(w.flowDeps(), s), { stepMs: 10 });
+    }
+    const calls = w.firewalls.callsTo('fw-b').filter((c) => c.method !== 'forFirewall');
+    return { s, starts, calls, readyAt: t0 + boot.readyMs };
+  }
+
+  it.each([
+    ['a cold boot (default timings)', { apiUpMs: 76_000, authUpMs: 121_000, readyMs: 376_000 }, 40],
+    ['ready right after the 403s', { apiUpMs: 30_000, authUpMs: 31_500, readyMs: 31_700 }, 5],
+    ['slow answers (800 ms a call)', { apiUpMs: 50_000, authUpMs: 60_000, readyMs: 200_300 }, 800],
+  ])('once the API answers, readiness is noticed within one fast poll, and the booting firewall never gets more than one request per second: %s', async (_label, boot, latencyMs) => {
+    const config = makeConfig();
+    const { s, starts, calls, readyAt } = await waitReady(config, boot, latencyMs);
+    expect(s.ready?.ready).toBe(true);
+    // Noticed within 3 s (one request per second, 3 requests a check) plus the check itself.
+    const noticed = (s.ready?.readyAt ?? 0) - readyAt;
+    expect(noticed).toBeGreaterThanOrEqual(0);
+    expect(noticed).toBeLessThanOrEqual(3000 + 3 * latencyMs);
+    // The firewall was asked something: every check that reached it sent at most 3 requests, and
+    // the next check started no sooner than one second per request later.
+    expect(calls.length).toBeGreaterThan(0);
+    for (let k = 0; k + 1 < starts.length; k++) {
+      const from = starts[k] ?? 0;
+      const to = starts[k + 1] ?? 0;
+      const sent = calls.filter((c) => c.at >= from && c.at < to).length;
+      expect(sent).toBeLessThanOrEqual(3);
+      expect(sent * 1000).toBeLessThanOrEqual(to - from);
+    }
+    // And over the whole wait, from the first request on, fewer requests than seconds.
+    const first = calls[0]?.at ?? 0;
+    expect(calls.length * 1000).toBeLessThanOrEqual((s.ready?.readyAt ?? 0) - first + 3000);
+    // Before the first answer, the configured interval: no fast polling of a firewall that refuses.
+    const refusedStarts = starts.filter((t) => t < (s.start?.requestedAt ?? 0) + boot.apiUpMs);
+    for (let k = 0; k + 1 < refusedStarts.length; k++) expect((refusedStarts[k + 1] ?? 0) - (refusedStarts[k] ?? 0)).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('without requireAutoCommit a check sends 2 requests: polls every 2 s once the API answers', async () => {
+    const config = makeConfig({ readiness: { requireAutoCommit: false } });
+    const { s, starts } = await waitReady(config, { apiUpMs: 40_000, authUpMs: 50_000, readyMs: 90_000 }, 0);
+    expect(s.ready?.ready).toBe(true);
+    const gaps = starts.slice(1).map((t, k) => t - (starts[k] ?? 0)).filter((g) => g < 10_000);
+    expect(new Set(gaps)).toEqual(new Set([2000]));
+  });
+
+  it('a configured poll interval shorter than the fast one is kept', async () => {
+    const config = makeConfig({ readiness: { pollIntervalSeconds: 2 } });
+    const { starts } = await waitReady(config, { apiUpMs: 40_000, authUpMs: 50_000, readyMs: 60_000 }, 0);
+    // 2 s apart throughout: faster polling than configured would never be chosen, slower neither.
+    expect(new Set(starts.slice(1).map((t, k) => t - (starts[k] ?? 0)))).toEqual(new Set([2000]));
+  });
+
+  it('a target restarted while booting goes back to the configured interval until its API answers again', async () => {
+    const w = bootingStandby({ outcomes: 'auth' });
+    let s = await started(w);
+    await w.clock.advance(20_000);
+    s = await checkReady(w.flowDeps(), s);
+    expect(s.ready).toMatchObject({ answered: true, waitSeconds: 3 });
+    w.world.ec2.stopInstances([w.pair.firewalls.secondary.instanceId]);
+    await w.clock.advance(60_000);
+    s = await checkReady(w.flowDeps(), s);
+    expect(s.ready).toMatchObject({ restart: true, answered: false, waitSeconds: 10 });
   });
 
   it('does not call the API of an instance that is not running yet', async () => {

@@ -3,7 +3,7 @@
  * re-check before acting, the readiness wait, and the post-cutover verification.
  */
 import type { PairConfig, Role } from '../../config/schema.js';
-import { otherRole } from '../../config/schema.js';
+import { otherRole, readinessCallsPerCheck } from '../../config/schema.js';
 import {
   classifyFirewall,
   emptyFirewallMemory,
@@ -197,6 +197,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   let ready = false;
   let detail: string;
   let swVersion: string | undefined;
+  // The target's web server answered (even a 403 or "chassis not ready"): it is close, poll fast.
+  let answered = false;
   if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
     throw new TargetUnusableError(`${pair.firewalls[target].name}: instance ${info?.state ?? 'not found'} while waiting for it`);
   }
@@ -219,6 +221,7 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       autoCommit: pair.readiness.requireAutoCommit,
     });
     swVersion = api.swVersion;
+    answered = API_ANSWERED.has(api.outcome);
     if (api.outcome === 'untrusted') {
       throw new TargetUnusableError(`${pair.firewalls[target].name}: certificate does not match the pinned fingerprint (no key sent)`);
     }
@@ -242,6 +245,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
     await assertLockHeld(deps, pair, state, 'not cutting over');
   }
   const after = deps.clock.now();
+  // A restarted instance boots again from "connections refused".
+  const answeredSinceStart = !restart && (answered || state.ready?.answered === true);
   const deadlineExceeded = !ready && after >= deadlineAt;
   if (deadlineExceeded) {
     detail = `${pair.firewalls[target].name} not ready ${Math.round((after - begun) / 1000)} s after the start request (deadline ${pair.readiness.deadlineSeconds} s); last: ${detail}`;
@@ -257,8 +262,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       ready,
       deadlineAt,
       deadlineExceeded,
-      // Polls start every interval whatever a check took, so readiness is noticed at most one interval late.
-      waitSeconds: Math.max(1, Math.round(pair.readiness.pollIntervalSeconds - (after - now) / 1000)),
+      waitSeconds: readinessWaitSeconds(pair, answeredSinceStart, after - now),
+      answered: answeredSinceStart,
       checks,
       detail,
       swVersion,
@@ -269,6 +274,30 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
     // A restart goes through StartTarget again: it must not see the first start as done.
     ...(restart && state.start ? { start: { ...state.start, done: false } } : {}),
   };
+}
+
+/** Outcomes that mean the target's management web server answered (it is past "connection refused"). */
+const API_ANSWERED: ReadonlySet<string> = new Set(['ok', 'auth', 'api-error', 'malformed']);
+
+/**
+ * Seconds between the start of one readiness check and the next, before and after the target's
+ * API first answers. Until then (instance pending, connections refused, for a minute or more of a
+ * cold boot) every `readiness.pollIntervalSeconds`; from the first answer on, every
+ * `readinessCallsPerCheck` seconds (and never slower than the configured interval), so readiness
+ * is noticed within seconds while the booting firewall gets at most one request per second.
+ */
+export function readinessPollSeconds(pair: PairConfig, answered: boolean): number {
+  const configured = pair.readiness.pollIntervalSeconds;
+  return answered ? Math.min(configured, readinessCallsPerCheck(pair.readiness)) : configured;
+}
+
+/**
+ * The Wait before the next check: polls start every `readinessPollSeconds` whatever a check
+ * took (so readiness is noticed at most one poll late), rounded up so two checks never start
+ * closer than that (Step Functions waits whole seconds), and at least 1 s.
+ */
+export function readinessWaitSeconds(pair: PairConfig, answered: boolean, checkMs: number): number {
+  return Math.max(1, Math.ceil(readinessPollSeconds(pair, answered) - checkMs / 1000));
 }
 
 /** Times a target that stops by itself while booting is started again. */

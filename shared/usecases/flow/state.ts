@@ -86,6 +86,8 @@ export interface FlowState {
     readonly deadlineExceeded: boolean;
     readonly waitSeconds: number;
     readonly checks: number;
+    /** The target's API has answered since its (last) start: checks now come every few seconds. */
+    readonly answered?: boolean;
     readonly detail: string;
     readonly swVersion?: string;
     readonly readyAt?: number;
