@@ -6,7 +6,7 @@
  * non-zero only when a section itself broke.
  *
  * Usage: npm run bench [-- --quick] [-- --only probe,cutover] [-- --rehearsals N] [-- --json FILE | --no-json]
- * Sections: probe, bundles, cutover, rehearsal, cost, parse, cli.
+ * Sections: probe, bundles, cutover, rehearsal, detection, warm, cost, parse, cli.
  */
 import '#shared/polyfills.js';
 import { writeFile } from 'node:fs/promises';
@@ -19,6 +19,8 @@ import { bundlesSection } from './sections/bundles.js';
 import { cliSection } from './sections/cli.js';
 import { costSection } from './sections/cost.js';
 import { cutoverSection } from './sections/cutover.js';
+import { detectionSection } from './sections/detection.js';
+import { warmSection } from './sections/warm.js';
 import { parseSection } from './sections/parse.js';
 import { probeSection } from './sections/probe.js';
 import { collectRehearsal, rehearsalSection, type RehearsalFacts } from './sections/rehearsal.js';
@@ -30,13 +32,15 @@ const SECTIONS = {
   bundles: '2. Lambda bundles: size and module load + init',
   cutover: '3. Cutover speed under EC2 latency and throttling',
   rehearsal: '4. Detection and failover timeline of the default rehearsal',
+  detection: '4b. Worst-case detection: failure instants swept across one probe interval',
+  warm: '4c. Warm standby: failure to traffic on the standby, default policy and fast profile',
   cost: '5. Monthly cost model',
   parse: 'PAN-OS response parsing (information)',
   cli: '6. CLI start (prebuilt JavaScript)',
 } as const;
 type SectionName = keyof typeof SECTIONS;
 /** The order they run in; the cost model uses the rehearsal's counts, so it comes after it. */
-const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'cost', 'parse', 'cli'];
+const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'cost', 'parse', 'cli'];
 
 function options() {
   const { values } = parseArgs({
@@ -82,6 +86,8 @@ async function main(): Promise<number> {
     cli: () => cliSection(ctx),
     probe: () => probeSection(ctx),
     cutover: () => cutoverSection(ctx),
+    detection: () => detectionSection(ctx),
+    warm: () => warmSection(ctx),
     rehearsal: async () => {
       const r = await rehearsalSection(ctx, opts.rehearsals);
       rehearsal = r.facts;

@@ -179,12 +179,16 @@ const readinessSchema = z.strictObject({
 
 /**
  * Requests one readiness check sends to the starting firewall at most (system info,
- * chassis-ready, and the jobs list with `requireAutoCommit`). Once its API answers the flow
- * polls every this many seconds: at most one request per second to a booting firewall.
+ * chassis-ready, and the jobs list with `requireAutoCommit` once the chassis is ready). Once its
+ * API answers, the flow waits one second per request a check sent before the next check starts
+ * (2 or 3 s): at most one request per second to a booting firewall.
  */
 export function readinessCallsPerCheck(readiness: { readonly requireAutoCommit: boolean }): number {
   return readiness.requireAutoCommit ? 3 : 2;
 }
+
+/** The shortest readiness poll once the target answers: system info and chassis-ready, one second each. */
+export const READINESS_MIN_POLL_SECONDS = 2;
 
 const startSchema = z.strictObject({
   /** Attempts of StartInstances on InsufficientInstanceCapacity before giving up (per instance type). */
@@ -519,7 +523,7 @@ export function topologyIssues(config: Config): ValidationIssue[] {
     }
     // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
     // Readiness polls every few seconds once the target's API answers (usecases/flow/firewall-steps.ts).
-    const readinessPoll = Math.min(pair.readiness.pollIntervalSeconds, readinessCallsPerCheck(pair.readiness));
+    const readinessPoll = Math.min(pair.readiness.pollIntervalSeconds, READINESS_MIN_POLL_SECONDS);
     const events =
       (9 * pair.readiness.deadlineSeconds) / readinessPoll +
       (14 * settle) / pair.postVerify.pollIntervalSeconds +

@@ -74,7 +74,9 @@ export async function observeFirewallApi(
   try {
     const info = await api.systemInfo(call);
     const chassisReady = options.chassis ? await api.chassisReady(call) : undefined;
-    const autoCommit = options.autoCommit ? autoCommitState(await api.jobs(call)) : undefined;
+    // The AutoCom job only matters once the chassis is ready: not asked before (one request less
+    // per readiness check of a booting firewall, which is polled once a second per request).
+    const autoCommit = options.autoCommit && chassisReady !== false ? autoCommitState(await api.jobs(call)) : undefined;
     // The firewall is alive at this point: a tunnel query that fails (an answer over the size
     // cap on a hub with many SAs, an API error, the budget) leaves the tunnels unknown only.
     let tunnels;

@@ -288,7 +288,7 @@ describe('checkReady', () => {
   });
 
   it('walks through the boot phases: pending, refused, 403, chassis not ready, AutoCom pending, ready', async () => {
-    const w = bootingStandby({ outcomes: ['unreachable', 'auth', 'ok'], chassisReady: [false, true], autoCommit: ['pending', 'pending', 'done'] });
+    const w = bootingStandby({ outcomes: ['unreachable', 'auth', 'ok'], chassisReady: [false, true], autoCommit: ['pending', 'done'] });
     let s = await started(w);
     const requestedAt = s.start?.requestedAt ?? 0;
     const details: string[] = [];
@@ -301,8 +301,9 @@ describe('checkReady', () => {
       waits.push(s.ready?.waitSeconds ?? 0);
       await w.clock.advance(10_000);
     }
-    // The configured 10 s until the API first answers (the 403), then one second per request of a check (3).
-    expect(waits).toEqual([10, 10, 10, 3, 3, 3]);
+    // The configured 10 s until the API first answers (the 403), then one second per request the check
+    // sent: 3 after an error (counted as all of them), 2 while the chassis is not ready (no jobs asked), 3 with the jobs.
+    expect(waits).toEqual([10, 10, 10, 3, 2, 3]);
     // EC2 takes 16 s from pending to running: two polls 10 s apart.
     expect(details).toEqual([
       'instance pending',
@@ -365,6 +366,8 @@ describe('checkReady', () => {
       expect(sent).toBeLessThanOrEqual(3);
       expect(sent * 1000).toBeLessThanOrEqual(to - from);
     }
+    // The AutoCom job is asked only once the chassis is ready (one request less per check before).
+    expect(calls.filter((c) => c.method === 'jobs').every((c) => c.at >= readyAt)).toBe(true);
     // And over the whole wait, from the first request on, fewer requests than seconds.
     const first = calls[0]?.at ?? 0;
     expect(calls.length * 1000).toBeLessThanOrEqual((s.ready?.readyAt ?? 0) - first + 3000);

@@ -199,6 +199,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   let swVersion: string | undefined;
   // The target's web server answered (even a 403 or "chassis not ready"): it is close, poll fast.
   let answered = false;
+  // Requests this check sent to the target (an error may have come at any of them: count them all).
+  let calls = 0;
   if (!info || info.state === 'terminated' || info.state === 'shutting-down') {
     throw new TargetUnusableError(`${pair.firewalls[target].name}: instance ${info?.state ?? 'not found'} while waiting for it`);
   }
@@ -222,6 +224,7 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
     });
     swVersion = api.swVersion;
     answered = API_ANSWERED.has(api.outcome);
+    calls = api.outcome === 'ok' ? 1 + (api.chassisReady !== undefined ? 1 : 0) + (api.autoCommit !== undefined ? 1 : 0) : readinessCallsPerCheck(pair.readiness);
     if (api.outcome === 'untrusted') {
       throw new TargetUnusableError(`${pair.firewalls[target].name}: certificate does not match the pinned fingerprint (no key sent)`);
     }
@@ -262,7 +265,7 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       ready,
       deadlineAt,
       deadlineExceeded,
-      waitSeconds: readinessWaitSeconds(pair, answeredSinceStart, after - now),
+      waitSeconds: readinessWaitSeconds(pair, answeredSinceStart, after - now, calls),
       answered: answeredSinceStart,
       checks,
       detail,
@@ -282,13 +285,14 @@ const API_ANSWERED: ReadonlySet<string> = new Set(['ok', 'auth', 'api-error', 'm
 /**
  * Seconds between the start of one readiness check and the next, before and after the target's
  * API first answers. Until then (instance pending, connections refused, for a minute or more of a
- * cold boot) every `readiness.pollIntervalSeconds`; from the first answer on, every
- * `readinessCallsPerCheck` seconds (and never slower than the configured interval), so readiness
- * is noticed within seconds while the booting firewall gets at most one request per second.
+ * cold boot) every `readiness.pollIntervalSeconds`; from the first answer on, one second per
+ * request the check sent (2 while the chassis is not ready, 3 with the AutoCom job; at most
+ * `readinessCallsPerCheck`), never slower than the configured interval: readiness is noticed
+ * within seconds while the booting firewall gets at most one request per second.
  */
-export function readinessPollSeconds(pair: PairConfig, answered: boolean): number {
+export function readinessPollSeconds(pair: PairConfig, answered: boolean, calls = readinessCallsPerCheck(pair.readiness)): number {
   const configured = pair.readiness.pollIntervalSeconds;
-  return answered ? Math.min(configured, readinessCallsPerCheck(pair.readiness)) : configured;
+  return answered ? Math.min(configured, Math.max(1, calls)) : configured;
 }
 
 /**
@@ -296,8 +300,8 @@ export function readinessPollSeconds(pair: PairConfig, answered: boolean): numbe
  * took (so readiness is noticed at most one poll late), rounded up so two checks never start
  * closer than that (Step Functions waits whole seconds), and at least 1 s.
  */
-export function readinessWaitSeconds(pair: PairConfig, answered: boolean, checkMs: number): number {
-  return Math.max(1, Math.ceil(readinessPollSeconds(pair, answered) - checkMs / 1000));
+export function readinessWaitSeconds(pair: PairConfig, answered: boolean, checkMs: number, calls?: number): number {
+  return Math.max(1, Math.ceil(readinessPollSeconds(pair, answered, calls) - checkMs / 1000));
 }
 
 /** Times a target that stops by itself while booting is started again. */
