@@ -108,7 +108,7 @@ function printRun(out: BenchContext['out'], f: RehearsalFacts): void {
   const o = r.overhead;
   if (o) {
     out(
-      `  flow overhead beyond instance start and boot: ${o.totalSeconds.toFixed(1)} s = pre-start ${o.preStartSeconds.toFixed(1)} s + readiness lag ${o.readinessLagSeconds.toFixed(1)} s + cutover ${o.cutoverSeconds.toFixed(1)} s (bound on lag + cutover: ${o.boundSeconds.toFixed(1)} s)`,
+      `  flow overhead beyond instance start and boot: ${o.totalSeconds.toFixed(1)} s = pre-start ${o.preStartSeconds.toFixed(1)} s + readiness lag ${o.readinessLagSeconds.toFixed(1)} s + cutover ${o.cutoverSeconds.toFixed(1)} s + fencing ${o.fenceSeconds.toFixed(1)} s + DNS ${o.dnsSeconds.toFixed(1)} s (bound on lag + cutover: ${o.boundSeconds.toFixed(1)} s)`,
     );
   }
   out(`  ${f.probeRounds} probe rounds; wall ${f.wallSeconds.toFixed(1)} s for ${f.simulatedSeconds.toFixed(0)} simulated s`);
