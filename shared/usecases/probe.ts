@@ -687,9 +687,9 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   for (const fw of r.firewalls) {
     const dims = { Pair: pair.name, Firewall: fw.name };
     const answered = fw.observation.api.outcome === 'ok';
-    m.add('FirewallHealthy', 'Count', fw.status === 'healthy' ? 1 : 0, dims);
+    // Every metric is billed per name and dimensions a month: only those an alarm or the
+    // dashboard reads (infra/deployment.ts). FirewallStatusCode says healthy (0) and answering.
     m.add('FirewallStatusCode', 'None', STATUS_CODES[fw.status], dims);
-    m.add('FirewallReachable', 'Count', answered ? 1 : 0, dims);
     if (answered) m.add('ApiLatency', 'Milliseconds', fw.observation.api.latencyMs, dims);
     if (fw.role === r.owner && pair.tunnels.length > 0) {
       const expected = pair.tunnels.reduce((n, t) => n + Math.max(1, t.proxyIds.length), 0);

@@ -267,7 +267,7 @@ describe('deployed bundles', () => {
     }
     expect(counts['sfn:StartExecution'] ?? 0).toBe(0);
     const names = new Set(writtenMetrics().keys());
-    for (const m of ['FirewallHealthy', 'FirewallStatusCode', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'FailoverDecision']) {
+    for (const m of ['FirewallStatusCode', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'FailoverDecision']) {
       expect(names.has(m), `EMF metric ${m}`).toBe(true);
     }
     expect(documents().some((d) => d.function === 'health-probe' && d.message === 'probe round')).toBe(true);

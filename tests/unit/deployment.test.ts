@@ -265,7 +265,7 @@ describe('deployment: alarms and dashboard', () => {
   it('charts only metrics the code emits', () => {
     const body = (d.resources[LOGICAL.dashboard] as { Properties: { DashboardBody: { 'Fn::Sub': string } } }).Properties.DashboardBody['Fn::Sub'];
     const parsed = JSON.parse(body) as { widgets: { properties: { metrics?: unknown[][] } }[] };
-    const emitted = new Set(['FirewallHealthy', 'FirewallStatusCode', 'FirewallReachable', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'ProbeError', 'FailoverDecision', 'ProbeAlert', 'ControllerBlind', 'DriftedObjects', 'Paused', 'FlowResult']);
+    const emitted = new Set(['FirewallStatusCode', 'ApiLatency', 'TunnelsUp', 'ProbeRound', 'ProbeError', 'FailoverDecision', 'ProbeAlert', 'ControllerBlind', 'DriftedObjects', 'Paused', 'FlowResult']);
     const used = parsed.widgets.flatMap((w) => w.properties.metrics ?? []).filter((m) => m[0] === 'PanFailover').map((m) => String(m[1]));
     expect(used.length).toBeGreaterThan(5);
     for (const m of used) expect(emitted.has(m), m).toBe(true);

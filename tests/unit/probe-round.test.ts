@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '#shared/config/schema.js';
 import { probeRound, runProbeInvocation, type ProbeMemory } from '#shared/usecases/probe.js';
+import { deployment, LOGICAL } from '../../infra/deployment.js';
+import { METRICS_NAMESPACE } from '#shared/observability/powertools.js';
 import { makeConfig } from '../support/config.js';
 import { twoPairConfig } from '../support/two-pairs.js';
 import { isSettled, worldHarness, type FakeFirewallScript, type WorldHarness } from '../support/fake-firewalls.js';
@@ -220,14 +222,14 @@ describe('probeRound: metrics', () => {
     const a = { Pair: 'hq-egress', Firewall: 'fw-a' };
     const b = { Pair: 'hq-egress', Firewall: 'fw-b' };
     const p = { Pair: 'hq-egress' };
-    expect(of(w, 'FirewallHealthy').map((m) => [m.dimensions, m.value, m.unit])).toEqual([
-      [a, 1, 'Count'],
-      [b, 0, 'Count'],
+    // fw-b is the stopped cold standby (3).
+    expect(of(w, 'FirewallStatusCode').map((m) => [m.dimensions, m.value, m.unit])).toEqual([
+      [a, 0, 'None'],
+      [b, 3, 'None'],
     ]);
-    expect(of(w, 'FirewallReachable').map((m) => [m.dimensions, m.value])).toEqual([
-      [a, 1],
-      [b, 0],
-    ]);
+    // Only metrics an alarm or the dashboard reads are written (each costs a month's fee).
+    expect(of(w, 'FirewallHealthy')).toEqual([]);
+    expect(of(w, 'FirewallReachable')).toEqual([]);
     // Latency only for an answer; tunnels only for the owner.
     expect(of(w, 'ApiLatency').map((m) => [m.dimensions, m.value, m.unit])).toEqual([[a, 300, 'Milliseconds']]);
     expect(of(w, 'TunnelsUp').map((m) => [m.dimensions, m.value])).toEqual([[a, 1]]);
@@ -242,12 +244,44 @@ describe('probeRound: metrics', () => {
     }
   });
 
+  it('writes only metrics an alarm or the dashboard reads (each name and dimension set is billed a month)', async () => {
+    const config = makeConfig({ standbyMode: 'warm', probe: { intervalSeconds: 10 } });
+    const w = harness(config, { 'fw-a': { tunnels: [TUNNEL] } });
+    await probeRound(w.probeDeps());
+    // A failing active, drift, a blind round: every metric the probe knows gets written at least once.
+    const route = w.pair.routes[0]!;
+    w.world.ec2.replaceRoute(route.routeTableId, route.destination, { networkInterfaceId: route.targets.secondary });
+    w.firewalls.set('fw-a', { outcomes: 'unreachable' });
+    for (let i = 0; i < 3; i++) {
+      await w.clock.advance(10_000);
+      await probeRound(w.probeDeps());
+    }
+    w.firewalls.set('fw-b', { outcomes: 'timeout' });
+    await w.clock.advance(10_000);
+    await probeRound(w.probeDeps());
+    const written = new Set(w.telemetry.recordedMetrics.map((m) => m.name));
+    expect(written.size).toBeGreaterThanOrEqual(9);
+
+    const d = deployment(config, { stage: 'prod' });
+    const body = (d.resources[LOGICAL.dashboard] as { Properties: { DashboardBody: { 'Fn::Sub': string } } }).Properties.DashboardBody['Fn::Sub'];
+    const charted = (JSON.parse(body) as { widgets: { properties: { metrics?: unknown[][] } }[] }).widgets
+      .flatMap((x) => x.properties.metrics ?? [])
+      .filter((m) => m[0] === METRICS_NAMESPACE)
+      .map((m) => String(m[1]));
+    const alarmed = Object.values(d.resources)
+      .map((r) => r as { Type: string; Properties: { Namespace?: string; MetricName?: string } })
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === METRICS_NAMESPACE)
+      .map((r) => String(r.Properties.MetricName));
+    const read = new Set([...charted, ...alarmed]);
+    for (const name of written) expect(read.has(name), `${name} is written but no alarm or dashboard widget reads it`).toBe(true);
+  });
+
   it('counts a down tunnel, an alert, a failover decision and drift', async () => {
     const w = harness(makeConfig(), { 'fw-a': { tunnels: [] } });
     const route = w.pair.routes[1]!;
     await probeRound(w.probeDeps());
     expect(of(w, 'TunnelsUp').at(-1)?.value).toBe(0);
-    expect(of(w, 'FirewallHealthy').at(0)?.value).toBe(0);
+    expect(of(w, 'FirewallStatusCode').at(0)?.value).toBe(1);
     expect(of(w, 'ProbeAlert').at(-1)?.value).toBe(1);
 
     w.world.ec2.replaceRoute(route.routeTableId, route.destination, { networkInterfaceId: route.targets.secondary });
@@ -259,7 +293,7 @@ describe('probeRound: metrics', () => {
     expect(of(w, 'FailoverDecision').map((m) => m.value)).toEqual([0, 0, 0, 1]);
     expect(of(w, 'DriftedObjects').at(-1)?.value).toBe(1);
     expect(of(w, 'TunnelsUp').at(-1)?.value).toBe(0);
-    expect(of(w, 'FirewallReachable').filter((m) => m.dimensions.Firewall === 'fw-a').at(-1)?.value).toBe(0);
+    expect(of(w, 'FirewallStatusCode').filter((m) => m.dimensions.Firewall === 'fw-a').at(-1)?.value).toBe(6);
   });
 
   it('counts a blind controller', async () => {
