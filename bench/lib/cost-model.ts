@@ -127,13 +127,13 @@ export function controllerCost(i: CostInputs): CostLine[] {
     same('probe Lambda requests', n(i.probeInvocations), `${PRICES.lambdaPerMillionRequests} per million`, (i.probeInvocations / 1e6) * PRICES.lambdaPerMillionRequests),
     same(
       'DynamoDB reads (on-demand)',
-      `${n(rounds)} rounds x ${i.dynamoReadsPerRound} x ${i.readUnitsPerRead} = ${n(readUnits)} RRU`,
+      `${n(rounds)} rounds x ${+i.dynamoReadsPerRound.toFixed(2)} x ${i.readUnitsPerRead} = ${n(readUnits)} RRU`,
       `${PRICES.dynamoPerMillionReadUnits} per million`,
       (readUnits / 1e6) * PRICES.dynamoPerMillionReadUnits,
     ),
     same(
       'DynamoDB writes (on-demand)',
-      `${n(rounds)} rounds x ${i.dynamoWritesPerRound} x ${i.writeUnitsPerWrite} = ${n(writeUnits)} WRU`,
+      `${n(rounds)} rounds x ${+i.dynamoWritesPerRound.toFixed(2)} x ${i.writeUnitsPerWrite} = ${n(writeUnits)} WRU`,
       `${PRICES.dynamoPerMillionWriteUnits} per million`,
       (writeUnits / 1e6) * PRICES.dynamoPerMillionWriteUnits,
     ),

@@ -16,8 +16,12 @@ import { lambdaContext } from '#sim/runtime/lambda.js';
 import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { SimSystem } from '#sim/system.js';
+import type { Config } from '#shared/config/schema.js';
+import { deployment } from '../../infra/deployment.js';
 import {
   HOURS_PER_MONTH,
+  PRICES,
+  type CostLine,
   controllerCost,
   dynamoItemBytes,
   lambdaFreeTierCredit,
@@ -27,20 +31,24 @@ import {
   type CostInputs,
 } from '../lib/cost-model.js';
 import { PROBE_MEMORY_MB } from '../lib/deployed.js';
-import { table, usd, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
+import { statusOf, table, usd, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 import { BenchSetupError, probeDepsOn } from '../lib/sim-deps.js';
+import { MEMORY_HEADROOM, measureProbeMemory } from '../lib/probe-memory.js';
 import type { RehearsalFacts } from './rehearsal.js';
 
-const SPEED = 30;
-/** Billed duration of one probe invocation: six rounds ten seconds apart, the last one up to its 4 s timeout, plus init. */
-const BILLED_DURATION_S = 55;
-const MEMORY_MB = PROBE_MEMORY_MB;
+/** Low, so the invocation's own work (real milliseconds) is stretched little into simulated seconds. */
+const SPEED = 10;
+/** Half of the USD 17.10 a month (arm64) measured before the probe's memory, duration and metrics were sized (issue 13). */
+const TARGET_USD = 8.55;
+const PROBE_MEMORY_INVOCATIONS = 60;
+/** Pairs shaped like the example, for the scaling table. */
+const PAIR_COUNTS = [1, 10, 50] as const;
+
 /** Lambda's own lines per invocation (START, END, REPORT), which the function does not write. */
 const PLATFORM_LOG_BYTES = 350;
 const ASSUMED = {
   flowsPerMonth: 2,
   alertsPerMonth: 30,
-  controllerAlarms: 4,
   dashboards: 1,
   vmSeriesDiskGb: 60,
   coldDrillHours: 1,
@@ -144,17 +152,56 @@ export async function measureSteadyState(): Promise<SteadyState> {
   }
 }
 
+/** Inputs of `pairs` pairs shaped like the example: per-pair quantities times the pairs, the rest as measured. */
+function scaled(base: CostInputs, s: SteadyState, pairs: number, alarmsFor: (pairs: number) => number): CostInputs {
+  return {
+    ...base,
+    dynamoReadsPerRound: s.readsPerRound * pairs,
+    dynamoWritesPerRound: s.writesPerRound * pairs,
+    customMetrics: s.metricCombinations.length * pairs,
+    // Each pair's lines (round log, EMF) repeat; Lambda's own lines do not.
+    logBytesPerInvocation: s.logBytesPerInvocation * pairs + PLATFORM_LOG_BYTES,
+    alarms: alarmsFor(pairs),
+    secrets: s.secretsInConfig * pairs,
+    secretCallsPerMonth: base.secretCallsPerMonth * pairs,
+    snsPublishesPerMonth: base.snsPublishesPerMonth * pairs,
+    flowsPerMonth: base.flowsPerMonth * pairs,
+  };
+}
+
+/** CloudWatch's and Step Functions' always-free allowances, on top of Lambda's (what an otherwise empty account would not pay). */
+function freeTierCredit(i: CostInputs, lines: readonly CostLine[]): number {
+  const lambda = lambdaFreeTierCredit(i).arm64;
+  const line = (item: string) => lines.find((l) => l.item === item)?.arm64 ?? 0;
+  const metrics = Math.min(10, i.customMetrics) * PRICES.customMetricPerMonth;
+  const alarms = Math.min(10, i.alarms) * PRICES.alarmStandardPerMonth;
+  const dashboards = Math.min(3, i.dashboards) * PRICES.dashboardPerMonth;
+  const logs = Math.min(line('CloudWatch Logs ingestion'), 5 * PRICES.logsIngestionPerGb);
+  const sfn = Math.min(line('Step Functions (Standard)'), (PRICES.sfnFreeTransitions / 1000) * PRICES.sfnPerThousandTransitions);
+  return lambda + metrics + alarms + dashboards + logs + sfn;
+}
+
 export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts): Promise<SectionResult> {
   const { out } = ctx;
   const s = await measureSteadyState();
+  const memoryMb = PROBE_MEMORY_MB;
+  const memory = await measureProbeMemory(ctx.quick ? 20 : PROBE_MEMORY_INVOCATIONS, memoryMb);
+  const peakMiB = memory.peakRssBytes / 1048576;
   const failover = rehearsal.executions.find((x) => x.action === 'failover' && x.status === 'SUCCEEDED');
   if (!failover) throw new BenchSetupError('the rehearsal has no successful failover execution to count transitions from');
   const invocations = HOURS_PER_MONTH * 60;
   const snsPerFlow = rehearsal.snsMessages / Math.max(1, rehearsal.executions.length);
+  // Lambda bills each invocation's duration rounded up to the millisecond: the measured one.
+  const billedSeconds = Math.ceil(s.invocationSimSeconds * 1000) / 1000;
+  const config = await loadConfigFile(DEFAULT_CONFIG);
+  const alarmsFor = (pairs: number) => {
+    const many = { ...config, pairs: Array.from({ length: pairs }, (_, k) => ({ ...config.pairs[0], name: `pair-${k + 1}` })) } as Config;
+    return Object.values(deployment(many, { stage: 'prod' }).resources).filter((r) => (r as { Type?: string }).Type === 'AWS::CloudWatch::Alarm').length;
+  };
   const inputs: CostInputs = {
     probeInvocations: invocations,
-    probeDurationSeconds: BILLED_DURATION_S,
-    probeMemoryMb: MEMORY_MB,
+    probeDurationSeconds: billedSeconds,
+    probeMemoryMb: memoryMb,
     roundsPerInvocation: s.rounds,
     dynamoReadsPerRound: s.readsPerRound,
     dynamoWritesPerRound: s.writesPerRound,
@@ -164,7 +211,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
     logBytesPerInvocation: s.logBytesPerInvocation + PLATFORM_LOG_BYTES,
     flowsPerMonth: ASSUMED.flowsPerMonth,
     transitionsPerFlow: failover.transitions,
-    alarms: s.statusCheckAlarms + ASSUMED.controllerAlarms,
+    alarms: alarmsFor(1),
     dashboards: ASSUMED.dashboards,
     snsPublishesPerMonth: Math.round(ASSUMED.flowsPerMonth * snsPerFlow + ASSUMED.alertsPerMonth),
     secrets: s.secretsInConfig,
@@ -173,7 +220,10 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   };
 
   out('Measured (steady state of the hq-egress example, cold standby; deployed probe handler over the wire):');
-  out(`  ${s.rounds} probe rounds per invocation, ${s.invocationSimSeconds.toFixed(1)} simulated s per invocation`);
+  out(`  ${s.rounds} probe rounds per invocation, ${s.invocationSimSeconds.toFixed(1)} simulated s per invocation (billed as such)`);
+  out(
+    `  probe memory: peak RSS ${peakMiB.toFixed(0)} MiB over ${memory.invocations} invocations of the built bundle in a fresh node with Lambda's V8 limits for ${memoryMb} MB (${(memory.afterInitRssBytes / 1048576).toFixed(0)} MiB after init; heap used ${(memory.heapUsedBytes / 1048576).toFixed(0)} MiB at the end${memory.failed > 0 ? `; ${memory.failed} invocations FAILED` : ''})`,
+  );
   out(`  DynamoDB per round: ${s.readsPerRound.toFixed(2)} strongly consistent reads, ${s.writesPerRound.toFixed(2)} writes; largest item ${s.largestItemBytes} B`);
   out(`  AWS requests of one invocation: ${Object.entries(s.requests).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out(`  ${s.metricCombinations.length} metric/dimension combinations: ${s.metricCombinations.join('; ')}`);
@@ -181,12 +231,12 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out(`  failover execution: ${failover.transitions} state transitions, ${failover.lambdaTasks} Lambda tasks; ${rehearsal.snsMessages} SNS messages in the rehearsal`);
   out('Assumptions:');
   out(`  ${HOURS_PER_MONTH} h a month; EventBridge invokes the probe once a minute (${invocations.toLocaleString('en-US')} invocations)`);
-  out(`  billed duration ${BILLED_DURATION_S} s per invocation (six rounds 10 s apart, the last up to its 4 s timeout), ${MEMORY_MB} MB`);
+  out(`  the probe's memory as deployed (serverless.yml): ${memoryMb} MB`);
   out(`  + ${PLATFORM_LOG_BYTES} B of Lambda platform log lines per invocation; ${ASSUMED.flowsPerMonth} flows a month (a failover and its failback); ${ASSUMED.alertsPerMonth} alerts a month`);
-  out(`  alarms: ${s.statusCheckAlarms} EC2 status-check alarms (as the simulator's topology defines) + ${ASSUMED.controllerAlarms} for the controller (probe silent, controller blind, flow failed, failover) -- infra/ defines none yet`);
+  out(`  alarms as infra/deployment.ts generates them: ${inputs.alarms} for one pair (EC2 status checks, probe silent, controller blind per pair; probe errors, flow failed, flow timed out)`);
   out(`  ${ASSUMED.dashboards} dashboard; API keys cached ${DEFAULT_SECRET_CACHE_TTL_MS / 60_000} min; metrics by EMF (no PutMetricData calls); flow functions' own Lambda time not counted (seconds a month)`);
   out(`  VM-Series disk ${ASSUMED.vmSeriesDiskGb} GB gp3; the cold standby runs ${ASSUMED.coldDrillHours} h a month (drill); licences excluded (PAYG rates are an input)`);
-  out('  no free tier applied; us-east-1 prices (see bench/lib/cost-model.ts for which are from the reference sheet)');
+  out('  no free tier applied (shown separately); us-east-1 prices (see bench/lib/cost-model.ts for which are from the reference sheet)');
 
   const lines = controllerCost(inputs);
   const sum = total(lines);
@@ -200,6 +250,31 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out('Monthly cost of the controller (USD):');
   for (const l of table(['item', 'quantity a month', 'unit price (USD)', 'x86', 'arm64'], rows, [3, 4])) out(`  ${l}`);
 
+  const perPairs = PAIR_COUNTS.map((n) => {
+    const i = scaled(inputs, s, n, alarmsFor);
+    const l = controllerCost(i);
+    const t = total(l).arm64;
+    return { pairs: n, arm64: t, freeTier: Math.max(0, t - freeTierCredit(i, l)), lines: l };
+  });
+  out();
+  out('By number of pairs (arm64, USD a month; one probe function for all pairs, rounds concurrent, same duration):');
+  const big = (n: number, item: string) => usd(perPairs.find((p) => p.pairs === n)?.lines.find((l) => l.item === item)?.arm64 ?? 0);
+  for (const l of table(
+    ['pairs', 'total', 'with the always-free tiers', 'probe compute', 'metrics', 'alarms', 'secrets', 'DynamoDB'],
+    perPairs.map((p) => [
+      String(p.pairs),
+      usd(p.arm64),
+      usd(p.freeTier),
+      big(p.pairs, 'probe Lambda compute'),
+      big(p.pairs, 'custom metrics (EMF)'),
+      big(p.pairs, 'alarms (standard resolution)'),
+      big(p.pairs, 'Secrets Manager (API keys)'),
+      usd((p.lines.find((l) => l.item === 'DynamoDB reads (on-demand)')?.arm64 ?? 0) + (p.lines.find((l) => l.item === 'DynamoDB writes (on-demand)')?.arm64 ?? 0)),
+    ]),
+    [1, 2, 3, 4, 5, 6, 7],
+  )) out(`  ${l}`);
+  out('  always-free tiers: Lambda 400,000 GB-s and 1M requests, 10 custom metrics, 10 alarms, 3 dashboards, 5 GB of logs, 4,000 state transitions');
+
   const standby = standbyCost({ ebsGb: ASSUMED.vmSeriesDiskGb, coldRunHours: ASSUMED.coldDrillHours });
   const coldTotal = standby.cold + sum.arm64;
   out();
@@ -211,15 +286,43 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   ];
   for (const l of table(['design', 'made of', 'USD'], cmp, [2])) out(`  ${l}`);
 
+  const ten = perPairs.find((p) => p.pairs === 10);
+  const fifty = perPairs.find((p) => p.pairs === 50);
+  const one = perPairs.find((p) => p.pairs === 1);
   const figures: Figure[] = [
     {
       section: 'cost',
-      name: 'controller, USD a month (x86 / arm64)',
-      measured: `${usd(sum.x86)} / ${usd(sum.arm64)}`,
-      target: '-',
-      status: 'info',
+      name: 'controller, USD a month, 1 pair (arm64; x86)',
+      measured: `${usd(sum.arm64)} (x86 ${usd(sum.x86)})`,
+      target: `<= ${TARGET_USD.toFixed(2)} (half of 17.10)`,
+      status: statusOf(sum.arm64 <= TARGET_USD),
       value: sum.arm64,
       unit: 'USD',
+    },
+    {
+      section: 'cost',
+      name: '  10 / 50 pairs, USD a month (arm64)',
+      measured: `${usd(ten?.arm64 ?? 0)} / ${usd(fifty?.arm64 ?? 0)}`,
+      target: '-',
+      status: 'info',
+      value: fifty?.arm64,
+      unit: 'USD',
+    },
+    {
+      section: 'cost',
+      name: '  with the always-free tiers, 1 / 10 / 50 pairs',
+      measured: `${usd(one?.freeTier ?? 0)} / ${usd(ten?.freeTier ?? 0)} / ${usd(fifty?.freeTier ?? 0)}`,
+      target: '-',
+      status: 'info',
+    },
+    {
+      section: 'cost',
+      name: 'probe memory: measured peak vs deployed',
+      measured: `${peakMiB.toFixed(0)} MiB peak RSS (${memory.invocations} invocations), ${memoryMb} MB deployed`,
+      target: `deployed >= ${MEMORY_HEADROOM} x peak`,
+      status: statusOf(memory.failed === 0 && memoryMb >= peakMiB * MEMORY_HEADROOM),
+      value: peakMiB,
+      unit: 'MiB',
     },
     {
       section: 'cost',
@@ -231,5 +334,5 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
       unit: 'USD',
     },
   ];
-  return { figures, data: { steadyState: s, inputs, lines, total: sum, lambdaFreeTierCredit: free, standby, coldTotal } };
+  return { figures, data: { steadyState: s, memory, memoryMb, inputs, lines, total: sum, lambdaFreeTierCredit: free, perPairs: perPairs.map(({ lines: _l, ...rest }) => rest), standby, coldTotal } };
 }
