@@ -45,6 +45,11 @@ function destination(r: number): string {
   return `172.${16 + Math.floor(r / 256)}.${r % 256}.0/24`;
 }
 
+/** 203.0.113.1, ... 203.0.113.255, 203.0.114.0, ...: distinct for up to 100 pairs of 14 addresses. */
+function publicIp(n: number): string {
+  return `203.0.${113 + Math.floor(n / 256)}.${n % 256}`;
+}
+
 export function benchPairRaw(spec: BenchPairSpec): Record<string, unknown> {
   if (spec.elasticIps > 14) throw new RangeError('at most 14 Elastic IPs: one untrust ENI holds 15 addresses on m5.xlarge');
   if (spec.routesPerTable > 4096) throw new RangeError('at most 4096 routes per table');
@@ -62,7 +67,7 @@ export function benchPairRaw(spec: BenchPairSpec): Record<string, unknown> {
   }
   const elasticIps = Array.from({ length: spec.elasticIps }, (_, e) => ({
     allocationId: hex('eipalloc', spec.index * 0x100 + e + 1),
-    publicIp: `203.0.113.${spec.index * 16 + e + 1}`,
+    publicIp: publicIp(spec.index * 16 + e + 1),
     primary: { networkInterfaceId: a.untrust, privateIp: `10.${10 + spec.index * 2}.1.${10 + e}` },
     secondary: { networkInterfaceId: b.untrust, privateIp: `10.${11 + spec.index * 2}.1.${10 + e}` },
   }));

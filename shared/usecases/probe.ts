@@ -19,7 +19,7 @@ import {
   type PairMemory,
 } from '../domain/health.js';
 import { driftFrom, effectiveOwner, objectLabel, observePlacement, type PairPlacement } from '../domain/placement.js';
-import { errorMessage, isPanFailoverError, StateConflictError } from '../errors.js';
+import { errorMessage, isPanFailoverError, ManagedResourceNotFoundError, StateConflictError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ec2Port, InstanceInfo } from '../ports/ec2.js';
 import type { FirewallApiFactory } from '../ports/firewall.js';
@@ -130,7 +130,9 @@ export interface ProbeOptions {
  */
 export async function probeRound(deps: ProbeDeps, options: ProbeOptions = {}): Promise<PairRoundResult[]> {
   const pairs = deps.config.pairs.filter((p) => !options.pairs || options.pairs.includes(p.name));
-  const settled = await Promise.allSettled(pairs.map((pair) => probePair(deps, pair, options)));
+  // One set of Describe calls for every pair of the round, whatever their number.
+  const aws = observeAws(deps, pairs);
+  const settled = await Promise.allSettled(pairs.map((pair) => probePair(deps, pair, options, aws)));
   const results: PairRoundResult[] = [];
   settled.forEach((r, i) => {
     const pair = pairs[i]?.name ?? '?';
@@ -144,19 +146,19 @@ export async function probeRound(deps: ProbeDeps, options: ProbeOptions = {}): P
   return results;
 }
 
-async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions): Promise<PairRoundResult> {
+async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions, aws: Promise<AwsView>): Promise<PairRoundResult> {
   const { clock, telemetry } = deps;
   const now = clock.now();
   const log = telemetry.log;
 
-  const [{ instances, awsReachable }, placement, stored, record, canaries, pause] = await Promise.all([
-    describe(deps, pair),
-    readPlacement(deps, pair),
+  const [{ instances, awsReachable, placements }, stored, record, canaries, pause] = await Promise.all([
+    aws,
     options.readOnly ? Promise.resolve({ value: undefined, version: undefined }) : deps.store.loadProbeState(pair.name),
     deps.store.getOwner(pair.name),
     checkCanaries(deps, pair),
     deps.store.getPause(pair.name),
   ]);
+  const placement = placements.get(pair.name);
   const pauseNow = pauseState(pause.value, now);
   const paused = pauseNow === 'active' && pause.value ? { until: pause.value.until, by: pause.value.by, reason: pause.value.reason } : undefined;
 
@@ -589,25 +591,71 @@ function awsAnswered(e: unknown): boolean {
   return typeof status === 'number';
 }
 
+/** What EC2 says for the round, for every pair of it. */
+interface AwsView {
+  /** Instance id -> its state; an id EC2 no longer knows is absent. `undefined`: the call failed. */
+  readonly instances: Map<string, InstanceInfo> | undefined;
+  readonly awsReachable: boolean;
+  /** Pair name -> where its managed objects point; `undefined` when that could not be read. */
+  readonly placements: ReadonlyMap<string, PairPlacement | undefined>;
+}
+
+/**
+ * The round's EC2 reads, batched across pairs: one DescribeInstances (and its status call) for
+ * every firewall, one DescribeRouteTables and one DescribeAddresses for every pair's managed
+ * objects (the adapter splits them in chunks EC2 accepts). Never rejects.
+ */
+async function observeAws(deps: ProbeDeps, pairs: readonly PairConfig[]): Promise<AwsView> {
+  const [described, placements] = await Promise.all([describe(deps, pairs), readPlacements(deps, pairs)]);
+  return { ...described, placements };
+}
+
 /**
  * Instance states, and whether the EC2 API could be reached at all. An answer of any kind
  * (throttling, access denied) proves the probe's network works; only a transport failure
- * (no answer) is evidence of a broken network.
+ * (no answer) is evidence of a broken network. An instance EC2 no longer knows (terminated and
+ * gone) costs its own pairs nothing: `describeInstancesTolerant` asks again id by id.
  */
 async function describe(
   deps: ProbeDeps,
-  pair: PairConfig,
+  pairs: readonly PairConfig[],
 ): Promise<{ instances: Map<string, InstanceInfo> | undefined; awsReachable: boolean }> {
+  const ids = [...new Set(pairs.flatMap((pair) => ROLES.map((r) => pair.firewalls[r].instanceId)))];
+  if (ids.length === 0) return { instances: new Map(), awsReachable: true };
   try {
-    const found = await withRetry(
-      deps.clock,
-      () => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)),
-      { attempts: 2, baseDelayMs: 300, maxDelayMs: 1000, retryIf: isTransient },
-    );
+    const found = await withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, ids), {
+      attempts: 2,
+      baseDelayMs: 300,
+      maxDelayMs: 1000,
+      retryIf: isTransient,
+    });
     return { instances: new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined)), awsReachable: true };
   } catch (e) {
-    deps.telemetry.log.warn('describe instances failed', { pair: pair.name, error: errorMessage(e) });
+    for (const pair of pairs) deps.telemetry.log.warn('describe instances failed', { pair: pair.name, error: errorMessage(e) });
     return { instances: undefined, awsReachable: awsAnswered(e) };
+  }
+}
+
+/**
+ * Placement of every pair from one DescribeRouteTables and one DescribeAddresses. If that fails
+ * (one pair's route table deleted makes EC2 refuse the whole call), each pair is read on its own,
+ * so that only the broken pair goes without.
+ */
+async function readPlacements(deps: ProbeDeps, pairs: readonly PairConfig[]): Promise<Map<string, PairPlacement | undefined>> {
+  if (pairs.length <= 1) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacement(deps, p)] as const)));
+  const tables = [...new Set(pairs.flatMap((p) => p.routes.map((r) => r.routeTableId)))];
+  const allocations = [...new Set(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId)))];
+  try {
+    const [routeTables, addresses] = await Promise.all([
+      tables.length > 0 ? deps.ec2.describeRouteTables(tables) : Promise.resolve([]),
+      allocations.length > 0 ? deps.ec2.describeAddresses(allocations) : Promise.resolve([]),
+    ]);
+    return new Map(pairs.map((p) => [p.name, observePlacement(p, routeTables, addresses)]));
+  } catch (e) {
+    if (e instanceof ManagedResourceNotFoundError) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacement(deps, p)] as const)));
+    // Throttled, unreachable: the same for every pair; asking again pair by pair would only add calls.
+    for (const pair of pairs) deps.telemetry.log.warn('describe placement failed', { pair: pair.name, error: errorMessage(e) });
+    return new Map(pairs.map((p) => [p.name, undefined]));
   }
 }
 
