@@ -6,7 +6,7 @@
  * non-zero only when a section itself broke.
  *
  * Usage: npm run bench [-- --quick] [-- --only probe,cutover] [-- --rehearsals N] [-- --json FILE | --no-json]
- * Sections: probe, bundles, cutover, rehearsal, detection, warm, cost, parse, cli.
+ * Sections: probe, bundles, cutover, rehearsal, detection, warm, scale, cost, parse, cli.
  */
 import '#shared/polyfills.js';
 import { writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ import { costSection } from './sections/cost.js';
 import { cutoverSection } from './sections/cutover.js';
 import { detectionSection } from './sections/detection.js';
 import { warmSection } from './sections/warm.js';
+import { scaleSection } from './sections/scale.js';
 import { parseSection } from './sections/parse.js';
 import { probeSection } from './sections/probe.js';
 import { collectRehearsal, rehearsalSection, type RehearsalFacts } from './sections/rehearsal.js';
@@ -34,13 +35,14 @@ const SECTIONS = {
   rehearsal: '4. Detection and failover timeline of the default rehearsal',
   detection: '4b. Worst-case detection: failure instants swept across one probe interval',
   warm: '4c. Warm standby: failure to traffic on the standby, default policy and fast profile',
+  scale: '4d. Scale: 50 pairs in one probe round, 50 cutovers at once',
   cost: '5. Monthly cost model',
   parse: 'PAN-OS response parsing (information)',
   cli: '6. CLI start (prebuilt JavaScript)',
 } as const;
 type SectionName = keyof typeof SECTIONS;
 /** The order they run in; the cost model uses the rehearsal's counts, so it comes after it. */
-const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'cost', 'parse', 'cli'];
+const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'scale', 'cost', 'parse', 'cli'];
 
 function options() {
   const { values } = parseArgs({
@@ -88,6 +90,7 @@ async function main(): Promise<number> {
     cutover: () => cutoverSection(ctx),
     detection: () => detectionSection(ctx),
     warm: () => warmSection(ctx),
+    scale: () => scaleSection(ctx),
     rehearsal: async () => {
       const r = await rehearsalSection(ctx, opts.rehearsals);
       rehearsal = r.facts;

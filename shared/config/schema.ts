@@ -189,6 +189,12 @@ export function readinessCallsPerCheck(readiness: { readonly requireAutoCommit: 
 
 /** The shortest readiness poll once the target answers: system info and chassis-ready, one second each. */
 export const READINESS_MIN_POLL_SECONDS = 2;
+/**
+ * How long after its API first answers the target is polled fast; then at the configured
+ * interval again (a VM-Series is usually ready about 5 minutes after its first answer). Bounds
+ * the execution history a target stuck between "answers" and "ready" can write.
+ */
+export const READINESS_FAST_WINDOW_SECONDS = 900;
 
 const startSchema = z.strictObject({
   /** Attempts of StartInstances on InsufficientInstanceCapacity before giving up (per instance type). */
@@ -522,10 +528,11 @@ export function topologyIssues(config: Config): ValidationIssue[] {
       );
     }
     // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
-    // Readiness polls every few seconds once the target's API answers (usecases/flow/firewall-steps.ts).
-    const readinessPoll = Math.min(pair.readiness.pollIntervalSeconds, READINESS_MIN_POLL_SECONDS);
+    // Readiness polls every few seconds for a while once the target's API answers (usecases/flow/firewall-steps.ts).
+    const fastPolls = Math.min(pair.readiness.deadlineSeconds, READINESS_FAST_WINDOW_SECONDS) / Math.min(pair.readiness.pollIntervalSeconds, READINESS_MIN_POLL_SECONDS);
     const events =
-      (9 * pair.readiness.deadlineSeconds) / readinessPoll +
+      (9 * pair.readiness.deadlineSeconds) / pair.readiness.pollIntervalSeconds +
+      9 * fastPolls +
       (14 * settle) / pair.postVerify.pollIntervalSeconds +
       (9 * startBudget) / Math.max(1, Math.min(5, pair.start.retryIntervalSeconds));
     if (events > MAX_HISTORY_EVENTS) {

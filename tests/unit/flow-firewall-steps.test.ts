@@ -330,7 +330,7 @@ describe('checkReady', () => {
     const starts: number[] = [];
     const phase = (now: number) => (now < t0 + boot.apiUpMs ? 'refused' : now < t0 + boot.authUpMs ? '403' : now < t0 + boot.readyMs ? 'not-ready' : 'ready');
     let scripted = '';
-    for (let i = 0; i < 500 && !s.ready?.ready; i++) {
+    for (let i = 0; i < 2000 && !s.ready?.ready; i++) {
       if (i > 0) await w.clock.advance((s.ready?.waitSeconds ?? 0) * 1000);
       const p = phase(w.clock.now());
       if (p !== scripted) {
@@ -384,6 +384,20 @@ describe('checkReady', () => {
     expect(new Set(gaps)).toEqual(new Set([2000]));
   });
 
+  it('a target that answers but does not get ready polls fast for 15 minutes, then at the configured interval (bounded execution history)', async () => {
+    const config = makeConfig({ readiness: { deadlineSeconds: 3600 } });
+    const { s, starts } = await waitReady(config, { apiUpMs: 60_000, authUpMs: 70_000, readyMs: 2_000_000 }, 0);
+    expect(s.ready?.ready).toBe(true);
+    const firstAnswer = (s.ready?.answeredAt ?? 0);
+    expect(firstAnswer).toBeGreaterThan(0);
+    const gaps = starts.slice(1).map((t, k) => ({ at: starts[k] ?? 0, gap: t - (starts[k] ?? 0) }));
+    for (const g of gaps) {
+      if (g.at < firstAnswer) expect(g.gap).toBe(10_000);
+      else if (g.at - firstAnswer < 900_000 - 10_000) expect(g.gap).toBeLessThanOrEqual(3000);
+      else if (g.at - firstAnswer >= 900_000) expect(g.gap).toBe(10_000);
+    }
+  });
+
   it('a configured poll interval shorter than the fast one is kept', async () => {
     const config = makeConfig({ readiness: { pollIntervalSeconds: 2 } });
     const { starts } = await waitReady(config, { apiUpMs: 40_000, authUpMs: 50_000, readyMs: 60_000 }, 0);
@@ -396,11 +410,12 @@ describe('checkReady', () => {
     let s = await started(w);
     await w.clock.advance(20_000);
     s = await checkReady(w.flowDeps(), s);
-    expect(s.ready).toMatchObject({ answered: true, waitSeconds: 3 });
+    expect(s.ready).toMatchObject({ answeredAt: w.clock.now(), waitSeconds: 3 });
     w.world.ec2.stopInstances([w.pair.firewalls.secondary.instanceId]);
     await w.clock.advance(60_000);
     s = await checkReady(w.flowDeps(), s);
-    expect(s.ready).toMatchObject({ restart: true, answered: false, waitSeconds: 10 });
+    expect(s.ready).toMatchObject({ restart: true, waitSeconds: 10 });
+    expect(s.ready?.answeredAt).toBeUndefined();
   });
 
   it('does not call the API of an instance that is not running yet', async () => {

@@ -19,7 +19,7 @@ import {
 import { CutoverFailedError, CutoverNotVerifiedError, ManagedResourceNotFoundError, StepTimeBudgetError, errorMessage } from '../../errors.js';
 import { timeLeftMs, type Clock } from '../../ports/clock.js';
 import type { Ec2Port } from '../../ports/ec2.js';
-import { MIN_CALL_MS, TokenBucket, isThrottle, mapBounded, withRetry } from '../pacing.js';
+import { DEFAULT_RETRY, MIN_CALL_MS, TokenBucket, isRetryable, isThrottle, mapBounded, withRetry, type RetryPolicy } from '../pacing.js';
 
 /** Time a cutover keeps free after its last move: to put moves back, and to verify. */
 export const CUTOVER_RESERVE_MS = 60_000;
@@ -60,6 +60,14 @@ export interface Pacer {
   readonly addresses: TokenBucket;
 }
 
+/**
+ * Retries of one route or EIP change: up to 120 throttled answers, full-jitter backoff capped at
+ * 3 s (360 s at the very worst, inside the cutover task's 900 s; EC2's 5 per second serve 300
+ * changes a minute, so a short cap keeps the last pair close to the bucket's floor); other
+ * retryable errors as `DEFAULT_RETRY`.
+ */
+export const THROTTLED_CHANGE_RETRY: RetryPolicy = { attempts: 120, baseDelayMs: 200, maxDelayMs: 3000 };
+
 export function pacerFor(pair: PairConfig, clock: Clock): Pacer {
   const { concurrency, rateBurst, ratePerSecond } = pair.cutover;
   return {
@@ -87,6 +95,11 @@ export async function executeChanges(
     if (clock.now() + MIN_CALL_MS > startBefore) {
       throw new StepTimeBudgetError(`${changeLabel(c)}: not started, ${Math.max(0, Math.round(timeLeftMs(clock) / 1000))} s left in this invocation`);
     }
+    // Throttling means "wait", not "failed": EC2's bucket is the account's, shared with every
+    // other flow cutting over at the same time (a region-wide event); given up too early, a
+    // change fails and the moves already made are put back toward the failed firewall. Other
+    // retryable errors keep the usual budget.
+    let otherRetries = 0;
     await withRetry(
       clock,
       async () => {
@@ -99,7 +112,7 @@ export async function executeChanges(
           await ec2.associateAddress(c.allocationId, c.toEni, c.toPrivateIp);
         }
       },
-      undefined,
+      { ...THROTTLED_CHANGE_RETRY, retryIf: (e) => isThrottle(e) || (isRetryable(e) && ++otherRetries < DEFAULT_RETRY.attempts) },
       (e) => {
         if (isThrottle(e)) {
           stats.throttled++;

@@ -3,7 +3,7 @@
  * re-check before acting, the readiness wait, and the post-cutover verification.
  */
 import type { PairConfig, Role } from '../../config/schema.js';
-import { otherRole, readinessCallsPerCheck } from '../../config/schema.js';
+import { otherRole, READINESS_FAST_WINDOW_SECONDS, readinessCallsPerCheck } from '../../config/schema.js';
 import {
   classifyFirewall,
   emptyFirewallMemory,
@@ -249,7 +249,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
   }
   const after = deps.clock.now();
   // A restarted instance boots again from "connections refused".
-  const answeredSinceStart = !restart && (answered || state.ready?.answered === true);
+  const answeredAt = restart ? undefined : (state.ready?.answeredAt ?? (answered ? now : undefined));
+  const pollFast = answeredAt !== undefined && after - answeredAt < READINESS_FAST_WINDOW_SECONDS * 1000;
   const deadlineExceeded = !ready && after >= deadlineAt;
   if (deadlineExceeded) {
     detail = `${pair.firewalls[target].name} not ready ${Math.round((after - begun) / 1000)} s after the start request (deadline ${pair.readiness.deadlineSeconds} s); last: ${detail}`;
@@ -265,8 +266,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       ready,
       deadlineAt,
       deadlineExceeded,
-      waitSeconds: readinessWaitSeconds(pair, answeredSinceStart, after - now, calls),
-      answered: answeredSinceStart,
+      waitSeconds: readinessWaitSeconds(pair, pollFast, after - now, calls),
+      ...(answeredAt !== undefined ? { answeredAt } : {}),
       checks,
       detail,
       swVersion,
@@ -285,10 +286,11 @@ const API_ANSWERED: ReadonlySet<string> = new Set(['ok', 'auth', 'api-error', 'm
 /**
  * Seconds between the start of one readiness check and the next, before and after the target's
  * API first answers. Until then (instance pending, connections refused, for a minute or more of a
- * cold boot) every `readiness.pollIntervalSeconds`; from the first answer on, one second per
- * request the check sent (2 while the chassis is not ready, 3 with the AutoCom job; at most
- * `readinessCallsPerCheck`), never slower than the configured interval: readiness is noticed
- * within seconds while the booting firewall gets at most one request per second.
+ * cold boot) every `readiness.pollIntervalSeconds`; from the first answer on (for
+ * `READINESS_FAST_WINDOW_SECONDS`), one second per request the check sent (2 while the chassis is
+ * not ready, 3 with the AutoCom job; at most `readinessCallsPerCheck`), never slower than the
+ * configured interval: readiness is noticed within seconds while the booting firewall gets at
+ * most one request per second.
  */
 export function readinessPollSeconds(pair: PairConfig, answered: boolean, calls = readinessCallsPerCheck(pair.readiness)): number {
   const configured = pair.readiness.pollIntervalSeconds;

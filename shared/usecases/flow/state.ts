@@ -86,8 +86,8 @@ export interface FlowState {
     readonly deadlineExceeded: boolean;
     readonly waitSeconds: number;
     readonly checks: number;
-    /** The target's API has answered since its (last) start: checks now come every few seconds. */
-    readonly answered?: boolean;
+    /** When the target's API first answered since its (last) start: checks come every few seconds for a while after it. */
+    readonly answeredAt?: number;
     readonly detail: string;
     readonly swVersion?: string;
     readonly readyAt?: number;
