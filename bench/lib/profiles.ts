@@ -1,6 +1,6 @@
 /**
  * The probe policies the bench measures: the schema's defaults (the shipped example's) and the
- * documented fast profile for a warm standby (docs/configuration.md, "A fast profile").
+ * documented fast profile for a warm standby (docs/configuration.md, "A fast profile (warm standby)").
  */
 import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '#shared/config/load.js';
