@@ -266,7 +266,8 @@ export async function checkReady(deps: FirewallStepDeps, state: FlowState): Prom
       ready,
       deadlineAt,
       deadlineExceeded,
-      waitSeconds: readinessWaitSeconds(pair, pollFast, after - now, calls),
+      // A check that asked the firewall nothing (instance stopping, say) does not poll fast.
+      waitSeconds: readinessWaitSeconds(pair, pollFast && calls > 0, after - now, calls),
       ...(answeredAt !== undefined ? { answeredAt } : {}),
       checks,
       detail,
