@@ -30,7 +30,8 @@ import type { Ec2Port } from '#shared/ports/ec2.js';
 import type { DnsPort } from '#shared/ports/dns.js';
 import type { FirewallApiFactory } from '#shared/ports/firewall.js';
 import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
-import type { LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
+import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
+import type { DrillDeps } from '#shared/usecases/drill.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
@@ -127,7 +128,7 @@ export interface ConsistencyReport {
 interface Ports {
   readonly ec2: Ec2Port;
   readonly dns: DnsPort;
-  readonly store: LockStore & OwnerStore & ProbeStateStore<ProbeMemory> & PauseStore;
+  readonly store: LockStore & OwnerStore & ProbeStateStore<ProbeMemory> & PauseStore & DrillStore;
   readonly notifier: Notifier;
   readonly flows: FlowStarter;
   readonly secrets: SecretReader;
@@ -395,6 +396,22 @@ export class SimSystem {
     const factory = this.#firewallFactories[fn];
     if (!factory) throw new Error(`no firewall API factory for ${fn}`);
     return factory;
+  }
+
+  /**
+   * What `pan-failover drill --local` runs with, on this system's clock: a person's credentials
+   * (the simulated account's administrator, as the CLI would have), not a function's role.
+   */
+  drillDeps(): DrillDeps {
+    const direct = createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn, render: { chatbot: this.config.notifications.chatbot } });
+    return {
+      clock: this.clock,
+      telemetry: this.#power('drill').telemetry,
+      ec2: direct.ec2,
+      store: direct.store,
+      notifier: direct.notifier,
+      firewalls: createFirewallApiFactory({ secrets: direct.secrets }),
+    };
   }
 
   /** One probe invocation, as EventBridge's schedule makes it. */

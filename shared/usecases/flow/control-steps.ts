@@ -8,6 +8,7 @@
 import type { PairConfig, Role } from '../../config/schema.js';
 import { allPlacements, effectiveOwner, objectLabel } from '../../domain/placement.js';
 import { CutoverNotVerifiedError, errorMessage } from '../../errors.js';
+import { isDrillHolder } from '../../domain/drill.js';
 import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
@@ -91,6 +92,12 @@ export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<
   const now = deps.clock.now();
   const lease = deps.lockLeaseMs ?? leaseMs(pair);
   let res = await deps.store.acquire(pair.name, state.execution, now, lease);
+  if (!res.acquired && isDrillHolder(res.heldBy) && state.input.action !== 'reconcile') {
+    // A standby drill only boots the standby: a failover (or failback) takes its lock at once,
+    // and the standby it is booting becomes the target (a head start). The drill yields.
+    deps.telemetry.log.warn('taking over a drill lock', { pair: pair.name, execution: state.execution, drill: res.heldBy });
+    res = await deps.store.takeOver(pair.name, state.execution, res.heldBy, now, lease);
+  }
   const statusOf = state.stateMachineArn && deps.executions ? deps.executions(state.stateMachineArn) : undefined;
   if (!res.acquired && statusOf && (await holderEnded((n) => statusOf.status(n), res.heldBy))) {
     // The holder ended without releasing (aborted by a person, or timed out): its lock is stale.

@@ -25,8 +25,8 @@ async function describeOne(deps: FirewallStepDeps, instanceId: string): Promise<
   return found.get(instanceId);
 }
 
-async function observe(
-  deps: FirewallStepDeps,
+export async function observe(
+  deps: Pick<FirewallStepDeps, 'clock' | 'firewalls'>,
   pair: PairConfig,
   role: Role,
   info: InstanceInfo | undefined,
