@@ -29,7 +29,10 @@ async function started(options: Parameters<typeof startOrch>[0] = {}): Promise<S
 
 describe('standby drill', () => {
   it('boots the cold standby, measures the boot, checks it, stops it again; traffic untouched; recorded and notified', async () => {
-    const s = await started();
+    // The probe runs as deployed (every minute): it must see the drill for what it is.
+    const s = await started({ schedule: true });
+    // The probe has seen fw-a healthy (its first rounds ran while fw-a was still booting).
+    expect(await s.waitUntil(() => s.timeline.some((e) => e.source === 'probe' && (e.data as { primary?: string }).primary === 'healthy'), 60_000, 500)).toBe(true);
     const since = lastSeq(s.world);
     const report = await runDrill(s.drillDeps(), s.pair());
     expect(report.outcome, report.summary).toBe('succeeded');
@@ -45,12 +48,18 @@ describe('standby drill', () => {
     expect(stateOf(s, IDS.fwA)).toBe('running');
     // Nothing but fw-b's start and stop changed in AWS: no route, EIP or record moved.
     expect(changesSince(s.world, since).map((e) => e.type).filter((t) => !t.startsWith('ec2.instance.') && !t.startsWith('dynamodb.'))).toEqual([]);
-    expect((await s.consistency()).consistent).toBe(true);
+    // No flow was started while the drill ran (the consistency check below runs its own re-run):
+    // the probe's rounds during the drill saw fw-b start and boot, and decided nothing.
+    expect(executions(s)).toEqual([]);
+    const rounds = s.timeline.filter((e) => e.source === 'probe' && e.at >= report.startedAt && e.at <= report.endedAt).map((e) => e.data as { secondary?: string; action?: string });
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    expect(rounds.filter((r) => r.secondary !== 'stopped').length).toBeGreaterThan(0);
+    expect(rounds.map((r) => r.action), JSON.stringify(rounds)).toEqual(rounds.map(() => 'none'));
     expect(await s.drillDeps().store.get('hq-egress')).toBeUndefined();
     const [record] = await s.drillDeps().store.getDrills('hq-egress');
     expect(record).toMatchObject({ outcome: 'succeeded', standby: 'fw-b', bootSeconds: report.bootSeconds });
     expect(notices(s).map((n) => n.subject)).toContainEqual(expect.stringMatching(/^\[pan-failover\] hq-egress DRILL succeeded: fw-b ready after \d+s; \d+ checks, none failed/));
-    expect(executions(s)).toEqual([]);
+    expect((await s.consistency()).consistent).toBe(true);
   });
 
   it('a standby that never becomes ready is a failed drill: notified, left stopped', async () => {

@@ -299,6 +299,29 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     }
   }
 
+  // ---- drills --------------------------------------------------------------------------------
+
+  async getDrills(pair: string): Promise<DrillRecord[]> {
+    const item = await this.#read(pair, ITEM_KINDS.drill);
+    if (item === undefined) return [];
+    const where = `${pairKey(pair)}/drill`;
+    let value: unknown;
+    try {
+      value = JSON.parse(str(item, 'drills', where));
+    } catch (error) {
+      throw malformedResponse('dynamodb:GetItem', `${where} drills is not JSON (${(error as Error).message})`);
+    }
+    if (!Array.isArray(value)) throw malformedResponse('dynamodb:GetItem', `${where} drills is not a list`);
+    return value as DrillRecord[];
+  }
+
+  async recordDrill(pair: string, record: DrillRecord): Promise<void> {
+    const drills = [...(await this.getDrills(pair)), record].slice(-DRILL_HISTORY);
+    await callAws({ operation: 'dynamodb:PutItem' }, () =>
+      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...key(pair, ITEM_KINDS.drill), drills: s(JSON.stringify(drills)) } })),
+    );
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   /** Strongly consistent: a lock or version read just after a write must see that write. */
