@@ -7,9 +7,9 @@ import type { FlowInput } from '#shared/usecases/flow-input.js';
 import { formatDuration } from '#shared/usecases/flow/notifications.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 
-export type FlowCommandName = 'failover' | 'failback' | 'plan' | 'repair';
+export type FlowCommandName = 'failover' | 'failback' | 'plan' | 'repair' | 'drill';
 
-export const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair' };
+export const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair', drill: 'drill' };
 
 /** The command line that starts `action` on `pair` in this process (what the advice names). */
 export function commandLine(action: FlowInput['action'], pair: string, extra: readonly string[] = []): string {

@@ -31,7 +31,6 @@ import type { DnsPort } from '#shared/ports/dns.js';
 import type { FirewallApiFactory } from '#shared/ports/firewall.js';
 import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
 import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
-import type { DrillDeps } from '#shared/usecases/drill.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
@@ -398,22 +397,6 @@ export class SimSystem {
     return factory;
   }
 
-  /**
-   * What `pan-failover drill --local` runs with, on this system's clock: a person's credentials
-   * (the simulated account's administrator, as the CLI would have), not a function's role.
-   */
-  drillDeps(): DrillDeps {
-    const direct = createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn, render: { chatbot: this.config.notifications.chatbot } });
-    return {
-      clock: this.clock,
-      telemetry: this.#power('drill').telemetry,
-      ec2: direct.ec2,
-      store: direct.store,
-      notifier: direct.notifier,
-      firewalls: createFirewallApiFactory({ secrets: direct.secrets }),
-    };
-  }
-
   /** One probe invocation, as EventBridge's schedule makes it. */
   async invokeProbe(): Promise<ProbeSummary> {
     const power = this.#power('health-probe');
@@ -640,6 +623,11 @@ export class SimSystem {
 
   ownerRecord(pair = this.pair()) {
     return this.#directStore().getOwner(pair.name);
+  }
+
+  /** The state table as a person reads it (the lock, the owner, the pause, the drill history). */
+  stateTable() {
+    return this.#directStore();
   }
 
   #directStore() {

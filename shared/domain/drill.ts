@@ -17,6 +17,11 @@ export function isDrillHolder(holder: string | undefined): boolean {
   return holder?.startsWith(DRILL_HOLDER_PREFIX) === true;
 }
 
+/** The execution behind a lock holder (a drill's holder is its execution name, marked). */
+export function holderExecution(holder: string): string {
+  return isDrillHolder(holder) ? holder.slice(DRILL_HOLDER_PREFIX.length) : holder;
+}
+
 /** Boots used for the expected RTO: the last ones measured. */
 export const RTO_BOOTS = 5;
 

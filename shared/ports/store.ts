@@ -58,13 +58,17 @@ export interface OwnerStore {
 
 /** One standby drill (`pan-failover drill`), as recorded after it ended. */
 export interface DrillRecord {
+  /** The execution that ran it. */
+  readonly execution?: string;
   /** Epoch ms the drill began and ended. */
   readonly startedAt: number;
   readonly endedAt: number;
   /** The firewall that was booted. */
   readonly standby: string;
-  /** `succeeded`, `findings` (booted, checks failed), `failed` (not started, or never ready), `yielded` (a failover took over). */
-  readonly outcome: 'succeeded' | 'findings' | 'failed' | 'yielded';
+  /** `succeeded`, `drift` (booted, checks failed), `failed` (not started, never ready, not stopped), `yielded` (a failover took over), `refused` (the active was not healthy: no drill). */
+  readonly outcome: 'succeeded' | 'drift' | 'failed' | 'yielded' | 'refused';
+  /** `manual` (a person) or `drill` (the schedule). */
+  readonly source?: string;
   /** From the start request to ready; absent when the standby did not boot (or was already running). */
   readonly bootSeconds?: number;
   readonly summary: string;

@@ -1,297 +1,400 @@
 /**
- * The standby drill: boot the (cold) standby, measure its boot, run the PAN-OS preflight on it
- * (the only time a stopped standby's configuration can be read), compare it with the active,
- * stop it again. Traffic is never touched: no route, EIP or DNS record is read for a change.
+ * The standby drill, as steps of the failover state machine (`action: drill`): boot the (cold)
+ * standby, measure its boot, run the PAN-OS preflight on it (the only time a stopped standby's
+ * configuration can be read), compare it with the active, stop it again. Traffic is never
+ * touched: no route, EIP or DNS record is read for a change, let alone moved.
  *
- * 1. Take the pair's lock as `drill:<id>`. A drill's lock yields: a failover or failback takes it
- *    over at once (`acquireLock`), and the probe does not count it as a flow in progress.
- * 2. Confirm the active (the recorded owner) is healthy (or degraded by a tunnel only).
- * 3. Start the standby (a warm one already runs: no boot is measured). A start that fails
- *    (capacity, permissions) is a failed drill.
- * 4. Poll until ready (chassis ready, AutoCom done when required) every
- *    `readiness.pollIntervalSeconds`, within `readiness.deadlineSeconds`; the boot time is
- *    counted from the start request. Every poll first checks the lock: when a failover took it,
- *    the drill yields at once and leaves the booting standby to it (a head start).
- * 5. Preflight, PAN-OS side, on both firewalls (versions, licences, normalised configuration).
- * 6. Stop the standby it started (only while still holding the lock), release the lock, record
- *    the drill (boot time for the expected RTO), notify the result.
+ * It shares the flow's Validate (strict input; the pair's maintenance pause: a scheduled drill is
+ * skipped, a person's is refused unless it overrides the pause) and AcquireLock: one flow per pair
+ * at a time, through the same lock. A drill holds it as `drill:<execution>` (`lockHolder`), and
+ * that lock yields: a failover or failback takes it over at once (`acquireLock`), the probe does
+ * not count it as a flow in progress, and the standby the drill is booting becomes the failover's
+ * target (a head start). Every drill step that acts looks at the lock first: once it is not the
+ * drill's any more, the drill stops acting (`yielded`) and leaves the standby to the failover.
  *
- * A drill that ends `failed` leaves the standby stopped (it stops it if it started it).
+ *   DrillRecheck (flow-firewall)  the active must be healthy (or degraded by a tunnel): up to three looks
+ *   DrillStart (flow-aws)         start the standby if it is stopped (a warm one already runs)
+ *   DrillCheckReady (flow-firewall), every readiness.pollIntervalSeconds until ready or the deadline
+ *   DrillChecks (flow-firewall)   the PAN-OS checks on both firewalls (versions, licence, configuration)
+ *   DrillStop (flow-aws)          stop the standby again if the drill started it (never after yielding)
+ *   DrillFinish (flow-control)    release the lock, record the drill, metrics, one notification
+ *
+ * A failed drill (not started, never ready, not stopped) leaves the standby stopped whenever it
+ * can, and its execution ends FAILED.
  */
-import type { PairConfig, Role } from '../config/schema.js';
-import { otherRole } from '../config/schema.js';
-import { drillHolder } from '../domain/drill.js';
+import type { NotificationsConfig, PairConfig, Role } from '../config/schema.js';
+import { otherRole, ROLES } from '../config/schema.js';
 import { classifyFirewall, emptyFirewallMemory } from '../domain/health.js';
+import type { FirewallFacts } from '../domain/panos-preflight.js';
 import { errorMessage } from '../errors.js';
-import type { Telemetry } from '../observability/telemetry.js';
-import type { Clock } from '../ports/clock.js';
-import type { Ec2Port, InstanceInfo } from '../ports/ec2.js';
-import type { FirewallApiFactory } from '../ports/firewall.js';
-import type { Notifier } from '../ports/messaging.js';
-import type { DrillRecord, DrillStore, LockStore, OwnerStore } from '../ports/store.js';
-import { leaseMs } from './flow/control-steps.js';
+import { composeText, DEFAULT_NOTIFICATIONS } from '../notify/compose.js';
+import type { DrillKind } from '../notify/kinds.js';
+import { executionConsoleUrl } from '../notify/render.js';
+import type { InstanceInfo } from '../ports/ec2.js';
+import type { Notification } from '../ports/messaging.js';
+import type { DrillStore } from '../ports/store.js';
+import type { AwsStepDeps, ControlDeps, FirewallStepDeps } from './flow/deps.js';
 import { observe } from './flow/firewall-steps.js';
 import { formatDuration } from './flow/notifications.js';
+import { beginPhase, endPhase, lockHolder, pairOf, timeline, type DrillOutcome, type DrillProgress, type FlowState } from './flow/state.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
-import { withRetry } from './pacing.js';
-import { panosResults, readFirewall, type PreflightResult } from './preflight.js';
-import type { FirewallFacts } from '../domain/panos-preflight.js';
+import { isTransient, withRetry } from './pacing.js';
+import { panosResults, readFirewall } from './preflight.js';
 
-export interface DrillDeps {
-  readonly clock: Clock;
-  readonly telemetry: Telemetry;
-  readonly ec2: Ec2Port;
-  readonly store: LockStore & OwnerStore & DrillStore;
-  readonly notifier: Notifier;
-  readonly firewalls: FirewallApiFactory;
-}
-
-export type DrillOutcome = DrillRecord['outcome'] | 'refused' | 'skipped-locked';
-
-export interface DrillReport {
-  readonly pair: string;
-  readonly id: string;
-  readonly outcome: DrillOutcome;
-  readonly summary: string;
-  readonly active: string;
-  readonly standby: string;
-  readonly startedAt: number;
-  readonly endedAt: number;
-  /** When the start was requested, and when the standby was seen ready (epoch ms). */
-  readonly startRequestedAt?: number;
-  readonly readyAt?: number;
-  readonly bootSeconds?: number;
-  /** Ready -> the drill's end (checks, stop, release): the drill's own overhead after the boot. */
-  readonly afterReadyMs?: number;
-  /** The PAN-OS checks run on both firewalls once the standby was ready. */
-  readonly checks: readonly PreflightResult[];
-  readonly stoppedStandby: boolean;
-  readonly notes: readonly string[];
-}
-
+/** Looks at the active before a drill is refused: one slow answer is not a sick firewall. */
+export const ACTIVE_LOOKS = 3;
 const HEALTHY_ENOUGH: ReadonlySet<string> = new Set(['healthy', 'degraded']);
-/** Looks at the active before a drill is refused. */
-const ACTIVE_LOOKS = 3;
 
-async function describe(deps: DrillDeps, ids: string[]): Promise<Map<string, InstanceInfo | undefined>> {
+function progress(state: FlowState): DrillProgress {
+  if (!state.drill) throw new Error(`${state.execution}: the drill's re-check has not run`);
+  return state.drill;
+}
+
+function withDrill(state: FlowState, patch: Partial<DrillProgress>, phases: FlowState['phases'] = state.phases): FlowState {
+  return { ...state, phases, drill: { ...progress(state), ...patch } };
+}
+
+/** Whether the pair's lock is still this drill's (a failover may have taken it over). */
+async function stillHeld(deps: { store: AwsStepDeps['store']; clock: AwsStepDeps['clock'] }, pair: PairConfig, state: FlowState): Promise<boolean> {
+  const held = await withRetry(deps.clock, () => deps.store.get(pair.name));
+  return held !== undefined && held.holder === lockHolder(state) && held.expiresAt > deps.clock.now();
+}
+
+async function describe(deps: Pick<AwsStepDeps, 'clock' | 'ec2'>, ids: string[]): Promise<Map<string, InstanceInfo | undefined>> {
   return withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, ids));
 }
 
-/** Runs one drill of `pair`; never throws for what goes wrong with the standby (that is a failed drill). */
-export async function runDrill(deps: DrillDeps, pair: PairConfig, options: { id?: string } = {}): Promise<DrillReport> {
-  const { clock } = deps;
-  const startedAt = clock.now();
-  const id = options.id ?? `${pair.name}-${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}`;
-  const holder = drillHolder(id);
-  const log = deps.telemetry.log;
+/**
+ * DrillRecheck: which firewall is active (the recorded owner, else where AWS points: the
+ * primary), whether it is healthy enough to drill beside it, and whether the standby can be
+ * started at all. Changes nothing.
+ */
+export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'recheck', now);
   const record = await deps.store.getOwner(pair.name);
-  const activeRole: Role = record?.owner ?? 'primary';
-  const standbyRole = otherRole(activeRole);
-  const active = pair.firewalls[activeRole];
-  const standby = pair.firewalls[standbyRole];
-  const notes: string[] = [];
-  const base = { pair: pair.name, id, active: active.name, standby: standby.name, startedAt };
-
-  const lock = await deps.store.acquire(pair.name, holder, startedAt, leaseMs(pair));
-  if (!lock.acquired) {
-    return { ...base, outcome: 'skipped-locked', summary: `the pair's lock is held by ${lock.heldBy}: no drill`, endedAt: clock.now(), checks: [], stoppedStandby: false, notes };
+  const active: Role = record?.owner ?? 'primary';
+  const standby = otherRole(active);
+  const instances = await describe(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
+  const standbyState = instances.get(pair.firewalls[standby].instanceId)?.state ?? 'not found';
+  // The owner was carrying traffic (a flow saw it ready) since `record.since`.
+  const memory = record?.owner === active ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
+  let activeStatus = 'unknown';
+  for (let look = 0; look < ACTIVE_LOOKS; look++) {
+    if (look > 0) await deps.clock.sleep(pair.readiness.pollIntervalSeconds * 1000);
+    const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describe(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
+    const obs = await observe(deps, pair, active, info, pair.tunnels.length > 0);
+    activeStatus = classifyFirewall(obs, memory, pair.probe, pair.tunnels).status;
+    if (HEALTHY_ENOUGH.has(activeStatus)) break;
   }
-  const stillMine = async () => {
-    const held = await deps.store.get(pair.name).catch(() => undefined);
-    return held?.holder === holder && held.expiresAt > clock.now();
-  };
-
-  let startRequestedAt: number | undefined;
-  let readyAt: number | undefined;
-  let started = false;
-  let checks: PreflightResult[] = [];
-  let outcome: DrillOutcome;
-  let summary: string;
-  try {
-    const instances = await describe(deps, [active.instanceId, standby.instanceId]);
-    // One slow answer is not a sick firewall: up to three looks, a poll interval apart.
-    const memory = record?.owner === activeRole ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
-    let activeStatus = 'unknown';
-    for (let look = 0; look < ACTIVE_LOOKS; look++) {
-      if (look > 0) await clock.sleep(pair.readiness.pollIntervalSeconds * 1000);
-      const activeObs = await observe(deps, pair, activeRole, instances.get(active.instanceId), pair.tunnels.length > 0);
-      activeStatus = classifyFirewall(activeObs, memory, pair.probe, pair.tunnels).status;
-      if (HEALTHY_ENOUGH.has(activeStatus)) break;
-    }
-    if (!HEALTHY_ENOUGH.has(activeStatus)) {
-      outcome = 'refused';
-      summary = `${active.name} (active) is ${activeStatus}: no drill while the active firewall is not healthy`;
-    } else {
-      const standbyInfo = instances.get(standby.instanceId);
-      const result = await bootAndCheck(deps, pair, { activeRole, standbyRole, standbyInfo, stillMine, notes });
-      ({ startRequestedAt, readyAt, started, checks, outcome, summary } = result);
-    }
-  } catch (e) {
-    outcome = 'failed';
-    summary = `drill failed: ${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}`;
-  }
-
-  // A failed or finished drill leaves the standby as it found it: stopped (a cold standby).
-  let stoppedStandby = false;
-  if (started && outcome !== 'yielded') {
-    if (await stillMine()) {
-      try {
-        await withRetry(clock, () => deps.ec2.stopInstance(standby.instanceId));
-        stoppedStandby = true;
-      } catch (e) {
-        notes.push(`could not stop ${standby.name}: ${errorMessage(e)}: stop it by hand`);
-        if (outcome === 'succeeded' || outcome === 'findings') {
-          outcome = 'failed';
-          summary = `${summary}; but ${standby.name} could not be stopped again`;
-        }
-      }
-    } else {
-      outcome = 'yielded';
-      summary = `a failover took the pair's lock: ${standby.name} left running for it`;
-    }
-  }
-  if (outcome !== 'yielded') await deps.store.release(pair.name, holder).catch((e: unknown) => notes.push(`lock not released: ${errorMessage(e)}`));
-  const endedAt = clock.now();
-  const bootSeconds = startRequestedAt !== undefined && readyAt !== undefined ? (readyAt - startRequestedAt) / 1000 : undefined;
-  const report: DrillReport = {
-    ...base,
-    outcome,
-    summary,
-    endedAt,
-    ...(startRequestedAt !== undefined ? { startRequestedAt } : {}),
-    ...(readyAt !== undefined ? { readyAt, afterReadyMs: endedAt - readyAt } : {}),
-    ...(bootSeconds !== undefined ? { bootSeconds } : {}),
-    checks,
-    stoppedStandby,
-    notes,
-  };
-  if (outcome !== 'refused' && outcome !== 'skipped-locked') {
-    await deps.store
-      .recordDrill(pair.name, { startedAt, endedAt, standby: standby.name, outcome, summary, ...(bootSeconds !== undefined ? { bootSeconds } : {}) })
-      .catch((e: unknown) => notes.push(`drill not recorded: ${errorMessage(e)}`));
-  }
-  log.info('drill', { pair: pair.name, drill: id, outcome, bootSeconds, summary });
-  await deps.notifier.publish(drillNotification(pair, report)).catch((e: unknown) => log.error('notification failed', { pair: pair.name, error: errorMessage(e) }));
-  return report;
-}
-
-interface BootResult {
-  startRequestedAt: number | undefined;
-  readyAt: number | undefined;
-  started: boolean;
-  checks: PreflightResult[];
-  outcome: DrillOutcome;
-  summary: string;
-}
-
-async function bootAndCheck(
-  deps: DrillDeps,
-  pair: PairConfig,
-  ctx: { activeRole: Role; standbyRole: Role; standbyInfo: InstanceInfo | undefined; stillMine: () => Promise<boolean>; notes: string[] },
-): Promise<BootResult> {
-  const { clock } = deps;
-  const standby = pair.firewalls[ctx.standbyRole];
-  const out: BootResult = { startRequestedAt: undefined, readyAt: undefined, started: false, checks: [], outcome: 'failed', summary: '' };
-  const state = ctx.standbyInfo?.state;
-  if (state === undefined || state === 'terminated' || state === 'shutting-down') {
-    out.summary = `${standby.name} cannot be started: instance ${state ?? 'not found'}`;
-    return out;
-  }
-  if (state === 'running' || state === 'pending') {
-    ctx.notes.push(`${standby.name} was already ${state}: no boot measured, left running`);
+  const base: DrillProgress = { active, standby, activeStatus, standbyState, proceed: false, ready: false, deadlineExceeded: false, waitSeconds: 0, checks: 0, detail: '', yielded: false, stopped: false, notes: [] };
+  let drill: DrillProgress;
+  if (!HEALTHY_ENOUGH.has(activeStatus)) {
+    drill = { ...base, outcome: 'refused', summary: `${pair.firewalls[active].name} (active) is ${activeStatus}: no drill while the active firewall is not healthy` };
+  } else if (standbyState === 'not found' || standbyState === 'terminated' || standbyState === 'shutting-down') {
+    drill = { ...base, failure: { error: 'TargetUnusableError', detail: `${pair.firewalls[standby].name} cannot be started: its instance is ${standbyState}` } };
   } else {
-    out.startRequestedAt = clock.now();
-    try {
-      await withRetry(clock, () => deps.ec2.startInstance(standby.instanceId));
-      out.started = true;
-    } catch (e) {
-      out.summary = `${standby.name} could not be started: ${e instanceof Error ? e.name : 'Error'}: ${errorMessage(e)}`;
-      // Whatever the start left behind (a pending instance) is stopped again.
-      out.started = true;
-      return out;
-    }
+    drill = { ...base, proceed: true };
   }
+  deps.telemetry.log.info('drill recheck', { pair: pair.name, execution: state.execution, active, activeStatus, standbyState, proceed: drill.proceed });
+  return { ...state, target: standby, from: active, drill, phases: endPhase({ ...state, phases }, 'recheck', deps.clock.now(), drill.proceed ? 'proceed' : (drill.outcome ?? 'failed')) };
+}
 
-  const deadlineAt = (out.startRequestedAt ?? clock.now()) + pair.readiness.deadlineSeconds * 1000;
-  const pollMs = pair.readiness.pollIntervalSeconds * 1000;
-  let last = 'not checked';
-  for (;;) {
-    if (!(await ctx.stillMine())) {
-      out.outcome = 'yielded';
-      out.summary = `a failover took the pair's lock while ${standby.name} was booting: it goes on as the failover's target`;
-      return out;
-    }
-    const info = (await describe(deps, [standby.instanceId])).get(standby.instanceId);
-    if (info?.state === 'running') {
-      const api = await observeFirewallApi(deps.firewalls, standby, clock, {
-        timeoutMs: pair.probe.timeoutSeconds * 1000,
-        chassis: true,
-        autoCommit: pair.readiness.requireAutoCommit,
-      });
-      const ready = api.outcome === 'ok' && api.chassisReady === true && (!pair.readiness.requireAutoCommit || api.autoCommit === 'done');
-      if (ready) {
-        out.readyAt = clock.now();
-        break;
-      }
-      last = api.outcome !== 'ok' ? `API ${api.outcome}` : api.chassisReady !== true ? 'chassis-ready: no' : `AutoCom ${api.autoCommit ?? '?'}`;
-    } else {
-      last = `instance ${info?.state ?? 'not found'}`;
-    }
-    if (clock.now() + pollMs > deadlineAt) {
-      out.summary = `${standby.name} not ready within ${pair.readiness.deadlineSeconds}s (last: ${last})`;
-      return out;
-    }
-    await clock.sleep(pollMs);
+/**
+ * DrillStart: starts a stopped standby (a warm or already running one is only checked). A start
+ * that fails (capacity, permissions, a stop still under way) is a failed drill, not a retry loop:
+ * the drill is no emergency.
+ */
+export async function drillStart(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const d = progress(state);
+  const fw = pair.firewalls[d.standby];
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'start', now);
+  if (!(await stillHeld(deps, pair, state))) return withDrill(state, { yielded: true }, endPhase({ ...state, phases }, 'start', deps.clock.now(), 'yielded'));
+  if (d.standbyState !== 'stopped') {
+    return withDrill(state, { notes: [...d.notes, `${fw.name} was already ${d.standbyState}: no boot measured, left as it was`] }, endPhase({ ...state, phases }, 'start', deps.clock.now(), `already ${d.standbyState}`));
   }
+  try {
+    await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), { attempts: 3, baseDelayMs: 500, maxDelayMs: 4000, retryIf: isTransient });
+  } catch (e) {
+    const name = e instanceof Error ? e.name : 'Error';
+    return withDrill(
+      state,
+      { startRequestedAt: now, failure: { error: name, detail: `${fw.name} could not be started: ${name}: ${errorMessage(e)}` } },
+      endPhase({ ...state, phases }, 'start', deps.clock.now(), `failed: ${name}`),
+    );
+  }
+  const deadlineAt = now + pair.readiness.deadlineSeconds * 1000;
+  return withDrill(state, { startRequestedAt: now, deadlineAt }, endPhase({ ...state, phases }, 'start', deps.clock.now()));
+}
 
-  // Ready: the preflight's PAN-OS checks on both firewalls, the standby read while it runs.
-  const ids = [pair.firewalls.primary.instanceId, pair.firewalls.secondary.instanceId];
-  const instances = await describe(deps, ids);
+/**
+ * DrillCheckReady, one poll: the lock first (a failover that took it over is now in charge of
+ * the standby), then ready = running, API answering, chassis ready, AutoCom done when required.
+ */
+export async function drillCheckReady(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const d = progress(state);
+  const fw = pair.firewalls[d.standby];
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'boot', now);
+  if (!(await stillHeld(deps, pair, state))) {
+    deps.telemetry.log.warn('drill yields: a failover took the lock', { pair: pair.name, execution: state.execution });
+    return withDrill(state, { yielded: true, detail: `a failover took the pair's lock while ${fw.name} was booting: it goes on as the failover's target` }, endPhase({ ...state, phases }, 'boot', deps.clock.now(), 'yielded'));
+  }
+  const deadlineAt = d.deadlineAt ?? (phases.boot?.startedAt ?? now) + pair.readiness.deadlineSeconds * 1000;
+  const info = (await describe(deps, [fw.instanceId])).get(fw.instanceId);
+  let ready = false;
+  let detail: string;
+  if (info?.state === 'running') {
+    const api = await observeFirewallApi(deps.firewalls, fw, deps.clock, { timeoutMs: pair.probe.timeoutSeconds * 1000, chassis: true, autoCommit: pair.readiness.requireAutoCommit });
+    if (api.outcome !== 'ok') detail = `API ${api.outcome}${api.outcome === 'auth' ? ' (normal during boot)' : ''}`;
+    else if (api.chassisReady !== true) detail = 'chassis-ready: no';
+    else if (pair.readiness.requireAutoCommit && api.autoCommit !== 'done') detail = `AutoCom ${api.autoCommit ?? 'not finished'}`;
+    else {
+      ready = true;
+      detail = `ready (PAN-OS ${api.swVersion ?? 'unknown'})`;
+    }
+  } else {
+    detail = `instance ${info?.state ?? 'not found'}`;
+  }
+  const after = deps.clock.now();
+  const stoppedByItself = info !== undefined && (info.state === 'stopped' || info.state === 'terminated' || info.state === 'shutting-down') && d.startRequestedAt !== undefined;
+  const deadlineExceeded = !ready && (after >= deadlineAt || stoppedByItself);
+  const checks = d.checks + 1;
+  if (ready) {
+    return withDrill(state, { ready, readyAt: after, deadlineAt, checks, detail }, endPhase({ ...state, phases }, 'boot', after));
+  }
+  if (deadlineExceeded) {
+    const why = stoppedByItself
+      ? `${fw.name} stopped by itself while booting (${detail})`
+      : `${fw.name} not ready within ${pair.readiness.deadlineSeconds}s (last: ${detail})`;
+    return withDrill(state, { deadlineAt, deadlineExceeded, checks, detail, failure: { error: 'StandbyNotReadyError', detail: why } }, endPhase({ ...state, phases }, 'boot', after, 'deadline'));
+  }
+  return withDrill(state, { deadlineAt, checks, detail, waitSeconds: Math.max(1, Math.round(pair.readiness.pollIntervalSeconds - (after - now) / 1000)) }, phases);
+}
+
+/** DrillChecks: the preflight's PAN-OS checks on both firewalls, the standby read while it runs. */
+export async function drillChecks(deps: FirewallStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const d = progress(state);
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'check', now);
+  const instances = await describe(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
   const facts = {} as Record<Role, FirewallFacts>;
   await Promise.all(
-    (['primary', 'secondary'] as const).map(async (role) => {
+    ROLES.map(async (role) => {
       const fw = pair.firewalls[role];
       const instance = instances.get(fw.instanceId);
       facts[role] = { role, firewall: fw, instance, reading: await readFirewall(deps, fw, instance) };
     }),
   );
-  out.checks = panosResults(pair, facts, clock.now(), ctx.activeRole);
-  const failed = out.checks.filter((r) => r.status === 'fail' || r.status === 'unknown');
-  const boot = out.startRequestedAt !== undefined ? ` after ${formatDuration(out.readyAt - out.startRequestedAt)}` : '';
-  if (failed.length === 0) {
-    out.outcome = 'succeeded';
-    out.summary = `${standby.name} ready${boot}; ${out.checks.length} checks, none failed${out.checks.some((r) => r.status === 'warn') ? ` (${out.checks.filter((r) => r.status === 'warn').length} warnings)` : ''}`;
-  } else {
-    out.outcome = 'findings';
-    out.summary = `${standby.name} ready${boot}; ${failed.length} check(s) failed: ${failed
-      .slice(0, 3)
-      .map((r) => `${r.check} ${r.subject}`)
-      .join('; ')}${failed.length > 3 ? '; ...' : ''}`;
-  }
-  return out;
+  const results = panosResults(pair, facts, deps.clock.now(), d.active).map((r) => ({ check: r.check, subject: r.subject, status: r.status, detail: r.detail, ...(r.fix !== undefined ? { fix: r.fix } : {}) }));
+  const failed = results.filter((r) => r.status === 'fail' || r.status === 'unknown').length;
+  return withDrill(state, { results }, endPhase({ ...state, phases }, 'check', deps.clock.now(), failed > 0 ? `${failed} failed` : 'ok'));
 }
 
-export function drillNotification(pair: PairConfig, r: DrillReport): { subject: string; body: Record<string, unknown>; attributes: Record<string, string> } {
-  const word = { succeeded: 'succeeded', findings: 'FOUND PROBLEMS', failed: 'FAILED', yielded: 'yielded to a failover', refused: 'not run', 'skipped-locked': 'not run' }[r.outcome];
-  const text = `[pan-failover] ${pair.name} DRILL ${word}: ${r.summary}`;
+/**
+ * DrillStop: stops the standby again if the drill found it stopped (whatever it is doing now:
+ * pending, running), but only while the lock is still the drill's: after a take-over the
+ * standby is the failover's target and is left alone.
+ */
+export async function drillStop(deps: AwsStepDeps, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const d = progress(state);
+  const fw = pair.firewalls[d.standby];
+  const now = deps.clock.now();
+  const phases = beginPhase(state, 'stop', now);
+  if (d.yielded || !(await stillHeld(deps, pair, state))) {
+    return withDrill(state, { yielded: true }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `not stopped: a failover holds the pair`));
+  }
+  if (d.standbyState !== 'stopped') return withDrill(state, {}, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `left ${d.standbyState}, as found`));
+  const info = (await describe(deps, [fw.instanceId])).get(fw.instanceId);
+  if (!info || info.state === 'stopped' || info.state === 'stopping' || info.state === 'terminated' || info.state === 'shutting-down') {
+    return withDrill(state, { stopped: info?.state === 'stopped' || info?.state === 'stopping' }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `already ${info?.state ?? 'gone'}`));
+  }
+  try {
+    await withRetry(deps.clock, () => deps.ec2.stopInstance(fw.instanceId));
+  } catch (e) {
+    const name = e instanceof Error ? e.name : 'Error';
+    const detail = `${fw.name} could not be stopped again: ${name}: ${errorMessage(e)}: stop it by hand (aws ec2 stop-instances --instance-ids ${fw.instanceId})`;
+    return withDrill(state, { failure: d.failure ?? { error: name, detail }, notes: [...d.notes, detail] }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `failed: ${name}`));
+  }
+  return withDrill(state, { stopped: true, stopRequested: true }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), 'stopping'));
+}
+
+/** The drill's verdict from its progress (and a Catch's error, if a step failed outright). */
+export function drillVerdict(pair: PairConfig, state: FlowState): { outcome: DrillOutcome; summary: string; bootSeconds?: number } {
+  const d = progress(state);
+  const standby = pair.firewalls[d.standby].name;
+  const bootSeconds = d.startRequestedAt !== undefined && d.readyAt !== undefined ? (d.readyAt - d.startRequestedAt) / 1000 : undefined;
+  const boot = bootSeconds !== undefined ? ` after ${formatDuration(bootSeconds * 1000)}` : '';
+  const withBoot = (x: { outcome: DrillOutcome; summary: string }) => (bootSeconds !== undefined ? { ...x, bootSeconds } : x);
+  if (d.outcome === 'refused') return { outcome: 'refused', summary: d.summary ?? 'no drill' };
+  if (d.yielded) return withBoot({ outcome: 'yielded', summary: `a failover took the pair's lock: ${standby} was left to it${d.readyAt !== undefined ? ` (ready${boot})` : ' (booting)'}` });
+  const stopProblem = d.notes.find((n) => n.includes('could not be stopped again'));
+  const left = d.stopRequested ? `; ${standby} stopped again` : d.stopped ? `; ${standby} left stopped` : '';
+  if (state.error) return withBoot({ outcome: 'failed', summary: `${state.error.Error}: ${causeText(state.error.Cause)}${left}` });
+  if (d.failure) return withBoot({ outcome: 'failed', summary: `${d.failure.detail}${left}` });
+  const results = d.results ?? [];
+  const failed = results.filter((r) => r.status === 'fail' || r.status === 'unknown');
+  const warned = results.filter((r) => r.status === 'warn').length;
+  if (stopProblem) return withBoot({ outcome: 'failed', summary: stopProblem });
+  if (failed.length === 0) {
+    return withBoot({ outcome: 'succeeded', summary: `${standby} ready${boot}; ${results.length} checks, none failed${warned > 0 ? ` (${warned} warning(s))` : ''}` });
+  }
+  const list = failed.slice(0, 3).map((r) => `${r.check} ${r.subject}`).join('; ');
+  return withBoot({ outcome: 'drift', summary: `${standby} ready${boot}; ${failed.length} check(s) failed: ${list}${failed.length > 3 ? '; ...' : ''}` });
+}
+
+function causeText(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // A plain cause.
+  }
+  return cause;
+}
+
+/**
+ * DrillFinish: releases the lock (unless a failover holds it now), records the drill (its boot
+ * time feeds the expected RTO of `status`), publishes its metrics and one notification. A failed
+ * drill sets `error`, and its execution ends FAILED.
+ */
+export async function drillFinish(deps: ControlDeps & { readonly store: DrillStore }, state: FlowState): Promise<FlowState> {
+  const pair = pairOf(deps.config, state);
+  const now = deps.clock.now();
+  const notes: string[] = [];
+  if (state.lock?.acquired) {
+    const released = await deps.store.release(pair.name, lockHolder(state)).catch((e: unknown) => {
+      notes.push(`lock not released (it expires by itself): ${errorMessage(e)}`);
+      return true;
+    });
+    if (!released) deps.telemetry.log.info('drill lock already gone at release (taken over)', { pair: pair.name, execution: state.execution });
+  }
+  // A step that failed outright (its Catch set `error`) may have run before the re-check.
+  const drilled: FlowState = state.drill
+    ? state
+    : {
+        ...state,
+        drill: { active: 'primary', standby: 'secondary', activeStatus: 'unknown', standbyState: 'unknown', proceed: false, ready: false, deadlineExceeded: false, waitSeconds: 0, checks: 0, detail: '', yielded: false, stopped: false, notes: [] },
+      };
+  const verdict = drillVerdict(pair, drilled);
+  const d = progress(drilled);
+  try {
+    await deps.store.recordDrill(pair.name, {
+      execution: state.execution,
+      startedAt: state.startedAt,
+      endedAt: deps.clock.now(),
+      standby: pair.firewalls[d.standby].name,
+      outcome: verdict.outcome,
+      source: state.input.source,
+      summary: verdict.summary,
+      ...(verdict.bootSeconds !== undefined ? { bootSeconds: verdict.bootSeconds } : {}),
+    });
+  } catch (e) {
+    notes.push(`drill not recorded (status will not show it): ${errorMessage(e)}`);
+    deps.telemetry.log.error('drill not recorded', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
+  }
+  const drill: DrillProgress = { ...d, notes: [...d.notes, ...notes], outcome: verdict.outcome, summary: verdict.summary, ...(verdict.bootSeconds !== undefined ? { bootSeconds: verdict.bootSeconds } : {}) };
+  const failed = verdict.outcome === 'failed';
+  const done: FlowState = {
+    ...drilled,
+    drill,
+    ...(failed && !drilled.error ? { error: { Error: d.failure?.error ?? 'DrillFailedError', Cause: verdict.summary } } : {}),
+    result: { outcome: failed ? 'failed' : verdict.outcome === 'refused' ? 'noop' : 'succeeded', summary: verdict.summary },
+    phases: endPhase({ ...drilled, phases: beginPhase(drilled, 'finish', now) }, 'finish', deps.clock.now()),
+  };
+  const m = deps.telemetry.metrics;
+  m.add('DrillResult', 'Count', 1, { Pair: pair.name, Outcome: verdict.outcome });
+  if (verdict.bootSeconds !== undefined) m.add('DrillBootTime', 'Seconds', verdict.bootSeconds, { Pair: pair.name });
+  // The drill schedule's alarm watches this one: 1 for a scheduled drill that failed, 0 otherwise.
+  if (state.input.source === 'drill') m.add('ScheduledDrillFailed', 'Count', failed ? 1 : 0, { Pair: pair.name });
+  deps.telemetry.log.info('drill finished', { pair: pair.name, execution: state.execution, outcome: verdict.outcome, bootSeconds: verdict.bootSeconds, summary: verdict.summary });
+  try {
+    await deps.notifier.publish(drillNotification(pair, done, deps.clock.now(), { notifications: deps.config.notifications, local: deps.local }));
+  } catch (e) {
+    deps.telemetry.log.error('notification failed', { pair: pair.name, execution: state.execution, error: errorMessage(e) });
+  }
+  return done;
+}
+
+export const DRILL_KIND: Readonly<Record<DrillOutcome, DrillKind>> = {
+  succeeded: 'drill-succeeded',
+  drift: 'drill-drift',
+  failed: 'drill-failed',
+  yielded: 'drill-yielded',
+  refused: 'drill-refused',
+};
+
+const SUBJECT_WORD: Readonly<Record<DrillOutcome, string>> = {
+  succeeded: 'succeeded',
+  drift: 'FOUND DRIFT',
+  failed: 'FAILED',
+  yielded: 'yielded to a failover',
+  refused: 'not run',
+};
+
+/** The drill's one notification: subject, JSON body for machines, the text people read. */
+export function drillNotification(pair: PairConfig, state: FlowState, now: number, settings: { notifications: NotificationsConfig; local?: boolean } = { notifications: DEFAULT_NOTIFICATIONS }): Notification {
+  const d = progress(state);
+  const outcome = d.outcome ?? 'failed';
+  const kind = DRILL_KIND[outcome];
+  const standby = pair.firewalls[d.standby];
+  const failedChecks = (d.results ?? []).filter((c) => c.status === 'fail' || c.status === 'unknown');
   return {
-    subject: text.replace(/[^\x20-\x7e]/g, ' ').slice(0, 100),
+    subject: `[pan-failover] ${pair.name} DRILL ${SUBJECT_WORD[outcome]}: ${d.summary ?? ''}`.replace(/[^\x20-\x7e]/g, ' ').slice(0, 100),
     body: {
       pair: pair.name,
+      execution: state.execution,
       event: 'drill',
-      drill: r.id,
-      outcome: r.outcome,
-      summary: r.summary,
-      active: r.active,
-      standby: r.standby,
-      bootSeconds: r.bootSeconds,
-      stoppedStandby: r.stoppedStandby,
-      failedChecks: r.checks.filter((c) => c.status === 'fail' || c.status === 'unknown').map((c) => ({ check: c.check, subject: c.subject, detail: c.detail, fix: c.fix })),
-      notes: r.notes,
-      startedAt: new Date(r.startedAt).toISOString(),
-      endedAt: new Date(r.endedAt).toISOString(),
+      action: 'drill',
+      source: state.input.source,
+      requestedBy: state.input.requestedBy,
+      outcome,
+      summary: d.summary,
+      active: pair.firewalls[d.active].name,
+      standby: standby.name,
+      bootSeconds: d.bootSeconds,
+      stoppedStandby: d.stopped,
+      failedChecks: failedChecks.map((c) => ({ check: c.check, subject: c.subject, detail: c.detail, fix: c.fix })),
+      warnings: (d.results ?? []).filter((c) => c.status === 'warn').map((c) => ({ check: c.check, subject: c.subject, detail: c.detail })),
+      notes: d.notes,
+      error: state.error,
+      timeline: timeline(state).map((t) => ({ phase: t.phase, startedAt: new Date(t.startedAt).toISOString(), durationSeconds: t.durationMs === undefined ? undefined : Math.round(t.durationMs / 100) / 10, outcome: t.outcome })),
+      startedAt: new Date(state.startedAt).toISOString(),
+      at: new Date(now).toISOString(),
     },
-    attributes: { pair: pair.name, event: 'drill', action: 'drill', outcome: r.outcome },
+    attributes: { pair: pair.name, event: 'drill', action: 'drill', outcome },
+    kind,
+    text: composeText(
+      settings.notifications,
+      kind,
+      {
+        pair: pair.name,
+        active: pair.firewalls[d.active].name,
+        standby: standby.name,
+        instanceId: standby.instanceId,
+        duration: d.bootSeconds !== undefined ? formatDuration(d.bootSeconds * 1000) : undefined,
+        count: outcome === 'drift' ? failedChecks.length : (d.results ?? []).length,
+        error: state.error?.Error ?? d.failure?.error,
+        reason: d.summary,
+        stopped: d.stopped,
+        ...(state.pause?.overridden ? { pauseOverriddenBy: state.input.requestedBy ?? '?' } : {}),
+      },
+      {
+        details: [
+          ...(d.summary ? [d.summary] : []),
+          ...failedChecks.map((c) => `${c.status.toUpperCase()} ${c.check} ${c.subject}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`),
+          ...d.notes,
+        ],
+        timeline: timeline(state).map((t) => `${new Date(t.startedAt).toISOString().slice(11, 19)}  ${t.phase.padEnd(8)} ${formatDuration(t.durationMs).padStart(7)}  ${t.outcome ?? 'running'}`),
+        console: settings.local ? undefined : executionConsoleUrl(state.stateMachineArn, state.execution),
+      },
+    ),
   };
 }
