@@ -45,6 +45,9 @@ import { panosResults, readFirewall } from './preflight.js';
 /** Looks at the active before a drill is refused: one slow answer is not a sick firewall. */
 export const ACTIVE_LOOKS = 3;
 const HEALTHY_ENOUGH: ReadonlySet<string> = new Set(['healthy', 'degraded']);
+const LOOK_GAP_SECONDS = 5;
+/** The looks end within this, well inside DrillRecheck's 60 s task timeout. */
+const LOOKS_BUDGET_MS = 40_000;
 
 function progress(state: FlowState): DrillProgress {
   if (!state.drill) throw new Error(`${state.execution}: the drill's re-check has not run`);
@@ -82,8 +85,11 @@ export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Pr
   // The owner was carrying traffic (a flow saw it ready) since `record.since`.
   const memory = record?.owner === active ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
   let activeStatus = 'unknown';
+  // Looks a few seconds apart, all within the task's time (DrillRecheck: 60 s in Lambda).
+  const gapMs = Math.min(pair.readiness.pollIntervalSeconds, LOOK_GAP_SECONDS) * 1000;
   for (let look = 0; look < ACTIVE_LOOKS; look++) {
-    if (look > 0) await deps.clock.sleep(pair.readiness.pollIntervalSeconds * 1000);
+    if (look > 0 && deps.clock.now() - now + gapMs + pair.probe.timeoutSeconds * 1000 > LOOKS_BUDGET_MS) break;
+    if (look > 0) await deps.clock.sleep(gapMs);
     const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describe(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
     const obs = await observe(deps, pair, active, info, pair.tunnels.length > 0);
     activeStatus = classifyFirewall(obs, memory, pair.probe, pair.tunnels).status;

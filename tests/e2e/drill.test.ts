@@ -133,6 +133,37 @@ describe('standby drill (state machine)', () => {
     expect(notice?.email).toContain('FAIL panos-tunnels fw-b tun-head-office');
   });
 
+  it('an active firewall that is not healthy: no drill (refused after three looks), nothing started, notified', async () => {
+    const s = await started();
+    s.firewall('fw-a').setFaults({ dead: true });
+    const since = lastSeq(s.world);
+    const { status, drill: d } = await drill(s);
+    expect(status).toBe('SUCCEEDED');
+    expect(d.outcome).toBe('refused');
+    expect(d.summary).toMatch(/^fw-a \(active\) is unreachable: no drill while the active firewall is not healthy$/);
+    expect(stateOf(s, IDS.fwB)).toBe('stopped');
+    expect(changesSince(s.world, since).filter((e) => e.type === 'ec2.instance.state')).toEqual([]);
+    expect(await s.stateTable().get('hq-egress')).toBeUndefined();
+    expect(notices(s).filter((n) => n.body.event === 'drill').map((n) => n.subject)).toEqual([expect.stringMatching(/^\[pan-failover\] hq-egress DRILL not run: fw-a \(active\) is unreachable/)]);
+  });
+
+  it('the drill schedule while the pair is paused: skipped (skipped-paused), nothing started, an information notice', async () => {
+    const s = await started();
+    const now = s.clock.now();
+    await s.stateTable().putPause('hq-egress', { since: now, until: now + 3_600_000, by: 'alice', reason: 'PAN-OS upgrade of fw-b' }, undefined);
+    const since = lastSeq(s.world);
+    const run = await s.runFlow({ pair: 'hq-egress', action: 'drill', source: 'drill', reason: 'scheduled drill' }, 'scheduled-drill-1');
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.state?.result?.outcome).toBe('skipped-paused');
+    expect(run.state?.drill).toBeUndefined();
+    expect(changesSince(s.world, since).filter((e) => e.type === 'ec2.instance.state' || e.type.startsWith('dynamodb.item'))).toEqual([]);
+    expect(stateOf(s, IDS.fwB)).toBe('stopped');
+    const [notice] = notices(s);
+    expect(notice?.subject).toMatch(/^\[pan-failover\] hq-egress DRILL skipped: pair paused until \S+ by alice$/);
+    expect(notice?.email).toContain('Standby drill of hq-egress skipped: the pair is paused for maintenance');
+    expect(notice?.email).toContain('the next scheduled drill runs after the pause');
+  });
+
   it('the active dies during the drill: the probe fails over at once, the booting standby is its target, the drill yields; consistent', async () => {
     const s = await started({ schedule: true, firewalls: { 'fw-b': { profile: { timings: { readyMs: 60_000 } } } } });
     const arn = s.startFlow(DRILL, 'drill-1');
