@@ -91,8 +91,9 @@ export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Pr
     if (look > 0 && deps.clock.now() - now + gapMs + pair.probe.timeoutSeconds * 1000 > LOOKS_BUDGET_MS) break;
     if (look > 0) await deps.clock.sleep(gapMs);
     const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describe(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
-    const obs = await observe(deps, pair, active, info, pair.tunnels.length > 0);
-    activeStatus = classifyFirewall(obs, memory, pair.probe, pair.tunnels).status;
+    // Tunnels are not read: down tunnels only make the active `degraded`, which is drilled beside.
+    const obs = await observe(deps, pair, active, info, false);
+    activeStatus = classifyFirewall(obs, memory, pair.probe, []).status;
     if (HEALTHY_ENOUGH.has(activeStatus)) break;
   }
   const base: DrillProgress = { active, standby, activeStatus, standbyState, proceed: false, ready: false, deadlineExceeded: false, waitSeconds: 0, checks: 0, detail: '', yielded: false, stopped: false, notes: [] };

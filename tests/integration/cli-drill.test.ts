@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flowCommand } from '#cli/commands/flow.js';
 import { pauseCommand } from '#cli/commands/pause.js';
 import { statusCommand } from '#cli/commands/status.js';
+import { reportCommand } from '#cli/commands/report.js';
+import { join } from 'node:path';
 import { captureOutput, changesSince, lastSeq, startCliSim, type CliSim } from '../support/cli-sim.js';
 import { makeConfig } from '../support/config.js';
 
@@ -66,7 +68,14 @@ describe('pan-failover drill', () => {
     expect(run.stdout).toMatch(/\nDRILL FAILED: fw-b not ready within 60s \(last: [^)]+\); fw-b stopped again \(exit 2\)\n/);
     expect(run.result).toBe(2);
     expect(['stopping', 'stopped']).toContain(fwB(s));
-    expect(s.system.world.sfn.listExecutions(s.system.stateMachineArn).map((e) => e.status)).toEqual(['FAILED']);
+    const [execution] = s.system.world.sfn.listExecutions(s.system.stateMachineArn);
+    expect(execution?.status).toBe('FAILED');
+    // The HTML report renders a drill too: its phases and the drill's own notes.
+    const report = await captureOutput(() => reportCommand({ config: s.configPath, execution: execution?.executionArn, out: join(s.dir, 'drill.html'), json: true }));
+    const model = JSON.parse(report.stdout) as { kind: string; action: string; outcome: string; notes: string[]; phases: { id: string }[] };
+    expect(model).toMatchObject({ kind: 'drill', action: 'drill', outcome: 'failed' });
+    expect(model.phases.map((p) => p.id)).toEqual(expect.arrayContaining(['lock', 'recheck', 'start', 'boot', 'stop']));
+    expect(model.notes).toContainEqual(expect.stringMatching(/^drill: failed: fw-b not ready within 60s/));
   });
 
   it("a paused pair: a person's drill is refused (exit 1, nothing started) unless --force overrides the pause", async () => {
