@@ -283,13 +283,15 @@ export async function drillFinish(deps: ControlDeps & { readonly store: DrillSto
     });
     if (!released) deps.telemetry.log.info('drill lock already gone at release (taken over)', { pair: pair.name, execution: state.execution });
   }
-  // A step that failed outright (its Catch set `error`) may have run before the re-check.
-  const drilled: FlowState = state.drill
-    ? state
-    : {
-        ...state,
-        drill: { active: 'primary', standby: 'secondary', activeStatus: 'unknown', standbyState: 'unknown', proceed: false, ready: false, deadlineExceeded: false, waitSeconds: 0, checks: 0, detail: '', yielded: false, stopped: false, notes: [] },
-      };
+  // DrillRecheck itself failed (its Catch set `error`): nothing was started; name the firewalls as it would have.
+  const owner = state.drill ? undefined : ((await deps.store.getOwner(pair.name).catch(() => undefined))?.owner ?? 'primary');
+  const drilled: FlowState =
+    state.drill || owner === undefined
+      ? state
+      : {
+          ...state,
+          drill: { active: owner, standby: otherRole(owner), activeStatus: 'unknown', standbyState: 'unknown', proceed: false, ready: false, deadlineExceeded: false, waitSeconds: 0, checks: 0, detail: '', yielded: false, stopped: false, notes: [] },
+        };
   const verdict = drillVerdict(pair, drilled);
   const d = progress(drilled);
   try {

@@ -42,3 +42,13 @@ describe('expected RTO', () => {
     }
   });
 });
+
+describe("advice about a drill's lock", () => {
+  it('names a --local drill as a CLI run, and the take-over command it would need', async () => {
+    const { lockAdvice } = await import('#cli/advice.js');
+    const lines = lockAdvice('hq-egress', 'drill', 'drill:cli-hq-egress-drill-20261207T101500-a1b2c3', undefined, 0);
+    expect(lines[0]).toContain('(a --local run of the CLI)');
+    expect(lines[2]).toContain('pan-failover drill -p hq-egress --local --take-over drill:cli-hq-egress-drill-20261207T101500-a1b2c3');
+    expect(lockAdvice('hq-egress', 'drill', 'drill:hq-egress-weekly-1', undefined, 0)[0]).toContain('(an execution of the deployed state machine)');
+  });
+});
