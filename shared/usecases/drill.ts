@@ -30,6 +30,7 @@ import { errorMessage } from '../errors.js';
 import { composeText, DEFAULT_NOTIFICATIONS } from '../notify/compose.js';
 import type { DrillKind } from '../notify/kinds.js';
 import { executionConsoleUrl } from '../notify/render.js';
+import { timeLeftMs } from '../ports/clock.js';
 import type { InstanceInfo } from '../ports/ec2.js';
 import type { Notification } from '../ports/messaging.js';
 import type { DrillStore } from '../ports/store.js';
@@ -39,14 +40,14 @@ import { formatDuration } from './flow/notifications.js';
 import { beginPhase, endPhase, lockHolder, pairOf, timeline, type DrillOutcome, type DrillProgress, type FlowState } from './flow/state.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
-import { isTransient, withRetry } from './pacing.js';
-import { panosResults, readFirewall } from './preflight.js';
+import { isTransient, MIN_CALL_MS, withRetry } from './pacing.js';
+import { PANOS_READ_TIMEOUT_MS, panosResults, readFirewall } from './preflight.js';
 
 /** Looks at the active before a drill is refused: one slow answer is not a sick firewall. */
 export const ACTIVE_LOOKS = 3;
 const HEALTHY_ENOUGH: ReadonlySet<string> = new Set(['healthy', 'degraded']);
 const LOOK_GAP_SECONDS = 5;
-/** The looks end within this, well inside DrillRecheck's 60 s task timeout. */
+/** The looks end within this (and within the invocation's deadline), inside flow-firewall's timeout. */
 const LOOKS_BUDGET_MS = 40_000;
 
 function progress(state: FlowState): DrillProgress {
@@ -88,7 +89,8 @@ export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Pr
   // Looks a few seconds apart, all within the task's time (DrillRecheck: 60 s in Lambda).
   const gapMs = Math.min(pair.readiness.pollIntervalSeconds, LOOK_GAP_SECONDS) * 1000;
   for (let look = 0; look < ACTIVE_LOOKS; look++) {
-    if (look > 0 && deps.clock.now() - now + gapMs + pair.probe.timeoutSeconds * 1000 > LOOKS_BUDGET_MS) break;
+    const nextLookMs = gapMs + pair.probe.timeoutSeconds * 1000;
+    if (look > 0 && (deps.clock.now() - now + nextLookMs > LOOKS_BUDGET_MS || timeLeftMs(deps.clock) < nextLookMs + MIN_CALL_MS)) break;
     if (look > 0) await deps.clock.sleep(gapMs);
     const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describe(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
     // Tunnels are not read: down tunnels only make the active `degraded`, which is drilled beside.
@@ -191,12 +193,15 @@ export async function drillChecks(deps: FirewallStepDeps, state: FlowState): Pro
   const now = deps.clock.now();
   const phases = beginPhase(state, 'check', now);
   const instances = await describe(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
+  // Five reads one after the other per firewall (system info, licences, three config reads):
+  // each bounded so that all of them end before the invocation's deadline.
+  const readTimeoutMs = Math.max(MIN_CALL_MS, Math.min(PANOS_READ_TIMEOUT_MS, Math.floor(timeLeftMs(deps.clock) / 5)));
   const facts = {} as Record<Role, FirewallFacts>;
   await Promise.all(
     ROLES.map(async (role) => {
       const fw = pair.firewalls[role];
       const instance = instances.get(fw.instanceId);
-      facts[role] = { role, firewall: fw, instance, reading: await readFirewall(deps, fw, instance) };
+      facts[role] = { role, firewall: fw, instance, reading: await readFirewall(deps, fw, instance, readTimeoutMs) };
     }),
   );
   const results = panosResults(pair, facts, deps.clock.now(), d.active).map((r) => ({ check: r.check, subject: r.subject, status: r.status, detail: r.detail, ...(r.fix !== undefined ? { fix: r.fix } : {}) }));
