@@ -72,7 +72,7 @@ describe('pan-failover drill', () => {
     expect(execution?.status).toBe('FAILED');
     // The HTML report renders a drill too: its phases and the drill's own notes.
     const report = await captureOutput(() => reportCommand({ config: s.configPath, execution: execution?.executionArn, out: join(s.dir, 'drill.html'), json: true }));
-    const model = JSON.parse(report.stdout) as { kind: string; action: string; outcome: string; notes: string[]; phases: { id: string }[] };
+    const model = (JSON.parse(report.stdout) as { result: { kind: string; action: string; outcome: string; notes: string[]; phases: { id: string }[] } }).result;
     expect(model).toMatchObject({ kind: 'drill', action: 'drill', outcome: 'failed' });
     expect(model.phases.map((p) => p.id)).toEqual(expect.arrayContaining(['lock', 'recheck', 'start', 'boot', 'stop']));
     expect(model.notes).toContainEqual(expect.stringMatching(/^drill: failed: fw-b not ready within 60s/));
