@@ -6,7 +6,7 @@
  * non-zero only when a section itself broke.
  *
  * Usage: npm run bench [-- --quick] [-- --only probe,cutover] [-- --rehearsals N] [-- --json FILE | --no-json]
- * Sections: probe, bundles, cutover, rehearsal, detection, warm, scale, cost, parse, cli.
+ * Sections: probe, bundles, cutover, rehearsal, detection, warm, scale, cost, parse, cli, drill.
  */
 import '#shared/polyfills.js';
 import { writeFile } from 'node:fs/promises';
@@ -22,6 +22,7 @@ import { cutoverSection } from './sections/cutover.js';
 import { detectionSection } from './sections/detection.js';
 import { warmSection } from './sections/warm.js';
 import { scaleSection } from './sections/scale.js';
+import { drillSection } from './sections/drill.js';
 import { parseSection } from './sections/parse.js';
 import { probeSection } from './sections/probe.js';
 import { collectRehearsal, rehearsalSection, type RehearsalFacts } from './sections/rehearsal.js';
@@ -39,10 +40,11 @@ const SECTIONS = {
   cost: '5. Monthly cost model',
   parse: 'PAN-OS response parsing (information)',
   cli: '6. CLI start (prebuilt JavaScript)',
+  drill: '7. Standby drill on the simulator',
 } as const;
 type SectionName = keyof typeof SECTIONS;
 /** The order they run in; the cost model uses the rehearsal's counts, so it comes after it. */
-const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'scale', 'cost', 'parse', 'cli'];
+const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'scale', 'cost', 'parse', 'cli', 'drill'];
 
 function options() {
   const { values } = parseArgs({
@@ -98,6 +100,7 @@ async function main(): Promise<number> {
     },
     cost: async () => costSection(ctx, rehearsal ?? (await collectRehearsal())),
     parse: () => parseSection(ctx),
+    drill: () => drillSection(ctx),
   };
 
   for (const name of opts.sections) {

@@ -6,10 +6,11 @@ import type { PairConfig, Role } from '#shared/config/schema.js';
 import type { FlowInput } from '#shared/usecases/flow-input.js';
 import { formatDuration } from '#shared/usecases/flow/notifications.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
+import { holderExecution } from '#shared/domain/drill.js';
 
-export type FlowCommandName = 'failover' | 'failback' | 'plan' | 'repair';
+export type FlowCommandName = 'failover' | 'failback' | 'plan' | 'repair' | 'drill';
 
-export const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair' };
+export const COMMAND_OF: Record<FlowInput['action'], FlowCommandName> = { failover: 'failover', failback: 'failback', reconcile: 'repair', drill: 'drill' };
 
 /** The command line that starts `action` on `pair` in this process (what the advice names). */
 export function commandLine(action: FlowInput['action'], pair: string, extra: readonly string[] = []): string {
@@ -18,15 +19,16 @@ export function commandLine(action: FlowInput['action'], pair: string, extra: re
 
 /** The action a CLI execution name says it ran (`cli-<pair>-<action>-<time>-<hex>`); undefined for others. */
 export function actionOfHolder(holder: string, pair: string): FlowInput['action'] | undefined {
-  const m = new RegExp(`^cli-${pair.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(failover|failback|reconcile)-\\d{8}T\\d{6}-[0-9a-f]+$`).exec(holder);
+  const m = new RegExp(`^cli-${pair.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(failover|failback|reconcile|drill)-\\d{8}T\\d{6}-[0-9a-f]+$`).exec(holder);
   return m?.[1] as FlowInput['action'] | undefined;
 }
 
 /** What to do about a lock another run holds: who, until when, and the way out if it is dead. */
 export function lockAdvice(pair: string, action: FlowInput['action'], heldBy: string, expiresAt: number | undefined, now: number): string[] {
   const until = expiresAt === undefined ? 'an unknown time' : `${new Date(expiresAt).toISOString()} (in ${formatDuration(Math.max(0, expiresAt - now))})`;
-  const cli = heldBy.startsWith('cli-');
-  const theirs = actionOfHolder(heldBy, pair) ?? action;
+  // A drill holds the lock as drill:<execution>.
+  const cli = holderExecution(heldBy).startsWith('cli-');
+  const theirs = actionOfHolder(holderExecution(heldBy), pair) ?? action;
   return [
     `the pair's lock is held by ${heldBy} (${cli ? 'a --local run of the CLI' : 'an execution of the deployed state machine'}) until ${until}; nothing was changed.`,
     `If that run is still going, let it finish: \`pan-failover status -p ${pair}\` shows the lock and where every object points.`,

@@ -446,6 +446,15 @@ export function statusCheckAlarmName(prefix: string, pair: PairConfig, role: (ty
   return `${prefix}-${pair.name}-${pair.firewalls[role].name}-status-check`;
 }
 
+export function drillAlarmName(prefix: string, pair: PairConfig): string {
+  return `${prefix}-${pair.name}-drill-failed`;
+}
+
+/** What the drill schedule's rule sends the state machine (a strict flow input: `parseFlowInput` accepts it). */
+export function scheduledDrillInput(pair: PairConfig): Record<string, string> {
+  return { pair: pair.name, action: 'drill', source: 'drill', reason: `scheduled drill (drill.schedule ${pair.drill.schedule ?? ''})`.slice(0, 500) };
+}
+
 interface AlarmSpec {
   readonly name: string;
   readonly description: string;
@@ -520,6 +529,23 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
       });
     }
     const id = `Pair${p + 1}`;
+    if (pair.drill.schedule !== undefined) {
+      // One data point per scheduled drill (DrillFinish): 1 if it failed. No OK message: the
+      // next minute has no data, and the next drill's notification says how it went.
+      resources[`DrillFailed${id}Alarm`] = alarm({
+        name: drillAlarmName(names.prefix, pair),
+        description: `The scheduled standby drill of ${pair.name} failed: its standby could not be started, never became ready, or could not be stopped again. Until a drill succeeds, a failover would likely fail the same way (docs/runbook.md#drill-failed)`,
+        namespace: METRICS_NAMESPACE,
+        metric: 'ScheduledDrillFailed',
+        dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
+        statistic: 'Maximum',
+        threshold: 1,
+        comparison: 'GreaterThanOrEqualToThreshold',
+        periods: 1,
+        missing: 'notBreaching',
+        okActions: false,
+      });
+    }
     resources[`ProbeSilent${id}Alarm`] = alarm({
       name: `${names.prefix}-${pair.name}-probe-silent`,
       description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
@@ -810,6 +836,19 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     ...alarmResources,
   };
   Object.assign(resources, alarmTrigger(names, triggers));
+  // The drill schedule of each pair that has one (off by default): the same role starts the drill.
+  config.pairs.forEach((pair, p) => {
+    if (pair.drill.schedule === undefined) return;
+    resources[`DrillSchedulePair${p + 1}Rule`] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: `Standby drill of ${pair.name} (drill.schedule, UTC)`,
+        ScheduleExpression: pair.drill.schedule,
+        State: 'ENABLED',
+        Targets: [{ Id: 'standby-drill', Arn: { Ref: LOGICAL.stateMachine }, RoleArn: { 'Fn::GetAtt': ['AlarmTriggerRole', 'Arn'] }, Input: JSON.stringify(scheduledDrillInput(pair)) }],
+      },
+    };
+  });
   resources.NotificationTopicPolicy = {
     Type: 'AWS::SNS::TopicPolicy',
     Properties: {

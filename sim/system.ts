@@ -30,7 +30,7 @@ import type { Ec2Port } from '#shared/ports/ec2.js';
 import type { DnsPort } from '#shared/ports/dns.js';
 import type { FirewallApiFactory } from '#shared/ports/firewall.js';
 import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
-import type { LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
+import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
@@ -127,7 +127,7 @@ export interface ConsistencyReport {
 interface Ports {
   readonly ec2: Ec2Port;
   readonly dns: DnsPort;
-  readonly store: LockStore & OwnerStore & ProbeStateStore<ProbeMemory> & PauseStore;
+  readonly store: LockStore & OwnerStore & ProbeStateStore<ProbeMemory> & PauseStore & DrillStore;
   readonly notifier: Notifier;
   readonly flows: FlowStarter;
   readonly secrets: SecretReader;
@@ -623,6 +623,11 @@ export class SimSystem {
 
   ownerRecord(pair = this.pair()) {
     return this.#directStore().getOwner(pair.name);
+  }
+
+  /** The state table as a person reads it (the lock, the owner, the pause, the drill history). */
+  stateTable() {
+    return this.#directStore();
   }
 
   #directStore() {

@@ -1,5 +1,6 @@
 /**
- * `pan-failover failover|failback|plan|repair --pair NAME`: start the failover flow.
+ * `pan-failover failover|failback|plan|repair|drill --pair NAME`: start the failover flow (a
+ * drill is one of its actions: boot the standby, check it, stop it again; traffic untouched).
  * - `--local` runs the state machine definition in this process with the project's own step
  *   handlers, against whatever AWS endpoint the environment names (real AWS with your
  *   credentials, or the simulator): no deployed state machine needed.
@@ -23,7 +24,8 @@ import type { ExecutionStatus } from '#shared/ports/messaging.js';
 import { parseFlowInput, type FlowInput } from '#shared/usecases/flow-input.js';
 import { runAwsStep, runControlStep, runFirewallStep } from '#shared/usecases/flow/dispatch.js';
 import { formatDuration } from '#shared/usecases/flow/notifications.js';
-import { failedPhase, timeline, type FlowState } from '#shared/usecases/flow/state.js';
+import { failedPhase, lockHolder, timeline, type FlowState } from '#shared/usecases/flow/state.js';
+import { holderExecution } from '#shared/domain/drill.js';
 import { cliConfig, cliDeps, requirePair, stateMachineArnOf, topicArnOf, type CliOptions } from '../context.js';
 import { EXIT, RefusedError, UsageError } from '../exit.js';
 import { manualFlowPauseCheck } from './pause.js';
@@ -75,6 +77,7 @@ export const FLOW_COMMANDS = {
   failback: { action: 'failback', dryRun: false },
   plan: { action: 'failover', dryRun: true },
   repair: { action: 'reconcile', dryRun: false },
+  drill: { action: 'drill', dryRun: false },
 } as const satisfies Record<string, { action: FlowInput['action']; dryRun: boolean }>;
 export type FlowCommandName = keyof typeof FLOW_COMMANDS;
 
@@ -85,6 +88,16 @@ function requester(): string {
 export function renderFlowResult(state: FlowState | undefined): string[] {
   if (!state) return [];
   const lines: string[] = [];
+  const d = state.drill;
+  if (d) {
+    lines.push(`active: ${d.active} (${d.activeStatus}); standby: ${d.standby} (was ${d.standbyState})`);
+    if (d.bootSeconds !== undefined) lines.push(`boot: ${d.bootSeconds.toFixed(1)} s from the start request to ready`);
+    const shown = (d.results ?? []).filter((c) => c.status !== 'pass' && c.status !== 'skip');
+    if (d.results) lines.push(`checks: ${d.results.length}, ${shown.length === 0 ? 'none failed or warned' : `${shown.length} not passed:`}`);
+    for (const c of shown) lines.push(`  ${c.status.toUpperCase().padEnd(7)} ${c.check} ${c.subject}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
+    lines.push(`standby: ${d.stopped ? 'stopped again' : d.yielded ? 'left to the failover' : 'not stopped by the drill'}`);
+    for (const n of d.notes) lines.push(`note: ${n}`);
+  }
   if (state.recheck) lines.push(`re-check: ${state.recheck.mode}: ${state.recheck.reason}`);
   if (state.plan) {
     lines.push('plan (nothing was changed):');
@@ -115,6 +128,8 @@ export interface FlowVerdict {
 }
 
 export function flowVerdict(pair: PairConfig, status: ExecutionStatus | 'SUCCEEDED' | 'FAILED', state: FlowState | undefined, error: { name: string; cause: string } | undefined, now: number): FlowVerdict {
+  // A drill that failed ends its execution FAILED (no output): its last state says why.
+  if (state?.drill?.outcome) return drillVerdict(pair, state);
   if (status !== 'SUCCEEDED' || !state?.result) {
     const phase = state ? failedPhase(state) : undefined;
     return {
@@ -143,8 +158,34 @@ export function flowVerdict(pair: PairConfig, status: ExecutionStatus | 'SUCCEED
   }
 }
 
+/**
+ * A drill: 0 succeeded; 1 drift found, warnings, yielded to a failover, or not run (the active
+ * is not healthy); 2 failed (the standby could not be started, never became ready, or could not
+ * be stopped again).
+ */
+function drillVerdict(pair: PairConfig, state: FlowState): FlowVerdict {
+  const d = state.drill;
+  const summary = d?.summary ?? state.result?.summary ?? '';
+  const again = `\`pan-failover drill -p ${pair.name}\``;
+  switch (d?.outcome) {
+    case 'succeeded': {
+      const warned = (d.results ?? []).some((c) => c.status === 'warn');
+      return { exitCode: warned ? EXIT.notDone : EXIT.ok, words: `DRILL ${warned ? 'SUCCEEDED WITH WARNINGS' : 'SUCCEEDED'}: ${summary}`, advice: [`\`pan-failover status -p ${pair.name}\` shows the boot time and the expected RTO.`] };
+    }
+    case 'drift':
+      return { exitCode: EXIT.failed, words: `DRILL FOUND DRIFT: ${summary}`, advice: [`Fix the standby as each failed check says (start it in a maintenance window), then run ${again} again.`] };
+    case 'yielded':
+      return { exitCode: EXIT.notDone, words: `DRILL YIELDED: ${summary}`, advice: [`A failover holds the pair: follow it (\`pan-failover status -p ${pair.name}\`).`] };
+    case 'refused':
+      return { exitCode: EXIT.notDone, words: `NO DRILL: ${summary}`, advice: [`\`pan-failover probe -p ${pair.name}\` shows why; run ${again} once the active firewall is healthy.`] };
+    case 'failed':
+    default:
+      return { exitCode: EXIT.failed, words: `DRILL FAILED: ${summary}`, advice: [`Look at the standby in the EC2 console (state reason, system log); \`pan-failover status -p ${pair.name}\` shows it is stopped.`] };
+  }
+}
+
 async function confirmForced(options: FlowCommandOptions, pair: PairConfig, action: FlowInput['action'], io: FlowIo): Promise<void> {
-  if (!options.force || action === 'reconcile' || options.dryRun || options.yes || !io.interactive) return;
+  if (!options.force || action === 'reconcile' || action === 'drill' || options.dryRun || options.yes || !io.interactive) return;
   const to = action === 'failback' ? pair.firewalls.primary.name : 'the other firewall';
   const answer = await io.ask(`Forced ${action} of ${pair.name}: traffic moves to ${to} even if the active firewall is healthy.\nType the pair name (${pair.name}) to go on: `);
   if (answer.trim() !== pair.name) throw new RefusedError('not confirmed; nothing was changed', 'type the pair name to confirm, or pass --yes');
@@ -158,7 +199,8 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
     pair: options.pair,
     action,
     reason: options.reason ?? `${action} requested from the CLI`,
-    force: action !== 'reconcile' && (options.force ?? false),
+    // A drill has nothing to force; its --force only overrides a maintenance pause.
+    force: action !== 'reconcile' && action !== 'drill' && (options.force ?? false),
     dryRun: options.dryRun ?? false,
     source: 'manual',
     requestedBy: requester(),
@@ -192,20 +234,27 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
       out(`follow it: the Step Functions console, or run with --wait; \`pan-failover status -p ${options.pair}\` shows where every object points`);
       return options.json ? printJson(COMMAND_OF[action], EXIT.ok, { executionArn: started.executionArn, waited: false }) : EXIT.ok;
     }
-    const end = await followExecution(started.executionArn, sfn, progressPrinter(out, () => deps.clock.now()), deps.clock);
-    return finishRun(options, action, pair, end.status, end.state, end.error, deps.clock.now(), out, started.executionArn);
+    const printer = progressPrinter(out, () => deps.clock.now());
+    let lastSeen: FlowState | undefined;
+    const end = await followExecution(started.executionArn, sfn, (s) => {
+      lastSeen = s;
+      printer(s);
+    }, deps.clock);
+    // A failed execution has no output: its last state (a failed drill's verdict) is in its history.
+    return finishRun(options, action, pair, end.status, end.state ?? (action === 'drill' ? lastSeen : undefined), end.error, deps.clock.now(), out, started.executionArn);
   }
 
   // One read of the pair's lock first: no credentials, no network or no table fail here, at once
   // and as what they are (exit 3 or 64), not minutes later as a failed flow.
   const lock = await deps.store.get(options.pair);
-  if (lock && lock.expiresAt > deps.clock.now() && lock.holder !== takeOverOf(options) && !options.dryRun) {
+  if (lock && lock.expiresAt > deps.clock.now() && holderExecution(lock.holder) !== holderExecution(takeOverOf(options) ?? '') && !options.dryRun) {
     out(`note: the pair's lock is held by ${lock.holder} until ${new Date(lock.expiresAt).toISOString()}`);
   }
   out(`running the ${action} flow for ${options.pair} locally${options.dryRun ? ' (dry run: nothing will change, nobody is notified)' : ''} as ${name}`);
   // Step Functions cannot vouch for a process on a laptop: the lock it takes is short and renewed
   // while the flow runs, so an interrupted run blocks the pair for minutes, not hours.
-  const takeOver = options.takeOver;
+  const takeOver = options.takeOver === undefined ? undefined : holderExecution(options.takeOver);
+  const holder = lockHolder({ input: { action } as FlowState['input'], execution: name });
   const local = {
     ...deps,
     lockLeaseMs: CLI_LOCK_LEASE_MS,
@@ -218,7 +267,7 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
         : undefined,
   };
   const renew = setInterval(() => {
-    deps.store.takeOver(options.pair, name, name, deps.clock.now(), CLI_LOCK_LEASE_MS).then(
+    deps.store.takeOver(options.pair, holder, holder, deps.clock.now(), CLI_LOCK_LEASE_MS).then(
       (r) => {
         if (!r.acquired && r.heldBy !== LOCK_RELEASED) process.stderr.write(`warning: the pair's lock is now held by ${r.heldBy}\n`);
       },
@@ -226,9 +275,13 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
     );
   }, CLI_LOCK_RENEW_MS);
   const progress = progressPrinter(out, () => deps.clock.now());
+  let lastSeen: FlowState | undefined;
   const seen = <T>(p: Promise<T>): Promise<T> =>
     p.then((s) => {
-      if (isFlowState(s)) progress(s);
+      if (isFlowState(s)) {
+        lastSeen = s;
+        progress(s);
+      }
       return s;
     });
   let result: Awaited<ReturnType<typeof runFlowLocally>>;
@@ -249,7 +302,8 @@ export async function flowCommand(action: FlowInput['action'], options: FlowComm
   } finally {
     clearInterval(renew);
   }
-  return finishRun(options, action, pair, result.status, result.output as FlowState | undefined, result.error, deps.clock.now(), out, name);
+  const output = result.output as FlowState | undefined;
+  return finishRun(options, action, pair, result.status, output ?? (action === 'drill' ? lastSeen : undefined), result.error, deps.clock.now(), out, name);
 }
 
 const takeOverOf = (o: FlowCommandOptions) => o.takeOver;
@@ -316,9 +370,14 @@ export function registerFlowCommand(program: Command, common: CommonOptions, cmd
     failback: 'move the pair back to its primary firewall (after a failover)',
     plan: 'what a failover would change (a dry run in this process: changes nothing, notifies nobody)',
     repair: 'put every managed route, EIP and DNS record back on the recorded owner (what the probe does on drift)',
+    drill: 'boot the standby, measure its boot, check its PAN-OS configuration against the active, stop it again (traffic untouched; a failover takes over at once)',
   };
+  const exits =
+    cmdName === 'drill'
+      ? 'exit 0 succeeded, 1 warnings, yielded or not run (active unhealthy, lock held, paused), 2 failed or drift found, 3 could not check, 64 usage'
+      : 'exit 0 done, 1 not done (refused, nothing to do, lock held), 2 failed, 3 could not check, 64 usage';
   const cmd = jsonOption(common(program.command(cmdName)))
-    .description(`${descriptions[cmdName]}; exit 0 done, 1 not done (refused, nothing to do, lock held), 2 failed, 3 could not check, 64 usage`)
+    .description(`${descriptions[cmdName]}; ${exits}`)
     .requiredOption('-p, --pair <name>', 'the firewall pair')
     .option('--reason <text>', 'why (shown in the notifications)');
   if (!dryRun) {
@@ -326,8 +385,9 @@ export function registerFlowCommand(program: Command, common: CommonOptions, cmd
       .option('--local', 'run the flow in this process (no deployed state machine needed)')
       .option('--state-machine-arn <arn>', 'deployed state machine (default: PAN_FAILOVER_STATE_MACHINE_ARN, else the --stage one)')
       .option('--wait', 'with a deployed state machine: follow the execution to its end')
-      .option('--topic-arn <arn>', 'with --local: SNS topic for the notifications (default: PAN_FAILOVER_TOPIC_ARN, else the --stage one; none: not sent)')
-      .option('--dry-run', 'print what would change; change nothing, notify nobody')
+      .option('--topic-arn <arn>', 'with --local: SNS topic for the notifications (default: PAN_FAILOVER_TOPIC_ARN, else the --stage one; none: not sent)');
+    if (action !== 'drill') cmd.option('--dry-run', 'print what would change; change nothing, notify nobody');
+    cmd
       .option('--take-over <holder>', 'with --local: the run holding the pair\'s lock is dead; take its lock over (the refusal names it)');
   }
   // Forcing means "even though the active firewall looks healthy": it has no meaning for a repair.
@@ -335,7 +395,8 @@ export function registerFlowCommand(program: Command, common: CommonOptions, cmd
   if (action === 'failover') cmd.option('--force', 'fail over even if the active firewall looks healthy, or the pair is paused');
   if (action === 'failback') cmd.option('--force', 'fail back even if the active firewall looks healthy, or the pair is paused');
   if (action === 'reconcile' && !dryRun) cmd.option('--force', 'repair even though the pair is paused for maintenance');
-  if (action !== 'reconcile' && !dryRun) cmd.option('-y, --yes', 'do not ask for confirmation of a forced run on a terminal');
+  if (action === 'drill') cmd.option('--force', 'drill even though the pair is paused for maintenance (a scheduled drill is skipped during a pause)');
+  if (action !== 'reconcile' && action !== 'drill' && !dryRun) cmd.option('-y, --yes', 'do not ask for confirmation of a forced run on a terminal');
   cmd.action(async (opts: FlowCommandOptions) => {
     process.exitCode = await flowCommand(action, dryRun ? { ...opts, dryRun: true, local: true } : opts);
   });

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { ROLES, type PairConfig } from '#shared/config/schema.js';
 import { effectiveOwner } from '#shared/domain/placement.js';
+import { expectedRto } from '#shared/domain/drill.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import { describeInstancesTolerant } from '#shared/usecases/instances.js';
@@ -28,13 +29,15 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
   const reports = [];
   let worst = 0;
   for (const pair of pairs) {
-    const [placement, record, lock, pause, instances] = await Promise.all([
+    const [placement, record, lock, pause, instances, drills] = await Promise.all([
       readPlacement(deps.ec2, pair),
       deps.store.getOwner(pair.name),
       deps.store.get(pair.name),
       deps.store.getPause(pair.name).then((p) => p.value),
       describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)).then((m) => [...m.values()].filter((i) => i !== undefined)),
+      deps.store.getDrills(pair.name).catch(() => []),
     ]);
+    const rto = expectedRto(pair, drills);
     const aws = effectiveOwner(placement);
     const dns = await Promise.all(
       pair.dnsRecords.map(async (r) => {
@@ -49,7 +52,7 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
     );
     const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws);
     if (!consistent) worst = EXIT.notDone;
-    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, pause });
+    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, pause, lastDrill: drills.at(-1), expectedRto: rto });
   }
   if (options.json) return printJson('status', worst, { pairs: reports.map((r) => ({ ...r, pair: r.pair.name })) });
   for (const r of reports) {
@@ -76,6 +79,18 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
           ...r.dns.map((d) => [`DNS ${d.name} ${d.type}`, sideName(p, d.side), d.values.join(',') || '-']),
         ],
       ),
+    );
+    const d = r.lastDrill;
+    out.push(
+      d
+        ? `last drill: ${new Date(d.endedAt).toISOString()} ${d.outcome}${d.bootSeconds !== undefined ? `, boot ${d.bootSeconds.toFixed(0)} s` : ''}: ${d.summary}`
+        : `last drill: none (run \`pan-failover drill -p ${p.name}\`)`,
+    );
+    const rto = r.expectedRto;
+    out.push(
+      rto.totalSeconds !== undefined
+        ? `expected RTO: ${rto.totalSeconds.toFixed(0)} s (detection ${rto.detectionSeconds} s + boot ${(rto.bootSeconds ?? 0).toFixed(0)} s, median of the last ${rto.boots} drill(s))`
+        : `expected RTO: detection ${rto.detectionSeconds} s + the standby's boot, not measured yet (no drill)`,
     );
     out.push(r.consistent ? 'consistent' : 'NOT CONSISTENT: managed objects are split, or differ from the recorded owner');
     if (!r.consistent) out.push(...statusAdvice(p, r.record?.owner, r.lock, Date.now()));

@@ -239,6 +239,8 @@ const PHASE_LABELS: Readonly<Record<string, string>> = {
   record: 'record owner',
   dns: 'DNS',
   verify: 'verify tunnels',
+  check: 'PAN-OS checks (drill)',
+  stop: 'stop standby (drill)',
   finish: 'finish',
 };
 
@@ -307,6 +309,13 @@ function notesOf(state: FlowState | undefined, pair: PairConfig): string[] {
   if (state.fence) notes.push(`fencing: ${state.fence.action}: ${state.fence.detail}`);
   for (const s of state.dns?.skipped ?? []) notes.push(`DNS: ${s}`);
   if (state.dns?.timedOut) notes.push('DNS: Route 53 change not INSYNC within the reporting window (not blocking)');
+  const d = state.drill;
+  if (d) {
+    notes.push(`drill: ${d.outcome ?? 'in progress'}${d.summary ? `: ${d.summary}` : ''}`);
+    if (d.bootSeconds !== undefined) notes.push(`drill: ${pair.firewalls[d.standby].name} booted in ${d.bootSeconds.toFixed(1)} s from the start request; ${d.stopped ? 'stopped again' : 'not stopped by the drill'}`);
+    for (const c of (d.results ?? []).filter((r) => r.status === 'fail' || r.status === 'unknown' || r.status === 'warn')) notes.push(`drill check ${c.status.toUpperCase()} ${c.check} ${c.subject}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`);
+    for (const n of d.notes) notes.push(`drill: ${n}`);
+  }
   if (state.verify) notes.push(`verify: tunnels up ${state.verify.tunnelsUp.join(', ') || 'none'}${state.verify.tunnelsDown.length ? `; DOWN ${state.verify.tunnelsDown.join(', ')}` : ''}${state.verify.timedOut ? ' (timed out)' : ''}`);
   return notes;
 }

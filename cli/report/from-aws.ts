@@ -153,7 +153,8 @@ export async function flowReport(deps: AwsReportDeps, executionArn: string): Pro
     `state table: recorded owner ${record ? `${pair.firewalls[record.owner].name} since ${utc(record.since)} (by ${record.changedBy}: ${record.reason})` : 'none'}; lock ${lockHeld ? `held by ${lock.holder}` : 'free'}${probe?.incident ? `; the probe's current incident began ${utc(probe.incident.since)} (${probe.incident.action}, attempt ${probe.incident.attempts}, ${probe.incident.execution})` : ''}`,
   ];
   return buildReport({
-    kind: 'flow',
+    // A drill is an execution of the same state machine: the same report, with the drill's notes.
+    kind: (execution.input as { action?: unknown } | undefined)?.action === 'drill' ? 'drill' : 'flow',
     config: deps.config,
     execution,
     history: events,

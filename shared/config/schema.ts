@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { ValidationIssue } from '../errors.js';
 import { canonicalCidr, classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
+import { drillScheduleIssue } from './drill-schedule.js';
 
 export const ROLES = ['primary', 'secondary'] as const;
 export type Role = (typeof ROLES)[number];
@@ -230,6 +231,15 @@ const postVerifySchema = z.strictObject({
   dnsSyncTimeoutSeconds: withDefault(seconds(0, 3600), 600),
 });
 
+/**
+ * The standby drill (`pan-failover drill`). `schedule`: an EventBridge schedule expression in UTC
+ * (`cron(0 3 ? * SUN *)`, `rate(7 days)`), at most once a day; absent (the default): no
+ * scheduled drill.
+ */
+const drillSchema = z.strictObject({
+  schedule: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
+
 /** A section that may be left out entirely: every field then takes its default. */
 const section = <T extends z.ZodMiniType>(schema: T) => z._default(schema, () => schema.parse({}) as never);
 
@@ -253,6 +263,7 @@ export const pairSchema = z.strictObject({
   cutover: section(cutoverSchema),
   failback: section(failbackSchema),
   postVerify: section(postVerifySchema),
+  drill: section(drillSchema),
 });
 
 /**
@@ -540,6 +551,10 @@ export function topologyIssues(config: Config): ValidationIssue[] {
         [...base, 'readiness', 'pollIntervalSeconds'],
         `the polling loops would write about ${Math.round(events)} execution history events, more than the ${MAX_HISTORY_EVENTS} allowed here (Step Functions keeps at most 25,000): poll less often or shorten the windows`,
       );
+    }
+    if (pair.drill.schedule !== undefined) {
+      const issue = drillScheduleIssue(pair.drill.schedule);
+      if (issue) add([...base, 'drill', 'schedule'], issue);
     }
     if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < MIN_AUTO_FAILBACK_COOLDOWN) {
       add(

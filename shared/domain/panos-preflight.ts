@@ -114,7 +114,7 @@ export function panosChecks(pair: PairConfig, facts: Readonly<Record<Role, Firew
         fw.name,
         'skip',
         `instance is ${r.state}: PAN-OS can only be read while it runs`,
-        cold || r.state === 'stopped' ? `start ${fw.name} in a maintenance window, run preflight again, then stop it (the standby drill that does this by itself is not built yet)` : undefined,
+        cold || r.state === 'stopped' ? `run pan-failover drill -p ${pair.name}: it starts ${fw.name}, runs these checks on it against the active and stops it again (traffic untouched)` : undefined,
       );
       continue;
     }
@@ -392,7 +392,7 @@ function pairChecks(pair: PairConfig, facts: Readonly<Record<Role, FirewallFacts
   if (a.reading.kind !== 'read' || b.reading.kind !== 'read') {
     const missing = [a, b].filter((f) => f.reading.kind !== 'read').map((f) => f.firewall.name);
     const why = `${missing.join(' and ')} could not be read`;
-    const fix = `start the stopped firewall of ${pair.name} in a maintenance window and run preflight again to compare`;
+    const fix = `run pan-failover drill -p ${pair.name}: it starts the stopped firewall, compares it with the active and stops it again (traffic untouched)`;
     for (const check of ['panos-config-match', 'panos-versions'] as const) add(check, subject, 'skip', `not compared: ${why}`, fix);
     return;
   }

@@ -16,7 +16,8 @@ export function pauseState(record: PauseRecord | undefined, now: number): PauseS
 
 /**
  * Sources whose flows a pause ends as `skipped-paused` (the automation); a person's manual
- * trigger (`manual`) is refused instead, unless it overrides the pause. A scheduled drill is automation.
+ * trigger (`manual`) is refused instead, unless it overrides the pause. `drill` is the drill
+ * schedule (it starts drills only): automation. A person's drill (`pan-failover drill`) is `manual`.
  */
 export const AUTOMATIC_SOURCES: ReadonlySet<string> = new Set(['probe', 'alarm', 'drift', 'drill']);
 

@@ -72,13 +72,18 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const PAUSE_KINDS = ['pause-set', 'pause-resumed', 'pause-expired'] as const;
 export type PauseKind = (typeof PAUSE_KINDS)[number];
 
-export type NotificationKind = FlowKind | ProbeKind | PauseKind;
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = [...FLOW_KINDS, ...PROBE_KINDS, ...PAUSE_KINDS];
+/** The end of a standby drill (`action: drill`): one notification per drill, by its outcome. */
+export const DRILL_KINDS = ['drill-succeeded', 'drill-drift', 'drill-failed', 'drill-yielded', 'drill-refused'] as const;
+export type DrillKind = (typeof DRILL_KINDS)[number];
+
+export type NotificationKind = FlowKind | ProbeKind | PauseKind | DrillKind;
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = [...FLOW_KINDS, ...PROBE_KINDS, ...PAUSE_KINDS, ...DRILL_KINDS];
 
 /** Kinds that need a person now (the others are information). Shown in the runbook's table. */
 export const NEEDS_YOU: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   'flow-fencing-failed',
   'flow-failed',
+  'drill-failed',
   ...ALERT_CODES.map((c) => `alert-${c}` as const),
 ]);
 

@@ -39,6 +39,8 @@ export interface TextContext {
   readonly endedBy?: string;
   /** A person's flow that overrode the pair's maintenance pause (`--force`): who. */
   readonly pauseOverriddenBy?: string;
+  /** A drill: whether it stopped the standby again. */
+  readonly stopped?: boolean;
 }
 
 export interface Sentences {
@@ -49,8 +51,8 @@ export interface Sentences {
 
 type Texts = Readonly<Record<NotificationKind, (c: TextContext) => Sentences>>;
 
-const ACTION_EN: Readonly<Record<string, string>> = { failover: 'failover', failback: 'failback', reconcile: 'repair (reconcile)' };
-const ACTION_JA: Readonly<Record<string, string>> = { failover: 'フェイルオーバー', failback: 'フェイルバック', reconcile: '修復 (reconcile)' };
+const ACTION_EN: Readonly<Record<string, string>> = { failover: 'failover', failback: 'failback', reconcile: 'repair (reconcile)', drill: 'standby drill' };
+const ACTION_JA: Readonly<Record<string, string>> = { failover: 'フェイルオーバー', failback: 'フェイルバック', reconcile: '修復 (reconcile)', drill: 'スタンバイ起動訓練' };
 const actEn = (c: TextContext) => ACTION_EN[c.action ?? ''] ?? c.action ?? 'flow';
 const actJa = (c: TextContext) => ACTION_JA[c.action ?? ''] ?? c.action ?? 'フロー';
 const Cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -193,7 +195,10 @@ export const TEXTS_EN: Texts = {
   'flow-skipped-paused': (c) => ({
     headline: `${Cap(actEn(c))} of ${c.pair} skipped: the pair is paused for maintenance until ${q(c.until)} by ${q(c.by)}.`,
     traffic: 'This execution changed nothing; the traffic stays where it is.',
-    action: `If the alarm is real and the maintenance does not explain it, fail over by hand: pan-failover failover -p ${c.pair} --force --reason ...`,
+    action:
+      c.action === 'drill'
+        ? `Nothing: the next scheduled drill runs after the pause (or run one by hand then: pan-failover drill -p ${c.pair}).`
+        : `If the alarm is real and the maintenance does not explain it, fail over by hand: pan-failover failover -p ${c.pair} --force --reason ...`,
   }),
   'flow-failed': (c) => ({
     headline: `${Cap(actEn(c))} of ${c.pair} FAILED in phase ${q(c.phase)}: ${ERRORS_EN[c.error ?? '']?.meaning(c) ?? q(c.error)}.`,
@@ -297,6 +302,33 @@ export const TEXTS_EN: Texts = {
     traffic: 'The probe acts on the pair again: if the active firewall is still unhealthy, it fails over.',
     action: `If the work is still going on, pause again: pan-failover pause -p ${c.pair} --for 1h --reason ...`,
   }),
+  'drill-succeeded': (c) => ({
+    headline: `Standby drill of ${c.pair} succeeded: ${q(c.standby)} booted${c.duration !== undefined ? ` in ${c.duration}` : ''} and matches ${q(c.active)} (${c.count ?? 0} checks, none failed).`,
+    traffic: `None: traffic stayed on ${q(c.active)} throughout. ${c.stopped ? `${q(c.standby)} is stopped again.` : `${q(c.standby)} was left as the drill found it.`}`,
+    action: 'Nothing. pan-failover status shows the measured boot and the expected recovery time.',
+  }),
+  'drill-drift': (c) => ({
+    headline: `Standby drill of ${c.pair}: ${q(c.standby)} booted${c.duration !== undefined ? ` in ${c.duration}` : ''}, but ${c.count ?? 0} check(s) found it different from what a failover needs.`,
+    traffic: `None now: traffic stayed on ${q(c.active)}. But a failover to ${q(c.standby)} may not carry all of it (the failed checks below say what).`,
+    action: `Fix ${q(c.standby)}'s configuration, licence or versions as each failed check says (start it in a maintenance window), then run pan-failover drill -p ${c.pair} again.`,
+  }),
+  'drill-failed': (c) => ({
+    headline: `Standby drill of ${c.pair} FAILED: ${q(c.reason)}.`,
+    traffic: `None now: traffic stays on ${q(c.active)}. But if ${q(c.active)} fails, ${q(c.standby)} would probably not take over either.`,
+    action: c.stopped === false && c.error !== 'TargetUnusableError'
+      ? `Make sure ${q(c.standby)} is stopped (aws ec2 stop-instances --instance-ids ${q(c.instanceId)}), then find out why it did not start or boot (EC2 console: state reason, system log, screenshot), fix it and run pan-failover drill -p ${c.pair} again.`
+      : `Find out why ${q(c.standby)} did not start or boot (EC2 console: state reason, system log, screenshot; capacity; IAM), fix it, then run pan-failover drill -p ${c.pair} again.`,
+  }),
+  'drill-yielded': (c) => ({
+    headline: `Standby drill of ${c.pair} stopped: a failover took the pair over, with ${q(c.standby)} (already booting for the drill) as its target.`,
+    traffic: 'The failover moves the traffic; follow its own messages.',
+    action: 'Follow the failover. Run the drill again once the pair is back to normal.',
+  }),
+  'drill-refused': (c) => ({
+    headline: `Standby drill of ${c.pair} not run: ${q(c.reason)}.`,
+    traffic: `Unchanged: the drill touched nothing. ${q(c.standby)} was not started.`,
+    action: `Look at ${q(c.active)} first (pan-failover probe -p ${c.pair}); run the drill once it is healthy again.`,
+  }),
 };
 
 export const TEXTS_JA: Texts = {
@@ -363,7 +395,10 @@ export const TEXTS_JA: Texts = {
   'flow-skipped-paused': (c) => ({
     headline: `${c.pair} の${actJa(c)}をスキップしました: ペアは ${q(c.by)} によって ${q(c.until)} までメンテナンスのため一時停止中です。`,
     traffic: 'この実行は何も変更していません。トラフィックは今の経路のままです。',
-    action: `アラームが本物で、メンテナンスでは説明がつかない場合は手動でフェイルオーバーしてください: pan-failover failover -p ${c.pair} --force --reason ...`,
+    action:
+      c.action === 'drill'
+        ? `対応は不要です。次の定期訓練は一時停止の後に実行されます (手動で実行する場合は、その後に pan-failover drill -p ${c.pair})。`
+        : `アラームが本物で、メンテナンスでは説明がつかない場合は手動でフェイルオーバーしてください: pan-failover failover -p ${c.pair} --force --reason ...`,
   }),
   'flow-failed': (c) => ({
     headline: `${c.pair} の${actJa(c)}がフェーズ ${q(c.phase)} で失敗しました: ${ERRORS_JA[c.error ?? '']?.meaning(c) ?? q(c.error)}。`,
@@ -466,6 +501,33 @@ export const TEXTS_JA: Texts = {
     headline: `${c.pair} のメンテナンス一時停止 (${q(c.by)}: ${q(c.reason)}) は ${q(c.until)} に期限切れとなりました。自動フェイルオーバーが再び有効です。`,
     traffic: 'プローブは再びこのペアに対応します。アクティブのファイアウォールが異常のままなら、フェイルオーバーします。',
     action: `作業がまだ続いている場合は、もう一度一時停止してください: pan-failover pause -p ${c.pair} --for 1h --reason ...`,
+  }),
+  'drill-succeeded': (c) => ({
+    headline: `${c.pair} のスタンバイ起動訓練が成功しました: ${q(c.standby)} は${c.duration !== undefined ? ` ${c.duration} で` : ''}起動し、${q(c.active)} と整合しています (${c.count ?? 0} 項目のチェック、失敗なし)。`,
+    traffic: `影響はありません。トラフィックはずっと ${q(c.active)} を通っていました。${c.stopped ? `${q(c.standby)} は再び停止しています。` : `${q(c.standby)} は訓練前の状態のままです。`}`,
+    action: '何もしなくて構いません。計測した起動時間と想定復旧時間は pan-failover status で確認できます。',
+  }),
+  'drill-drift': (c) => ({
+    headline: `${c.pair} のスタンバイ起動訓練: ${q(c.standby)} は${c.duration !== undefined ? ` ${c.duration} で` : ''}起動しましたが、${c.count ?? 0} 項目のチェックで、フェイルオーバーに必要な状態との違いが見つかりました。`,
+    traffic: `今は影響ありません。トラフィックは ${q(c.active)} のままでした。ただし ${q(c.standby)} へフェイルオーバーしても、すべての通信を引き継げないおそれがあります (下の失敗したチェックを参照)。`,
+    action: `失敗した各チェックの指示に従って ${q(c.standby)} の設定・ライセンス・バージョンを直し (メンテナンス時間帯に起動して作業)、もう一度 pan-failover drill -p ${c.pair} を実行してください。`,
+  }),
+  'drill-failed': (c) => ({
+    headline: `${c.pair} のスタンバイ起動訓練が失敗しました: ${q(c.reason)}。`,
+    traffic: `今は影響ありません。トラフィックは ${q(c.active)} のままです。ただし ${q(c.active)} が故障しても、${q(c.standby)} はおそらく引き継げません。`,
+    action: c.stopped === false && c.error !== 'TargetUnusableError'
+      ? `${q(c.standby)} が停止していることを確かめ (aws ec2 stop-instances --instance-ids ${q(c.instanceId)})、起動しなかった・起動しきらなかった理由を調べてください (EC2 コンソール: 状態理由、システムログ、スクリーンショット)。直してから、もう一度 pan-failover drill -p ${c.pair} を実行してください。`
+      : `${q(c.standby)} が起動しなかった・起動しきらなかった理由を調べてください (EC2 コンソール: 状態理由、システムログ、スクリーンショット、容量、IAM)。直してから、もう一度 pan-failover drill -p ${c.pair} を実行してください。`,
+  }),
+  'drill-yielded': (c) => ({
+    headline: `${c.pair} のスタンバイ起動訓練を中断しました: フェイルオーバーがペアを引き継ぎ、訓練で起動中だった ${q(c.standby)} をその切り替え先にしています。`,
+    traffic: 'トラフィックはフェイルオーバーが切り替えます。その通知を追ってください。',
+    action: 'フェイルオーバーを見届けてください。ペアが平常に戻ったら、訓練をもう一度実行してください。',
+  }),
+  'drill-refused': (c) => ({
+    headline: `${c.pair} のスタンバイ起動訓練は実行されませんでした: ${q(c.reason)}。`,
+    traffic: `変化はありません。訓練は何も操作しておらず、${q(c.standby)} も起動していません。`,
+    action: `まず ${q(c.active)} を確認し (pan-failover probe -p ${c.pair})、正常に戻ってから訓練を実行してください。`,
   }),
 };
 

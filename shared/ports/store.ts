@@ -56,6 +56,34 @@ export interface OwnerStore {
   putOwner(pair: string, record: OwnerRecord, options?: { ifAbsent?: boolean }): Promise<boolean>;
 }
 
+/** One standby drill (`pan-failover drill`), as recorded after it ended. */
+export interface DrillRecord {
+  /** The execution that ran it. */
+  readonly execution?: string;
+  /** Epoch ms the drill began and ended. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The firewall that was booted. */
+  readonly standby: string;
+  /** `succeeded`, `drift` (booted, checks failed), `failed` (not started, never ready, not stopped), `yielded` (a failover took over), `refused` (the active was not healthy: no drill). */
+  readonly outcome: 'succeeded' | 'drift' | 'failed' | 'yielded' | 'refused';
+  /** `manual` (a person) or `drill` (the schedule). */
+  readonly source?: string;
+  /** From the start request to ready; absent when the standby did not boot (or was already running). */
+  readonly bootSeconds?: number;
+  readonly summary: string;
+}
+
+/** The drill history of a pair (item `sk = drill`), newest last. */
+export interface DrillStore {
+  getDrills(pair: string): Promise<DrillRecord[]>;
+  /** Appends, keeping the last `DRILL_HISTORY` records. Drills of a pair run one at a time (lock). */
+  recordDrill(pair: string, record: DrillRecord): Promise<void>;
+}
+
+/** Drill records kept per pair. */
+export const DRILL_HISTORY = 10;
+
 /** What the probe remembers between invocations, per pair. Plain JSON. */
 export interface Versioned<T> {
   readonly value: T;

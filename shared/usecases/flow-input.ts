@@ -10,9 +10,15 @@ import type { Config, PairConfig, Role } from '../config/schema.js';
 import { ROLES, formatPath } from '../config/schema.js';
 import { InputInvalidError, type ValidationIssue } from '../errors.js';
 
-export const FLOW_ACTIONS = ['failover', 'failback', 'reconcile'] as const;
+/**
+ * `drill`: the standby drill (boot the standby, check it against the active, stop it again;
+ * traffic untouched), started by a person (`source: manual`) or by the pair's drill schedule
+ * (`source: drill`).
+ */
+export const FLOW_ACTIONS = ['failover', 'failback', 'reconcile', 'drill'] as const;
 export type FlowAction = (typeof FLOW_ACTIONS)[number];
 
+/** `drill`: the pair's drill schedule (EventBridge), automation like the probe; only with `action: drill`. */
 export const FLOW_SOURCES = ['probe', 'alarm', 'manual', 'drift', 'drill'] as const;
 
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
@@ -91,7 +97,26 @@ export function parseFlowInput(raw: unknown, config: Config): ValidFlowInput {
     const known = config.pairs.map((p) => p.name).join(', ');
     throw new InputInvalidError('flow input', [{ path: 'pair', message: `unknown pair "${parsed.data.pair}" (configured: ${known})` }]);
   }
+  const drillIssues = drillInputIssues(parsed.data);
+  if (drillIssues.length > 0) throw new InputInvalidError('flow input', drillIssues);
   return parsed.data;
+}
+
+/**
+ * A drill never moves traffic: it has nothing to force, to plan or to name as failed, and only a
+ * person or the drill schedule starts one (the schedule starts nothing else).
+ */
+function drillInputIssues(input: ValidFlowInput): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (input.action === 'drill') {
+    if (input.source !== 'manual' && input.source !== 'drill') issues.push({ path: 'source', message: `a drill is started by a person (manual) or by the drill schedule (drill), not by "${input.source}"` });
+    if (input.force) issues.push({ path: 'force', message: 'a drill moves no traffic: there is nothing to force (overridePause runs it during a pause)' });
+    if (input.dryRun) issues.push({ path: 'dryRun', message: 'a drill has no dry run: it only boots, checks and stops the standby (preflight is the read-only check)' });
+    if (input.from !== undefined) issues.push({ path: 'from', message: 'a drill names no failed firewall' });
+  } else if (input.source === 'drill') {
+    issues.push({ path: 'source', message: `source "drill" (the drill schedule) only starts action "drill", not "${input.action}"` });
+  }
+  return issues;
 }
 
 function fromAlarm(event: z.infer<typeof alarmEventSchema>, config: Config): unknown {

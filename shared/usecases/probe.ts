@@ -30,6 +30,7 @@ import { endExpiredPause } from './pause.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { flowExecutionName, type FlowInput } from './flow-input.js';
 import { holderEnded } from './flow/control-steps.js';
+import { isDrillHolder } from '../domain/drill.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
 import { composeText } from '../notify/compose.js';
@@ -220,7 +221,8 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   // invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
   // both alert or both start a flow, because only one of them wins the write.
   const lock = await deps.store.get(pair.name);
-  const held = lock !== undefined && lock.expiresAt > now && !(await holderEnded((n) => deps.flows.status(n), lock.holder));
+  // A standby drill's lock does not hold the pair: a failover takes it over (the drill yields).
+  const held = lock !== undefined && lock.expiresAt > now && !isDrillHolder(lock.holder) && !(await holderEnded((n) => deps.flows.status(n), lock.holder));
   const plan = await planActions(deps, pair, {
     out,
     memory: { ...stored.value, ...out.memory, lastRoundAt: now },

@@ -24,7 +24,7 @@ import type {
   SecretReader,
   StartResult,
 } from '#shared/ports/messaging.js';
-import type { LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
+import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
 import { ManagedResourceNotFoundError, SecretUnavailableError, InputInvalidError } from '#shared/errors.js';
 import { malformedResponse, translateAwsError, type AwsCallContext } from '#shared/adapters/aws/errors.js';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -555,7 +555,7 @@ export interface DirectPortsOptions {
 export interface DirectPorts<T = unknown> {
   readonly ec2: Ec2Port;
   readonly dns: DnsPort;
-  readonly store: LockStore & OwnerStore & ProbeStateStore<T> & PauseStore;
+  readonly store: LockStore & OwnerStore & ProbeStateStore<T> & PauseStore & DrillStore;
   readonly notifier: Notifier;
   readonly secrets: SecretReader;
   readonly flow: FlowStarter;

@@ -103,8 +103,25 @@ describe('state machine definition', () => {
       if (step === 'notify' || name === 'Validate' || name === 'Abort') continue;
       const catches = (s.Catch as { ErrorEquals: string[]; Next: string }[] | undefined) ?? [];
       if (name === 'SkippedLocked' || name === 'SkippedPaused') continue;
+      // A drill moves nothing: its failures stop the standby (DrillStop) and release the lock (DrillFinish).
+      if (name.startsWith('Drill')) continue;
       expect(catches.some((c) => c.ErrorEquals.includes('States.ALL') && c.Next === 'Abort'), name).toBe(true);
     }
+  });
+
+  it("every drill task's failure goes on to stop the standby it may have started and to DrillFinish (lock released, recorded, notified); never to Abort", () => {
+    const drillTasks = states.filter(([n, s]) => s.Type === 'Task' && n.startsWith('Drill'));
+    expect(drillTasks.map(([n]) => n).sort()).toEqual(['DrillCheckReady', 'DrillChecks', 'DrillFinish', 'DrillRecheck', 'DrillStart', 'DrillStop']);
+    const catchOf = (n: string) => ((def.States[n]?.Catch as { ErrorEquals: string[]; Next: string }[] | undefined) ?? []).find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
+    // Before the start request nothing needs stopping; from DrillStart on, the stop runs first.
+    expect(catchOf('DrillRecheck')).toBe('DrillFinish');
+    for (const n of ['DrillStart', 'DrillCheckReady', 'DrillChecks']) expect(catchOf(n), n).toBe('DrillStop');
+    expect(catchOf('DrillStop')).toBe('DrillFinish');
+    expect(catchOf('DrillFinish')).toBe('DrillFailed');
+    expect(def.States.DrillFailed?.Type).toBe('Fail');
+    // Only a drill reaches the drill states, once it holds the lock.
+    const lockAcquired = def.States.LockAcquired?.Choices as { And?: { Variable: string; StringEquals?: string; BooleanEquals?: boolean }[]; Next: string }[];
+    expect(lockAcquired[0]).toEqual({ And: [{ Variable: '$.lock.acquired', BooleanEquals: true }, { Variable: '$.input.action', StringEquals: 'drill' }], Next: 'DrillRecheck' });
   });
 
   it('the readiness wait, start retries and settle checks are loops with a Wait (short polls, not one long task)', () => {

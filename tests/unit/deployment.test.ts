@@ -305,3 +305,28 @@ describe('serverless.yml agrees with infra/', () => {
     }
   });
 });
+
+describe('deployment: the drill schedule', () => {
+  it('is off by default: no rule, no drill alarm', () => {
+    expect(Object.keys(d.resources).filter((k) => k.startsWith('DrillSchedule') || k.startsWith('DrillFailed'))).toEqual([]);
+  });
+
+  it('a pair with drill.schedule gets an EventBridge rule that starts a drill the flow accepts, and an alarm on the metric a failed scheduled drill writes', () => {
+    const scheduled = makeConfig({ drill: { schedule: 'cron(0 3 ? * SUN *)' } });
+    const dd = deployment(scheduled, { stage: 'prod' });
+    const rule = dd.resources.DrillSchedulePair1Rule as { Type: string; Properties: { ScheduleExpression: string; Targets: { Arn: unknown; RoleArn: unknown; Input: string }[] } };
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties.ScheduleExpression).toBe('cron(0 3 ? * SUN *)');
+    const [target] = rule.Properties.Targets;
+    expect(target?.Arn).toEqual({ Ref: LOGICAL.stateMachine });
+    // The role EventBridge assumes may start executions of that state machine only.
+    expect(target?.RoleArn).toEqual({ 'Fn::GetAtt': ['AlarmTriggerRole', 'Arn'] });
+    const role = dd.resources.AlarmTriggerRole as { Properties: { Policies: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } }[] } };
+    expect(role.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: LOGICAL.stateMachine } }]);
+    expect(parseFlowInput(JSON.parse(target?.Input ?? '{}'), scheduled)).toMatchObject({ pair: 'hq-egress', action: 'drill', source: 'drill', force: false, dryRun: false });
+    const alarm = dd.resources.DrillFailedPair1Alarm as { Properties: { AlarmName: string; Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[]; AlarmActions: unknown[]; TreatMissingData: string } };
+    expect(alarm.Properties).toMatchObject({ AlarmName: 'pan-failover-prod-hq-egress-drill-failed', Namespace: 'PanFailover', MetricName: 'ScheduledDrillFailed', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: LOGICAL.topic }] });
+    // The dimensions DrillFinish writes (Pair) plus the one Powertools adds to every metric.
+    expect(alarm.Properties.Dimensions).toEqual([{ Name: 'Pair', Value: 'hq-egress' }, { Name: 'service', Value: 'pan-failover' }]);
+  });
+});

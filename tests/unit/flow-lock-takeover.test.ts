@@ -69,3 +69,47 @@ describe('lock take-over from an execution that ended', () => {
     });
   }
 });
+
+describe("a standby drill's lock", () => {
+  const withAction = (s: FlowState, action: FlowState['input']['action']): FlowState => ({ ...s, input: { ...s.input, action, ...(action === 'drill' ? { source: 'manual' as const } : {}) } });
+
+  it('is held as drill:<execution>; a failover or a failback takes it over at once, without asking Step Functions', async () => {
+    for (const action of ['failover', 'failback'] as const) {
+      const { deps, state, asked, world } = setup('RUNNING');
+      expect((await acquireLock(deps, withAction(state('d1'), 'drill'))).lock?.acquired).toBe(true);
+      expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'drill:d1' });
+      const next = await acquireLock(deps, withAction(state('f1'), action));
+      expect(next.lock, action).toMatchObject({ acquired: true });
+      expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'f1' });
+      expect(asked).toEqual([]);
+      world.close();
+    }
+  });
+
+  it('a repair or another drill waits for it, like for any running flow (one flow per pair)', async () => {
+    for (const action of ['reconcile', 'drill'] as const) {
+      const { deps, state, world } = setup('RUNNING');
+      expect((await acquireLock(deps, withAction(state('d1'), 'drill'))).lock?.acquired).toBe(true);
+      const next = await acquireLock(deps, withAction(state('x1'), action));
+      expect(next.lock, action).toMatchObject({ acquired: false, heldBy: 'drill:d1' });
+      expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'drill:d1' });
+      world.close();
+    }
+  });
+
+  it('a drill whose execution ended is a stale lock like any other: Step Functions is asked about the execution, not the marked holder', async () => {
+    const { deps, state, asked, world } = setup('ABORTED');
+    expect((await acquireLock(deps, withAction(state('d1'), 'drill'))).lock?.acquired).toBe(true);
+    expect((await acquireLock(deps, withAction(state('d2'), 'drill'))).lock?.acquired).toBe(true);
+    expect(asked).toEqual(['pan-failover/d1']);
+    expect(await deps.store.get('hq-egress')).toMatchObject({ holder: 'drill:d2' });
+    world.close();
+  });
+
+  it('a flow never yields its own lock to a drill', async () => {
+    const { deps, state, world } = setup('RUNNING');
+    expect((await acquireLock(deps, state('f1'))).lock?.acquired).toBe(true);
+    expect((await acquireLock(deps, withAction(state('d1'), 'drill'))).lock).toMatchObject({ acquired: false, heldBy: 'f1' });
+    world.close();
+  });
+});

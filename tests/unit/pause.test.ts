@@ -83,8 +83,17 @@ describe("the flow's pause gate", () => {
   it('skips every automatic trigger (probe, alarm, drift repair, scheduled drill)', () => {
     for (const source of ['probe', 'alarm', 'drift', 'drill']) {
       expect(AUTOMATIC_SOURCES.has(source)).toBe(true);
-      expect(flowPauseGate(paused, input({ source }), 10), source).toEqual({ until: HOUR, by: 'alice', reason: 'upgrade fw-a', skip: true, overridden: false });
+      // The drill schedule (source drill) starts drills only.
+      const trigger = source === 'drill' ? input({ source, action: 'drill' }) : input({ source });
+      expect(flowPauseGate(paused, trigger, 10), source).toEqual({ until: HOUR, by: 'alice', reason: 'upgrade fw-a', skip: true, overridden: false });
     }
+  });
+
+  it("a person's drill is a person's flow: refused while paused, naming pan-failover drill --force; the override runs it", () => {
+    const drill = (raw: Record<string, unknown> = {}) => input({ action: 'drill', source: 'manual', ...raw });
+    expect(() => flowPauseGate(paused, drill(), 10)).toThrow(PairPausedError);
+    expect(() => flowPauseGate(paused, drill(), 10)).toThrow(/a manual drill is refused.*pan-failover drill -p hq-egress --force/);
+    expect(flowPauseGate(paused, drill({ overridePause: true }), 10)).toMatchObject({ skip: false, overridden: true });
   });
 
   it("refuses a person's flow with PairPausedError saying how to override; the override is marked", () => {

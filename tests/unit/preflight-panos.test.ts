@@ -75,7 +75,7 @@ describe('preflight, PAN-OS side', () => {
     expect(s.apis.calls.filter((c) => c.startsWith('fw-b')).sort()).toEqual(['fw-b configShow', 'fw-b configShow', 'fw-b configShow', 'fw-b licenses', 'fw-b systemInfo']);
   });
 
-  it('a stopped cold standby is not contacted: its checks are skipped, with advice to start it in a maintenance window', async () => {
+  it('a stopped cold standby is not contacted: its checks are skipped, with advice to run the drill', async () => {
     const s = setup(makeConfig());
     const rs = await run(s);
     expect(rs.filter((r) => r.status === 'fail' || r.status === 'unknown')).toEqual([]);
@@ -83,7 +83,7 @@ describe('preflight, PAN-OS side', () => {
       ['fw-a', 'pass'],
       ['fw-b', 'skip'],
     ]);
-    expect(of(rs, 'panos-read')[1]?.fix).toBe('start fw-b in a maintenance window, run preflight again, then stop it (the standby drill that does this by itself is not built yet)');
+    expect(of(rs, 'panos-read')[1]?.fix).toBe('run pan-failover drill -p hq-egress: it starts fw-b, runs these checks on it against the active and stops it again (traffic untouched)');
     expect(of(rs, 'panos-config-match')[0]?.status).toBe('skip');
     expect(s.apis.calls.some((c) => c.startsWith('fw-b'))).toBe(false);
   });

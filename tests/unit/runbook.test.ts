@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REASON_CODES } from '#shared/domain/health.js';
-import { ALERT_CODES, DECISION_ALERTS, FLOW_KINDS, NOTIFICATION_KINDS, PAUSE_KINDS, PROBE_KINDS } from '#shared/notify/kinds.js';
+import { ALERT_CODES, DECISION_ALERTS, DRILL_KINDS, FLOW_KINDS, NOTIFICATION_KINDS, PAUSE_KINDS, PROBE_KINDS } from '#shared/notify/kinds.js';
 import { TEXTS } from '#shared/notify/texts.js';
 
 const DOCS = new URL('../../docs/', import.meta.url);
@@ -101,8 +101,8 @@ describe('notification kinds', () => {
     expect(PROBE_KINDS).toEqual(expect.arrayContaining(ALERT_CODES.map((c) => `alert-${c}`)));
   });
 
-  it('are the flow kinds, the probe kinds and the pause kinds, each with its sentences in both languages', () => {
-    expect([...NOTIFICATION_KINDS].sort()).toEqual([...FLOW_KINDS, ...PROBE_KINDS, ...PAUSE_KINDS].sort());
+  it('are the flow, probe, pause and drill kinds, each with its sentences in both languages', () => {
+    expect([...NOTIFICATION_KINDS].sort()).toEqual([...FLOW_KINDS, ...PROBE_KINDS, ...PAUSE_KINDS, ...DRILL_KINDS].sort());
     for (const kind of NOTIFICATION_KINDS) {
       expect(typeof TEXTS.en[kind]).toBe('function');
       expect(typeof TEXTS.ja[kind]).toBe('function');

@@ -12,7 +12,10 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/clie
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ROLES } from '#shared/config/schema.js';
 import type { Role } from '#shared/config/schema.js';
+import { DRILL_HISTORY } from '#shared/ports/store.js';
 import type {
+  DrillRecord,
+  DrillStore,
   LockResult,
   LockStore,
   OwnerRecord,
@@ -26,7 +29,7 @@ import { LOCK_RELEASED } from '#shared/ports/store.js';
 import { InputInvalidError, StateConflictError } from '#shared/errors.js';
 import { awsErrorCode, callAws, malformedResponse, translateAwsError } from './errors.js';
 
-export const ITEM_KINDS = { lock: 'lock', owner: 'owner', probe: 'probe', pause: 'pause' } as const;
+export const ITEM_KINDS = { lock: 'lock', owner: 'owner', probe: 'probe', pause: 'pause', drill: 'drill' } as const;
 type ItemKind = (typeof ITEM_KINDS)[keyof typeof ITEM_KINDS];
 
 export const LOCK_ACQUIRE_CONDITION = 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder';
@@ -63,7 +66,7 @@ export interface DynamoStateStoreOptions {
   readonly tableName: string;
 }
 
-export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T>, PauseStore {
+export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, ProbeStateStore<T>, PauseStore, DrillStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
 
@@ -294,6 +297,29 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
       }
       throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
     }
+  }
+
+  // ---- drills --------------------------------------------------------------------------------
+
+  async getDrills(pair: string): Promise<DrillRecord[]> {
+    const item = await this.#read(pair, ITEM_KINDS.drill);
+    if (item === undefined) return [];
+    const where = `${pairKey(pair)}/drill`;
+    let value: unknown;
+    try {
+      value = JSON.parse(str(item, 'drills', where));
+    } catch (error) {
+      throw malformedResponse('dynamodb:GetItem', `${where} drills is not JSON (${(error as Error).message})`);
+    }
+    if (!Array.isArray(value)) throw malformedResponse('dynamodb:GetItem', `${where} drills is not a list`);
+    return value as DrillRecord[];
+  }
+
+  async recordDrill(pair: string, record: DrillRecord): Promise<void> {
+    const drills = [...(await this.getDrills(pair)), record].slice(-DRILL_HISTORY);
+    await callAws({ operation: 'dynamodb:PutItem' }, () =>
+      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...key(pair, ITEM_KINDS.drill), drills: s(JSON.stringify(drills)) } })),
+    );
   }
 
   // ---- helpers -------------------------------------------------------------------------------

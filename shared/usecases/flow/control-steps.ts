@@ -8,6 +8,7 @@
 import type { PairConfig, Role } from '../../config/schema.js';
 import { allPlacements, effectiveOwner, objectLabel } from '../../domain/placement.js';
 import { CutoverNotVerifiedError, errorMessage } from '../../errors.js';
+import { holderExecution, isDrillHolder } from '../../domain/drill.js';
 import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
 import { parseFlowInput } from '../flow-input.js';
@@ -19,7 +20,7 @@ import type { ControlDeps } from './deps.js';
 import { causeMessage, phaseNotification, type FlowNotifySettings, type NotifyPhase } from './notifications.js';
 
 export { causeMessage } from './notifications.js';
-import { assertLockHeld, beginPhase, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
+import { assertLockHeld, beginPhase, lockHolder, originUsable, endPhase, failedPhase, pairOf, timeline, type FlowState } from './state.js';
 
 /**
  * Lease of the pair's lock: twice the longest a flow can plausibly run for this pair (start
@@ -90,12 +91,20 @@ export async function acquireLock(deps: ControlDeps, state: FlowState): Promise<
   const pair = pairOf(deps.config, state);
   const now = deps.clock.now();
   const lease = deps.lockLeaseMs ?? leaseMs(pair);
-  let res = await deps.store.acquire(pair.name, state.execution, now, lease);
+  const holder = lockHolder(state);
+  let res = await deps.store.acquire(pair.name, holder, now, lease);
+  if (!res.acquired && isDrillHolder(res.heldBy) && (state.input.action === 'failover' || state.input.action === 'failback')) {
+    // A standby drill only boots the standby: a failover (or failback) takes its lock at once,
+    // and the standby it is booting becomes the target (a head start). The drill yields. A
+    // repair or another drill waits, like for any flow.
+    deps.telemetry.log.warn('taking over a drill lock', { pair: pair.name, execution: state.execution, drill: res.heldBy });
+    res = await deps.store.takeOver(pair.name, holder, res.heldBy, now, lease);
+  }
   const statusOf = state.stateMachineArn && deps.executions ? deps.executions(state.stateMachineArn) : undefined;
-  if (!res.acquired && statusOf && (await holderEnded((n) => statusOf.status(n), res.heldBy))) {
+  if (!res.acquired && statusOf && (await holderEnded((n) => statusOf.status(n), holderExecution(res.heldBy)))) {
     // The holder ended without releasing (aborted by a person, or timed out): its lock is stale.
     deps.telemetry.log.warn('taking over a stale lock', { pair: pair.name, execution: state.execution, staleHolder: res.heldBy });
-    res = await deps.store.takeOver(pair.name, state.execution, res.heldBy, now, lease);
+    res = await deps.store.takeOver(pair.name, holder, res.heldBy, now, lease);
   }
   deps.telemetry.log.info('lock', { pair: pair.name, execution: state.execution, acquired: res.acquired, heldBy: res.acquired ? undefined : res.heldBy });
   const phases = endPhase({ ...state, phases: beginPhase(state, 'lock', now) }, 'lock', deps.clock.now(), res.acquired ? 'acquired' : `held by ${res.heldBy}`);
@@ -178,7 +187,7 @@ function publishFlowMetrics(deps: ControlDeps, pair: PairConfig, state: FlowStat
 
 async function releaseIfHeld(deps: ControlDeps, pair: PairConfig, state: FlowState): Promise<void> {
   if (!state.lock?.acquired) return;
-  const released = await deps.store.release(pair.name, state.execution);
+  const released = await deps.store.release(pair.name, lockHolder(state));
   if (!released) deps.telemetry.log.warn('lock already gone at release', { pair: pair.name, execution: state.execution });
 }
 
@@ -350,7 +359,7 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
       // Only the lock's holder changes AWS: after a lost lock (a take-over, a redriven
       // execution) another execution owns the pair.
       const held = await deps.store.get(pair.name);
-      if (held?.holder === state.execution) notes.push(...(await makeConsistent(deps, pair, state, errorName)));
+      if (held?.holder === lockHolder(state)) notes.push(...(await makeConsistent(deps, pair, state, errorName)));
       else notes.push(`AWS left as it is: the pair's lock is ${held ? `held by ${held.holder}` : 'not held'}, not by this execution`);
     } catch (e) {
       notes.push(`consistency check failed: ${errorMessage(e)}`);

@@ -5,7 +5,7 @@ import type { DnsPort } from '../../ports/dns.js';
 import type { Ec2Port } from '../../ports/ec2.js';
 import type { FirewallApiFactory } from '../../ports/firewall.js';
 import type { FlowStarter, Notifier } from '../../ports/messaging.js';
-import type { LockStore, OwnerStore, PauseStore } from '../../ports/store.js';
+import type { DrillStore, LockStore, OwnerStore, PauseStore } from '../../ports/store.js';
 import type { Telemetry } from '../../observability/telemetry.js';
 
 export interface FlowDeps {
@@ -14,8 +14,8 @@ export interface FlowDeps {
   readonly telemetry: Telemetry;
   readonly ec2: Ec2Port;
   readonly dns: DnsPort;
-  /** The pair's pause is read by Validate only. */
-  readonly store: LockStore & OwnerStore & PauseStore;
+  /** The pair's pause is read by Validate only; the drill history is written by DrillFinish. */
+  readonly store: LockStore & OwnerStore & PauseStore & DrillStore;
   readonly notifier: Notifier;
   readonly firewalls: FirewallApiFactory;
   /**

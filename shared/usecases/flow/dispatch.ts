@@ -2,6 +2,7 @@
 import { abort, acquireLock, finish, notify, recordOwner, validateStep } from './control-steps.js';
 import { cutoverStep, dnsStatus, dnsUpsert, fence, plan, startTarget } from './aws-steps.js';
 import { checkReady, postVerify, recheck } from './firewall-steps.js';
+import { drillCheckReady, drillChecks, drillFinish, drillRecheck, drillStart, drillStop } from '../drill.js';
 import type { AwsStepDeps, ControlDeps, FirewallStepDeps } from './deps.js';
 import { parseAwsEvent, parseControlEvent, parseFirewallEvent } from './events.js';
 import { assertLockHeld, pairOf, type FlowState } from './state.js';
@@ -22,13 +23,15 @@ export async function runControlStep(deps: ControlDeps, raw: unknown): Promise<F
       return finish(deps, event.state);
     case 'abort':
       return abort(deps, event.state);
+    case 'drillFinish':
+      return drillFinish(deps, event.state);
   }
 }
 
-const AWS_TABLE = { plan, startTarget, cutover: cutoverStep, fence, dnsUpsert, dnsStatus } as const;
+const AWS_TABLE = { plan, startTarget, cutover: cutoverStep, fence, dnsUpsert, dnsStatus, drillStart, drillStop } as const;
 /** flow-aws steps that change AWS: only the pair's lock holder runs them. */
 const AWS_MUTATING: ReadonlySet<string> = new Set(['startTarget', 'cutover', 'fence', 'dnsUpsert']);
-const FIREWALL_TABLE = { recheck, checkReady, postVerify } as const;
+const FIREWALL_TABLE = { recheck, checkReady, postVerify, drillRecheck, drillCheckReady, drillChecks } as const;
 
 export async function runAwsStep(deps: AwsStepDeps, raw: unknown): Promise<FlowState> {
   const event = parseAwsEvent(raw);

@@ -21,9 +21,9 @@ const stateSchema = z.looseObject({
   phases: z.record(z.string(), z.unknown()),
 });
 
-export const CONTROL_STEPS = ['validate', 'acquireLock', 'recordOwner', 'notify', 'finish', 'abort'] as const;
-export const AWS_STEPS = ['plan', 'startTarget', 'cutover', 'fence', 'dnsUpsert', 'dnsStatus'] as const;
-export const FIREWALL_STEPS = ['recheck', 'checkReady', 'postVerify'] as const;
+export const CONTROL_STEPS = ['validate', 'acquireLock', 'recordOwner', 'notify', 'finish', 'abort', 'drillFinish'] as const;
+export const AWS_STEPS = ['plan', 'startTarget', 'cutover', 'fence', 'dnsUpsert', 'dnsStatus', 'drillStart', 'drillStop'] as const;
+export const FIREWALL_STEPS = ['recheck', 'checkReady', 'postVerify', 'drillRecheck', 'drillCheckReady', 'drillChecks'] as const;
 
 const controlEvent = z.discriminatedUnion('step', [
   z.strictObject({
@@ -34,7 +34,7 @@ const controlEvent = z.discriminatedUnion('step', [
     startTime: z.optional(z.string()),
   }),
   z.strictObject({ step: z.literal('notify'), phase: z.enum(NOTIFY_PHASES), state: stateSchema }),
-  z.strictObject({ step: z.enum(['acquireLock', 'recordOwner', 'finish', 'abort']), state: stateSchema }),
+  z.strictObject({ step: z.enum(['acquireLock', 'recordOwner', 'finish', 'abort', 'drillFinish']), state: stateSchema }),
 ]);
 const stepEvent = <T extends readonly [string, ...string[]]>(steps: T) => z.strictObject({ step: z.enum(steps), state: stateSchema });
 
@@ -49,7 +49,7 @@ function parse(schema: z.ZodMiniType, raw: unknown, what: string): unknown {
 export type ControlEvent =
   | { step: 'validate'; input: unknown; execution: string; stateMachine?: string }
   | { step: 'notify'; phase: (typeof NOTIFY_PHASES)[number]; state: FlowState }
-  | { step: 'acquireLock' | 'recordOwner' | 'finish' | 'abort'; state: FlowState };
+  | { step: 'acquireLock' | 'recordOwner' | 'finish' | 'abort' | 'drillFinish'; state: FlowState };
 
 export function parseControlEvent(raw: unknown): ControlEvent {
   return parse(controlEvent, raw, 'flow-control event') as ControlEvent;

@@ -11,7 +11,7 @@ import {
   type FirewallStatus,
 } from '../../domain/health.js';
 import { effectiveOwner, planCutover } from '../../domain/placement.js';
-import { ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
+import { InputInvalidError, ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
 import type { InstanceInfo } from '../../ports/ec2.js';
 import { withRetry } from '../pacing.js';
 import { describeInstancesTolerant } from '../instances.js';
@@ -25,8 +25,8 @@ async function describeOne(deps: FirewallStepDeps, instanceId: string): Promise<
   return found.get(instanceId);
 }
 
-async function observe(
-  deps: FirewallStepDeps,
+export async function observe(
+  deps: Pick<FirewallStepDeps, 'clock' | 'firewalls'>,
   pair: PairConfig,
   role: Role,
   info: InstanceInfo | undefined,
@@ -104,6 +104,9 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
     case 'reconcile':
       target = current;
       break;
+    case 'drill':
+      // A drill has its own re-check (DrillRecheck, shared/usecases/drill.ts): it moves nothing.
+      throw new InputInvalidError('flow state', [{ path: 'input.action', message: 'a drill runs DrillRecheck, not Recheck' }]);
   }
   const from = otherRole(target);
 

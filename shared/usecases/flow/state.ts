@@ -4,6 +4,7 @@
  * nothing else is kept between steps, so any step can be re-run from the document alone.
  */
 import type { PairConfig, Role } from '../../config/schema.js';
+import { drillHolder } from '../../domain/drill.js';
 import type { FirewallStatus } from '../../domain/health.js';
 import { InputInvalidError, LockLostError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
@@ -23,6 +24,9 @@ export const PHASES = [
   'record',
   'dns',
   'verify',
+  // The standby drill's own phases (after boot): its PAN-OS checks, and stopping the standby again.
+  'check',
+  'stop',
   'finish',
 ] as const;
 export type Phase = (typeof PHASES)[number];
@@ -130,6 +134,65 @@ export interface FlowState {
   };
   /** Set by a Catch: `{ Error, Cause }`. */
   readonly error?: { readonly Error: string; readonly Cause: string };
+  /** The standby drill (`action: drill`): its own part, filled by the Drill* steps. */
+  readonly drill?: DrillProgress;
+}
+
+/** One check of the drill, as preflight reports it (`shared/usecases/preflight.ts`). */
+export interface DrillCheck {
+  readonly check: string;
+  readonly subject: string;
+  readonly status: 'pass' | 'warn' | 'fail' | 'skip' | 'unknown';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+/** The standby drill's progress (`shared/usecases/drill.ts`). */
+export interface DrillProgress {
+  /** The recorded owner (carrying the traffic) and the firewall the drill boots. */
+  readonly active: Role;
+  readonly standby: Role;
+  /** The active's status when the drill looked (it must be healthy, or degraded by a tunnel). */
+  readonly activeStatus: string;
+  /** The standby's instance state when the drill began: only a `stopped` one is started, and stopped again. */
+  readonly standbyState: string;
+  /** False: no drill (the active is not healthy, the standby cannot be started); `outcome` says why. */
+  readonly proceed: boolean;
+  readonly startRequestedAt?: number;
+  readonly readyAt?: number;
+  readonly ready: boolean;
+  readonly deadlineAt?: number;
+  readonly deadlineExceeded: boolean;
+  readonly waitSeconds: number;
+  readonly checks: number;
+  readonly detail: string;
+  /** A failover or failback took the pair's lock: the drill stopped acting and left the standby to it. */
+  readonly yielded: boolean;
+  readonly results?: readonly DrillCheck[];
+  /** The standby is stopped (or stopping) at the drill's end, as the drill found it. */
+  readonly stopped: boolean;
+  /** The drill asked EC2 to stop it (it had started it). */
+  readonly stopRequested?: boolean;
+  /** What went wrong with the standby (could not be started, never ready, could not be stopped). */
+  readonly failure?: { readonly error: string; readonly detail: string };
+  readonly notes: readonly string[];
+  /** Set by DrillFinish. */
+  readonly outcome?: DrillOutcome;
+  readonly summary?: string;
+  readonly bootSeconds?: number;
+}
+
+/**
+ * `succeeded`: booted, every check passed (warnings allowed). `drift`: booted, some check failed
+ * (its configuration, versions or licence differ from what a failover needs). `failed`: the
+ * standby could not be started, never became ready, or could not be stopped again. `yielded`: a
+ * failover took the pair over. `refused`: no drill (the active is not healthy).
+ */
+export type DrillOutcome = 'succeeded' | 'drift' | 'failed' | 'yielded' | 'refused';
+
+/** The lock holder of an execution: its name; a drill's is marked so that a failover may take it over. */
+export function lockHolder(state: Pick<FlowState, 'input' | 'execution'>): string {
+  return state.input.action === 'drill' ? drillHolder(state.execution) : state.execution;
 }
 
 /** Marks a phase as begun (first time only) and returns the new phases map. */
@@ -149,7 +212,9 @@ export function endPhase(state: FlowState, phase: Phase, now: number, outcome = 
  * ended well (a readiness deadline ends `boot` with outcome `deadline`).
  */
 export function failedPhase(state: FlowState): Phase {
-  const path: Phase[] = state.input.dryRun
+  const path: Phase[] = state.input.action === 'drill'
+    ? ['validate', 'lock', 'recheck', 'start', 'boot', 'check', 'stop', 'finish']
+    : state.input.dryRun
     ? ['validate', 'recheck', 'plan', 'finish']
     : state.recheck?.mode === 'noop'
       ? [
@@ -161,7 +226,7 @@ export function failedPhase(state: FlowState): Phase {
         ]
       : state.recheck?.mode === 'complete'
         ? ['validate', 'lock', 'recheck', 'fence', 'record', 'dns', 'verify', 'finish']
-        : PHASES.filter((p) => p !== 'plan');
+        : PHASES.filter((p) => p !== 'plan' && p !== 'check' && p !== 'stop');
   for (const p of path) {
     const rec = state.phases[p];
     if (!rec || rec.endedAt === undefined || rec.outcome === 'deadline' || rec.outcome?.startsWith('failed'))
@@ -211,7 +276,7 @@ export async function assertLockHeld(
   notDoing: string,
 ): Promise<void> {
   const held = await deps.store.get(pair.name);
-  if (!held || held.holder !== state.execution || held.expiresAt <= deps.clock.now()) {
+  if (!held || held.holder !== lockHolder(state) || held.expiresAt <= deps.clock.now()) {
     throw new LockLostError(`${state.execution} no longer holds the lock of ${pair.name}${held ? ` (held by ${held.holder})` : ''}: ${notDoing}`);
   }
 }
