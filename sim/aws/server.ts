@@ -3,7 +3,9 @@
  * unchanged clients reach the simulated world through `AWS_ENDPOINT_URL`:
  * - `X-Amz-Target` present: a JSON protocol (DynamoDB, Step Functions, Secrets Manager, CloudWatch);
  * - path under `/2013-04-01/`: Route 53 (restXml);
- * - otherwise a form body: EC2 (`Version=2016-11-15`, ec2Query) or SNS (`Version=2010-03-31`, awsQuery).
+ * - path under `/2015-03-31/functions/`: Lambda Invoke (restJson);
+ * - otherwise a form body: EC2 (`Version=2016-11-15`, ec2Query), SNS (`Version=2010-03-31`, awsQuery)
+ *   or IAM (`Version=2010-05-08`, awsQuery).
  * SigV4 signatures are not verified; the access key names the caller (`world.iam`). Requests are counted per `<service>:<Operation>`, which is how a
  * test proves that a code path really went through the SDK to this server.
  */
@@ -13,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import type { World } from '#sim/world/world.js';
 import { SimAwsError, SimNoAnswer } from '#sim/world/aws-error.js';
 import { ec2ErrorResponse, handleEc2 } from './ec2-protocol.js';
+import { handleIam, handleLambda, isLambdaRequest } from './iam-lambda-protocols.js';
 import { handleJson } from './json-protocols.js';
 import { formParams, header, type HandlerContext, type WireRequest, type WireResponse } from './protocol.js';
 import { handleRoute53 } from './route53-protocol.js';
@@ -91,9 +94,11 @@ async function dispatch(request: WireRequest, ctx: HandlerContext): Promise<Wire
   const target = header(request, 'x-amz-target');
   if (target !== undefined) return handleJson(target, request.body, ctx);
   if (request.path.includes('/2013-04-01/')) return handleRoute53(request, ctx);
+  if (isLambdaRequest(request)) return handleLambda(request, ctx);
   const params = formParams(request.body);
   const version = params.get('Version');
   if (version === '2010-03-31') return handleSns(params, ctx);
+  if (version === '2010-05-08') return handleIam(params, ctx);
   if (version === '2016-11-15' || params.has('Action')) return handleEc2(params, ctx);
   ctx.count(`unknown:${request.method} ${request.path}`);
   return ec2ErrorResponse(

@@ -28,6 +28,11 @@ export async function handleSns(
       // The simulator's topics record what is published; nobody is subscribed to them.
       return xmlOk(action, node('Subscriptions', ''), ctx.requestId);
     }
+    if (action === 'GetTopicAttributes') {
+      const topicArn = params.get('TopicArn') ?? '';
+      const attributes = await ctx.world.call('sns:GetTopicAttributes', () => ctx.world.sns.getTopicAttributes(topicArn));
+      return xmlOk('GetTopicAttributes', node('Attributes', Object.entries(attributes).map(([k, v]) => node('entry', `${el('key', k)}${el('value', v)}`)).join('')), ctx.requestId);
+    }
     if (action !== 'Publish') {
       throw new SimAwsError(
         'sns',

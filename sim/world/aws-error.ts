@@ -4,7 +4,7 @@
  * the direct ports translate them into the typed errors of `shared/errors.ts`.
  */
 
-export const SERVICES = ['ec2', 'route53', 'dynamodb', 'sfn', 'sns', 'secretsmanager', 'cloudwatch'] as const;
+export const SERVICES = ['ec2', 'route53', 'dynamodb', 'sfn', 'sns', 'secretsmanager', 'cloudwatch', 'iam', 'lambda'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export class SimAwsError extends Error {
@@ -50,6 +50,8 @@ export const THROTTLE_ERRORS: Readonly<
   sns: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
   secretsmanager: { code: 'ThrottlingException', httpStatus: 400, message: 'Rate exceeded' },
   cloudwatch: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
+  iam: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
+  lambda: { code: 'TooManyRequestsException', httpStatus: 429, message: 'Rate exceeded' },
 };
 
 /** HTTP status AWS uses for a code injected by an error-rate fault. */

@@ -74,6 +74,12 @@ export const faultSpecSchema = z.strictObject({
   /** Route 53 changes stay PENDING this long (overrides the world's default). */
   dnsSyncMs: z.number().min(0).optional(),
   instances: z.record(z.string(), instanceFaultSchema).optional(),
+  /**
+   * Operations a simulated function's network cannot reach (a missing VPC endpoint, a security
+   * group that drops HTTPS): function name (`health-probe`) -> operation keys (`secretsmanager:*`,
+   * `ec2:DescribeInstances`, `*`). Its calls get no answer; the other functions' calls are answered.
+   */
+  unreachableFrom: z.record(z.string(), z.array(z.string().min(1))).optional(),
 });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
@@ -277,6 +283,17 @@ export class FaultController {
     return latency.minMs + this.#rng.next() * (latency.maxMs - latency.minMs);
   }
 
+  /** Throws `SimNoAnswer` when `caller`'s network cannot reach `op` (`unreachableFrom`). */
+  maybeUnreachable(op: string, caller: string | undefined): void {
+    if (caller === undefined) return;
+    const patterns = this.#spec.unreachableFrom?.[caller];
+    if (patterns === undefined) return;
+    const service = op.split(':')[0] ?? '';
+    if (!patterns.some((p) => p === '*' || p === op || p === `${service}:*`)) return;
+    this.#events.record(this.#clock.now(), 'fault.injected', op, `${op} from ${caller}: no answer (unreachable, injected)`, { op, code: 'unreachable', kind: 'no-answer' });
+    throw new SimNoAnswer(`${op}: no answer for ${caller} (unreachable, injected)`);
+  }
+
   /** Throws the configured error for a share of the calls of `op`. */
   maybeFail(op: string): void {
     const rule = lookup(this.#spec.errorRates, op);
@@ -348,6 +365,8 @@ export function serviceOf(op: string): ServiceName {
     case 'sns':
     case 'secretsmanager':
     case 'cloudwatch':
+    case 'iam':
+    case 'lambda':
       return service;
     default:
       throw new RangeError(`unknown service in operation key ${op}`);

@@ -19,6 +19,7 @@
  * and context (the policies of a principal never change while it is registered).
  */
 import { SimAwsError, type ServiceName } from './aws-error.js';
+import type { WorldContext } from './context.js';
 
 /** A policy document as IAM stores it (Statement is always a list here). */
 export interface PolicyDocument {
@@ -94,7 +95,10 @@ export function accessDenied(service: ServiceName, principal: IamPrincipal, requ
     case 'sns':
       return new SimAwsError('sns', 'AuthorizationError', what, { httpStatus: 403 });
     case 'cloudwatch':
-      return new SimAwsError('cloudwatch', 'AccessDenied', what, { httpStatus: 403 });
+    case 'iam':
+      return new SimAwsError(service, 'AccessDenied', what, { httpStatus: 403 });
+    case 'lambda':
+      return new SimAwsError('lambda', 'AccessDeniedException', what, { httpStatus: 403 });
     default:
       return new SimAwsError(service, 'AccessDeniedException', what, { httpStatus: 400 });
   }
@@ -201,4 +205,25 @@ export class IamWorld {
 
 function cacheKey(principal: IamPrincipal, r: AuthorizationRequest): string {
   return JSON.stringify([principal.accessKeyId, r.action, r.resource, r.context]);
+}
+
+/**
+ * IAM's own API in the simulated account: `SimulatePrincipalPolicy` on a role, decided by the
+ * evaluator that enforces every call (`IamWorld.decide`). A caller may simulate a role's policy
+ * only if its own policies allow `iam:SimulatePrincipalPolicy` on that role's ARN.
+ */
+export class IamApiWorld {
+  readonly #ctx: WorldContext;
+
+  constructor(ctx: WorldContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The authorization of one SimulatePrincipalPolicy call, and the principal whose policies it names. */
+  simulationTarget(policySourceArn: string): IamPrincipal {
+    this.#ctx.iam.check('iam', 'iam:SimulatePrincipalPolicy', [policySourceArn]);
+    const principal = this.#ctx.iam.principals().find((p) => p.roleArn === policySourceArn);
+    if (principal === undefined) throw new SimAwsError('iam', 'NoSuchEntity', `The role with name ${policySourceArn.replace(/^.*:role\//, '')} cannot be found.`, { httpStatus: 404 });
+    return principal;
+  }
 }

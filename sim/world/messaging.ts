@@ -59,6 +59,13 @@ export class SnsWorld {
     return `arn:aws:sns:${this.#ctx.region}:${this.#ctx.accountId}:${name}`;
   }
 
+  /** GetTopicAttributes: the topic exists (the self-test's read; nothing is published). */
+  getTopicAttributes(topicArn: string): Record<string, string> {
+    this.#ctx.iam.check('sns', 'sns:GetTopicAttributes', [topicArn]);
+    if (!this.#topics.has(topicArn)) throw new SimAwsError('sns', 'NotFound', 'Topic does not exist', { httpStatus: 404 });
+    return { TopicArn: topicArn, Owner: this.#ctx.accountId, DisplayName: '', SubscriptionsConfirmed: '0', SubscriptionsPending: '0' };
+  }
+
   publish(input: PublishInput): string {
     this.#ctx.iam.check('sns', 'sns:Publish', [input.topicArn]);
     if (!this.#topics.has(input.topicArn)) {
@@ -173,6 +180,11 @@ export class SecretsWorld {
     };
     this.#secrets.set(name, secret);
     return secret;
+  }
+
+  /** Deletes a secret at once (the administrator's; tests of a missing API key). */
+  remove(name: string): boolean {
+    return this.#secrets.delete(name);
   }
 
   /** Every secret, by name (ListSecrets; values are not listed). */

@@ -14,7 +14,8 @@ import { DynamoDbWorld } from './dynamodb.js';
 import { Ec2World } from './ec2.js';
 import { EventLog } from './event-log.js';
 import { FaultController } from './faults.js';
-import { IamWorld, type IamPrincipal } from './iam.js';
+import { IamApiWorld, IamWorld, type IamPrincipal } from './iam.js';
+import { LambdaWorld } from './lambda.js';
 import { SecretsWorld, SnsWorld } from './messaging.js';
 import { SeededRng } from './rng.js';
 import { Route53World } from './route53.js';
@@ -69,6 +70,10 @@ export class World {
   readonly sfn: SfnWorld;
   readonly cloudwatch: CloudWatchWorld;
   readonly iam: IamWorld;
+  /** IAM's API (`SimulatePrincipalPolicy`), answered by the same evaluator that enforces the calls. */
+  readonly iamApi: IamApiWorld;
+  /** Lambda's `Invoke` of the simulated functions (`pan-failover selftest`). */
+  readonly lambda: LambdaWorld;
   readonly #ctx: MutableContext;
   #loaded = false;
   #closed = false;
@@ -98,6 +103,8 @@ export class World {
     this.sns = new SnsWorld(this.#ctx);
     this.secrets = new SecretsWorld(this.#ctx);
     this.sfn = new SfnWorld(this.#ctx);
+    this.iamApi = new IamApiWorld(this.#ctx);
+    this.lambda = new LambdaWorld(this.#ctx);
     this.cloudwatch = new CloudWatchWorld(this.#ctx);
   }
 
@@ -150,6 +157,7 @@ export class World {
       await this.clock.sleep(latency);
       this.scheduler.runDue();
     }
+    this.faults.maybeUnreachable(op, options.principal?.name);
     this.faults.maybeFail(op);
     return this.iam.run(op, options.principal, fn);
   }
