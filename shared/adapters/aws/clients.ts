@@ -11,6 +11,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -107,6 +109,11 @@ export const createSfnClient = (options?: AwsClientOptions) => guardLocalOnly(ne
 export const createSnsClient = (options?: AwsClientOptions) => guardLocalOnly(new SNSClient(awsClientConfig(options)));
 export const createSecretsManagerClient = (options?: AwsClientOptions) =>
   guardLocalOnly(new SecretsManagerClient(awsClientConfig(options)));
+/** IAM (the self-test's `SimulatePrincipalPolicy` on the function's own role); only the functions outside the VPC use it. */
+export const createIamClient = (options?: AwsClientOptions) => guardLocalOnly(new IAMClient(awsClientConfig(options)));
+/** Lambda (the CLI's `selftest` invokes the deployed functions). A self-test runs for seconds: a longer socket timeout. */
+export const createLambdaClient = (options?: AwsClientOptions) =>
+  guardLocalOnly(new LambdaClient(awsClientConfig({ requestTimeoutMs: 120_000, ...options })));
 
 export interface AwsClients {
   readonly ec2: EC2Client;

@@ -44,8 +44,9 @@ import type {
   RouteTableInfo,
   StatusCheck,
 } from '#shared/ports/ec2.js';
-import { ManagedResourceNotFoundError } from '#shared/errors.js';
-import { callAws, malformedResponse } from './errors.js';
+import type { DryRunAnswer, Ec2DryRun, Ec2Mutation } from '#shared/ports/selftest.js';
+import { AwsCallError, ManagedResourceNotFoundError } from '#shared/errors.js';
+import { awsErrorCode, callAws, malformedResponse, translateAwsError } from './errors.js';
 import type { AwsCallContext } from './errors.js';
 
 /** DescribeInstanceStatus takes at most 100 explicit ids; DescribeInstances shares the chunks. */
@@ -266,7 +267,36 @@ function currentState(
   return instanceState(operation, change?.CurrentState?.Name, instanceId);
 }
 
-export class Ec2Adapter implements Ec2Port {
+/**
+ * The SDK command of each call that changes EC2: the flow's calls and the self-test's dry runs
+ * are built here, so the dry run sends exactly the parameters of the real call.
+ */
+export function mutationCommand(call: Ec2Mutation, dryRun = false) {
+  const dry = dryRun ? { DryRun: true } : {};
+  switch (call.action) {
+    case 'StartInstances':
+      return new StartInstancesCommand({ InstanceIds: [call.instanceId], ...dry });
+    case 'StopInstances':
+      return new StopInstancesCommand({ InstanceIds: [call.instanceId], ...dry });
+    case 'ModifyInstanceAttribute':
+      return new ModifyInstanceAttributeCommand({ InstanceId: call.instanceId, InstanceType: { Value: call.instanceType }, ...dry });
+    case 'ReplaceRoute':
+      return new ReplaceRouteCommand({ RouteTableId: call.routeTableId, ...routeDestination(call.destination), NetworkInterfaceId: call.networkInterfaceId, ...dry });
+    case 'CreateRoute':
+      return new CreateRouteCommand({ RouteTableId: call.routeTableId, ...routeDestination(call.destination), NetworkInterfaceId: call.networkInterfaceId, ...dry });
+    case 'AssociateAddress':
+      return new AssociateAddressCommand({
+        AllocationId: call.allocationId,
+        NetworkInterfaceId: call.networkInterfaceId,
+        PrivateIpAddress: call.privateIp,
+        // Moves the address even when it is associated with the old firewall.
+        AllowReassociation: true,
+        ...dry,
+      });
+  }
+}
+
+export class Ec2Adapter implements Ec2Port, Ec2DryRun {
   readonly #client: EC2Client;
 
   constructor(client: EC2Client) {
@@ -320,7 +350,7 @@ export class Ec2Adapter implements Ec2Port {
   async startInstance(instanceId: string): Promise<InstanceState> {
     const context = { operation: 'ec2:StartInstances', resource: `instance ${instanceId}` };
     const out = await callAws(context, () =>
-      this.#client.send(new StartInstancesCommand({ InstanceIds: [instanceId] })),
+      this.#client.send(mutationCommand({ action: 'StartInstances', instanceId }) as StartInstancesCommand),
     );
     return currentState(context.operation, out.StartingInstances, instanceId);
   }
@@ -328,7 +358,7 @@ export class Ec2Adapter implements Ec2Port {
   async stopInstance(instanceId: string): Promise<InstanceState> {
     const context = { operation: 'ec2:StopInstances', resource: `instance ${instanceId}` };
     const out = await callAws(context, () =>
-      this.#client.send(new StopInstancesCommand({ InstanceIds: [instanceId] })),
+      this.#client.send(mutationCommand({ action: 'StopInstances', instanceId }) as StopInstancesCommand),
     );
     return currentState(context.operation, out.StoppingInstances, instanceId);
   }
@@ -336,9 +366,7 @@ export class Ec2Adapter implements Ec2Port {
   async setInstanceType(instanceId: string, instanceType: string): Promise<void> {
     const context = { operation: 'ec2:ModifyInstanceAttribute', resource: `instance ${instanceId}` };
     await callAws(context, () =>
-      this.#client.send(
-        new ModifyInstanceAttributeCommand({ InstanceId: instanceId, InstanceType: { Value: instanceType } }),
-      ),
+      this.#client.send(mutationCommand({ action: 'ModifyInstanceAttribute', instanceId, instanceType }) as ModifyInstanceAttributeCommand),
     );
   }
 
@@ -382,26 +410,14 @@ export class Ec2Adapter implements Ec2Port {
   async replaceRoute(routeTableId: string, destination: string, networkInterfaceId: string): Promise<void> {
     const context = routeContext('ec2:ReplaceRoute', routeTableId, destination, networkInterfaceId);
     await callAws(context, () =>
-      this.#client.send(
-        new ReplaceRouteCommand({
-          RouteTableId: routeTableId,
-          ...routeDestination(destination),
-          NetworkInterfaceId: networkInterfaceId,
-        }),
-      ),
+      this.#client.send(mutationCommand({ action: 'ReplaceRoute', routeTableId, destination, networkInterfaceId }) as ReplaceRouteCommand),
     );
   }
 
   async createRoute(routeTableId: string, destination: string, networkInterfaceId: string): Promise<void> {
     const context = routeContext('ec2:CreateRoute', routeTableId, destination, networkInterfaceId);
     await callAws(context, () =>
-      this.#client.send(
-        new CreateRouteCommand({
-          RouteTableId: routeTableId,
-          ...routeDestination(destination),
-          NetworkInterfaceId: networkInterfaceId,
-        }),
-      ),
+      this.#client.send(mutationCommand({ action: 'CreateRoute', routeTableId, destination, networkInterfaceId }) as CreateRouteCommand),
     );
   }
 
@@ -433,17 +449,27 @@ export class Ec2Adapter implements Ec2Port {
       resource: `Elastic IP ${allocationId} -> ${networkInterfaceId} (${privateIp})`,
     };
     const out = await callAws(context, () =>
-      this.#client.send(
-        new AssociateAddressCommand({
-          AllocationId: allocationId,
-          NetworkInterfaceId: networkInterfaceId,
-          PrivateIpAddress: privateIp,
-          // Moves the address even when it is associated with the old firewall.
-          AllowReassociation: true,
-        }),
-      ),
+      this.#client.send(mutationCommand({ action: 'AssociateAddress', allocationId, networkInterfaceId, privateIp }) as AssociateAddressCommand),
     );
     return required(context.operation, out.AssociationId, 'AssociationId');
+  }
+
+  /**
+   * Sends `call` with `DryRun=true`: EC2 checks the permission (and the request) and changes
+   * nothing. `DryRunOperation` means allowed, `UnauthorizedOperation` denied; anything else is
+   * thrown typed. A call that succeeds although it was a dry run is an error, loudly.
+   */
+  async dryRun(call: Ec2Mutation): Promise<DryRunAnswer> {
+    const operation = `ec2:${call.action}`;
+    try {
+      await this.#client.send(mutationCommand(call, true) as StartInstancesCommand);
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (code === 'DryRunOperation') return { allowed: true };
+      if (code === 'UnauthorizedOperation') return { allowed: false, message: error instanceof Error ? error.message : String(error) };
+      throw translateAwsError(error, { operation });
+    }
+    throw new AwsCallError(operation, 'EC2 answered a DryRun call as if it had been made (no DryRunOperation)', undefined);
   }
 
   async describeNetworkInterfaces(networkInterfaceIds: readonly string[]): Promise<NetworkInterfaceInfo[]> {

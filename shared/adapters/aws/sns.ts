@@ -3,9 +3,10 @@
  * without a topic. There is deliberately no silent no-op: a failover nobody hears about is
  * worse than one that fails loudly, so the caller must choose the log-only variant by name.
  */
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, PublishCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '#shared/ports/messaging.js';
+import type { TopicReader } from '#shared/ports/selftest.js';
 import type { Log } from '#shared/observability/telemetry.js';
 import { ConfigInvalidError } from '#shared/errors.js';
 import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
@@ -89,6 +90,15 @@ export function createLogOnlyNotifier(log: Pick<Log, 'warn'>): Notifier {
         body: notification.body,
       });
       return Promise.resolve();
+    },
+  };
+}
+
+/** The self-test's read of the topic (`sns:GetTopicAttributes`): it exists and answers; nothing is published. */
+export function createTopicReader(client: SNSClient): TopicReader {
+  return {
+    async readTopic(topicArn: string): Promise<void> {
+      await callAws({ operation: 'sns:GetTopicAttributes', resource: `topic ${topicArn}` }, () => client.send(new GetTopicAttributesCommand({ TopicArn: topicArn })));
     },
   };
 }
