@@ -39,6 +39,9 @@ import { createProbeHandler, type ProbeSummary } from '#functions/health-probe/h
 import { createFlowControlHandler } from '#functions/flow-control/handler.js';
 import { createFlowAwsHandler } from '#functions/flow-aws/handler.js';
 import { createFlowFirewallHandler } from '#functions/flow-firewall/handler.js';
+import { flowSelftestHook, flowSideSelftestDeps, scheduledSelftestDeps } from '#shared/runtime/selftest-flow.js';
+import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
+import { vpcSelftestHook, vpcSideSelftestDeps, withSelftest } from '#shared/runtime/selftest-vpc.js';
 import { SimClock } from './clock.js';
 import { startAwsSimulator, type AwsSimulator } from './aws/server.js';
 import { startPanosSimulator, type FaultPatch, type FirewallProfileInput, type SimFirewall } from './panos/index.js';
@@ -51,10 +54,10 @@ import { profileFromConfig } from './scenario/firewall-profile.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from './scenario/topology-from-config.js';
 import { lambdaContext, LambdaCrash, mortalEc2, simPowertools, type CapturedLog, type CrashPlan } from './runtime/lambda.js';
 import { createPolicyEvaluator, IamEvaluationError, warmPolicyEvaluator } from './iam/evaluator.js';
-import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, type SimRolesOptions } from './iam/deployed-roles.js';
+import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, simulatedDeployment, type SimRolesOptions } from './iam/deployed-roles.js';
 import type { AuthorizationRequest, IamPrincipal, IamRecord } from './world/iam.js';
 import { iamNormalizedName } from './world/route53.js';
-import type { FunctionKey } from '../infra/deployment.js';
+import { FUNCTIONS, type FunctionKey } from '../infra/deployment.js';
 
 export type Transport = 'wire' | 'direct';
 
@@ -358,6 +361,48 @@ export class SimSystem {
     return { ec2: direct.ec2, dns: direct.dns, store: direct.store, notifier: direct.notifier, flows: direct.flow, secrets: direct.secrets };
   }
 
+  /**
+   * A function's answer to a self-test event, with the ports of its role (wire only: the
+   * self-test's IAM simulation and EC2 dry runs go through the SDK to the simulator).
+   */
+  #selftestHook(fn: FunctionKey): SelftestHook | undefined {
+    if (!this.aws) return undefined;
+    const aws = { credentials: { accessKeyId: simAccessKeyId(fn), secretAccessKey: 'simulator' } };
+    const identity = { roleArn: this.principals[fn].roleArn, region: this.world.region, tableName: SIM_TABLE, topicArn: this.topicArn, functionPrefix: simulatedDeployment(this.config).names.prefix };
+    switch (fn) {
+      case 'flowAws':
+      case 'flowControl': {
+        const name = FUNCTIONS[fn].dir;
+        const prefix = simulatedDeployment(this.config).names.prefix;
+        return flowSelftestHook(
+          name,
+          () => Promise.resolve(flowSideSelftestDeps(this.config, identity, name, aws)),
+          fn === 'flowControl' ? () => Promise.resolve({ ...scheduledSelftestDeps(SIM_TABLE, prefix, this.#power('flow-control').telemetry, aws), clock: this.clock }) : undefined,
+        );
+      }
+      case 'healthProbe':
+        return vpcSelftestHook('health-probe', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, 'health-probe', this.stateMachineArn, aws)));
+      case 'flowFirewall':
+        return vpcSelftestHook('flow-firewall', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, 'flow-firewall', undefined, aws)));
+    }
+  }
+
+  /** Lambda's Invoke of the deployed functions by name (`pan-failover selftest`): each runs its real handler. */
+  #registerFunctions(): void {
+    const names = simulatedDeployment(this.config).names.functions;
+    const ctx = (name: string) => lambdaContext(name, this.clock, 900_000);
+    for (const fn of FUNCTION_KEYS) {
+      const hook = this.#selftestHook(fn);
+      this.world.lambda.register(names[fn], (payload) => {
+        if (fn === 'healthProbe') {
+          const probe = withSelftest((event: unknown, context: Context) => this.#probeHandler()(event, context), hook ?? (() => undefined));
+          return probe(payload, ctx('health-probe'));
+        }
+        return this.#flowHandlers(hook === undefined ? {} : { [fn]: hook })[fn](payload);
+      });
+    }
+  }
+
   #power(fn: string) {
     return simPowertools(fn, this.clock, {
       onLog: (entry) => {
@@ -399,6 +444,10 @@ export class SimSystem {
 
   /** One probe invocation, as EventBridge's schedule makes it. */
   async invokeProbe(): Promise<ProbeSummary> {
+    return this.#probeHandler()({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000));
+  }
+
+  #probeHandler() {
     const power = this.#power('health-probe');
     const ports = this.#ports.healthProbe;
     const deps = {
@@ -410,11 +459,10 @@ export class SimSystem {
       notifier: ports.notifier,
       stateMachineArn: this.stateMachineArn,
     };
-    const handler = createProbeHandler(() => Promise.resolve(deps), power);
-    return (await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000)));
+    return createProbeHandler(() => Promise.resolve(deps), power);
   }
 
-  #flowHandlers(): Record<string, (event: unknown) => Promise<unknown>> {
+  #flowHandlers(selftest: Partial<Record<FunctionKey, SelftestHook>> = {}): Record<'flowControl' | 'flowAws' | 'flowFirewall', (event: unknown) => Promise<unknown>> {
     const control = this.#power('flow-control');
     const aws = this.#power('flow-aws');
     const fw = this.#power('flow-firewall');
@@ -440,14 +488,18 @@ export class SimSystem {
               executions: (arn: string) => (arn === this.stateMachineArn ? this.#ports.flowControl.flows : { status: () => Promise.resolve(undefined) }),
             }),
           control,
+          undefined,
+          selftest.flowControl,
         )(event, ctx('flow-control')),
       flowAws: (event) => this.#maybeCrash(event, aws.telemetry, (ec2) =>
-        createFlowAwsHandler(() => Promise.resolve({ ...this.#common('flowAws'), ec2, telemetry: aws.telemetry, dns: this.#ports.flowAws.dns, store: this.#ports.flowAws.store }), aws)(event, ctx('flow-aws')),
+        createFlowAwsHandler(() => Promise.resolve({ ...this.#common('flowAws'), ec2, telemetry: aws.telemetry, dns: this.#ports.flowAws.dns, store: this.#ports.flowAws.store }), aws, undefined, selftest.flowAws)(event, ctx('flow-aws')),
       ),
       flowFirewall: (event) =>
         createFlowFirewallHandler(
           () => Promise.resolve({ ...this.#common('flowFirewall'), telemetry: fw.telemetry, firewalls: this.#firewallsOf('flowFirewall'), store: this.#ports.flowFirewall.store }),
           fw,
+          undefined,
+          selftest.flowFirewall,
         )(event, ctx('flow-firewall')),
     };
   }
@@ -468,6 +520,7 @@ export class SimSystem {
   }
 
   #wire(): void {
+    this.#registerFunctions();
     this.world.events.subscribe((e) => {
       if (e.type.startsWith('dynamodb.')) return;
       this.emit({ at: e.at, source: 'world', message: e.message, data: { type: e.type, resource: e.resource } });

@@ -6,17 +6,19 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { createTracer } from '#shared/observability/tracing.js';
 import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
+import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
+import { deployedFlowSelftestHook } from '#shared/runtime/selftest-flow.js';
 import { createStepHandler } from '#shared/runtime/step-handler.js';
 import type { AwsStepDeps } from '#shared/usecases/flow/deps.js';
 import { runAwsStep } from '#shared/usecases/flow/dispatch.js';
 import { installSourceMappedStacks } from '#shared/runtime/source-mapped-stacks.js';
 
-export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools, tracer?: Tracer) {
-  return createStepHandler(runAwsStep, getDeps, power, tracer);
+export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power: Powertools, tracer?: Tracer, selftest?: SelftestHook) {
+  return createStepHandler(runAwsStep, getDeps, power, tracer, selftest);
 }
 
 // Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
 installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-aws');
 let deps: Promise<AwsStepDeps> | undefined;
-export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power, createTracer());
+export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power, createTracer(), deployedFlowSelftestHook('flow-aws', power.telemetry));

@@ -316,6 +316,27 @@ const pauseSchema = z.strictObject({
   maxSeconds: withDefault(seconds(60, 604_800), 86_400),
 });
 
+/**
+ * An EventBridge schedule expression for the self-test: `rate(N hours|days)` (`1 hour`, `1 day`
+ * singular, as EventBridge wants), `cron(six fields)`, or `off`. More often than hourly is refused:
+ * each run invokes the four functions and makes dozens of calls.
+ */
+export function isSelftestSchedule(v: string): boolean {
+  if (v === 'off') return true;
+  const rate = /^rate\((\d+) (hour|hours|day|days)\)$/.exec(v);
+  if (rate) {
+    const n = Number(rate[1]);
+    return n >= 1 && (n === 1) === !rate[2]?.endsWith('s');
+  }
+  return /^cron\((\S+ ){5}\S+\)$/.test(v);
+}
+
+/** The scheduled self-test (`pan-failover selftest`, run by flow-control, with an alarm when it fails). */
+const selftestSchema = z.strictObject({
+  /** When it runs: an EventBridge schedule expression, or `off`. */
+  schedule: withDefault(valid(isSelftestSchedule, 'must be rate(N hours) or rate(N days) (rate(1 day) singular), cron(six fields) in UTC, or off'), 'rate(7 days)'),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1),
   pairs: z.array(pairSchema).check(z.minLength(1, 'at least one pair is required')),
@@ -323,6 +344,7 @@ export const configSchema = z.strictObject({
   report: z.optional(reportSchema),
   notifications: section(notificationsSchema),
   pause: section(pauseSchema),
+  selftest: section(selftestSchema),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,6 +11,8 @@ const envSchema = z.object({
   PAN_FAILOVER_TABLE: z.string().check(z.minLength(1)),
   PAN_FAILOVER_TOPIC_ARN: z._default(z.string(), ''),
   PAN_FAILOVER_STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
+  /** The function's own role (the self-test simulates its policies). */
+  PAN_FAILOVER_ROLE_ARN: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type Environment = z.infer<typeof envSchema>;

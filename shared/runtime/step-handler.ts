@@ -4,6 +4,7 @@
  * steps run on a clock that carries the invocation's deadline (its Lambda's remaining time, less
  * what returning takes): no retry, poll or move is begun that could not end before it, so a step
  * returns (or fails, to be retried) before Lambda would stop it half-way.
+ * A self-test event goes to the function's self-test hook instead (shared/runtime/selftest-hook.ts).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -21,8 +22,12 @@ export function createStepHandler<D extends { readonly clock: Clock }, R>(
   getDeps: () => Promise<D>,
   power: Powertools,
   tracer?: Tracer,
+  selftest?: (event: unknown) => Promise<unknown> | undefined,
 ) {
   const handler = middy(async (event: unknown, context: Context) => {
+    // A self-test event (pan-failover selftest) is answered by the function's self-test, not a step.
+    const report = selftest?.(event);
+    if (report !== undefined) return report;
     const step = (event as { step?: unknown } | null)?.step;
     if (tracer && typeof step === 'string') tracer.putAnnotation('step', step);
     const deps = await getDeps();
