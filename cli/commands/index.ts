@@ -30,6 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'resume', summary: 'end the maintenance pause of a pair now', load: async () => (await import('./pause.js')).registerResumeCommand },
   { name: 'preflight', summary: 'check AWS and each running firewall for what breaks failovers (read-only)', load: async () => (await import('./preflight.js')).registerPreflight },
   { name: 'drill', summary: 'boot the standby, check it against the active, stop it again (traffic untouched)', load: async () => (await import('./flow.js')).flowRegister('drill') },
+  { name: 'selftest', summary: 'prove the deployed functions may do what a failover does and reach what they need (changes nothing)', load: async () => (await import('./selftest.js')).registerSelftest },
   { name: 'validate', summary: 'check a configuration file; optionally write the JSON the functions are deployed with', load: async () => (await import('./validate.js')).registerValidate },
   { name: 'rehearse', summary: 'rehearse a failover on the local simulator', load: async () => (await import('./rehearse.js')).registerRehearse },
   { name: 'report', summary: 'write a self-contained HTML report of a flow: topology before and after, timeline, moves (read-only)', load: async () => (await import('./report.js')).registerReport },

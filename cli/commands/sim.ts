@@ -68,6 +68,7 @@ function printExamples(write: (l: string) => void): void {
   write('  npx pan-failover probe             # one probe round against the simulated firewalls');
   write('  npx pan-failover plan -p hq-egress # what a failover would change');
   write('  npx pan-failover failover -p hq-egress --wait   # through the simulated Step Functions');
+  write('  npx pan-failover selftest          # each simulated function proves its permissions and paths');
   write('  aws ec2 describe-route-tables      # the AWS CLI works too (it honours AWS_ENDPOINT_URL)');
   write('Ctrl-C stops the simulator.');
 }

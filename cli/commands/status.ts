@@ -16,6 +16,12 @@ import { EXIT } from '../exit.js';
 import { printJson } from '../json.js';
 import { jsonOption, type CommonOptions } from '../options.js';
 import { pauseLine } from './pause.js';
+import { createDynamoDbClient } from '#shared/adapters/aws/clients.js';
+import { createSelftestStore } from '#shared/adapters/aws/selftest.js';
+import { errorMessage } from '#shared/errors.js';
+import type { SelftestRecord } from '#shared/ports/selftest.js';
+import { tableName } from '../context.js';
+import { selftestLine } from './selftest.js';
 
 function sideName(pair: PairConfig, side: string): string {
   return side === 'primary' || side === 'secondary' ? pair.firewalls[side].name : side.toUpperCase();
@@ -54,7 +60,15 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
     if (!consistent) worst = EXIT.notDone;
     reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, pause, lastDrill: drills.at(-1), expectedRto: rto });
   }
-  if (options.json) return printJson('status', worst, { pairs: reports.map((r) => ({ ...r, pair: r.pair.name })) });
+  // The last self-test of the deployment (not a pair's): shown, never part of the exit code.
+  let selftest: SelftestRecord | undefined;
+  let selftestError: string | undefined;
+  try {
+    selftest = await createSelftestStore(createDynamoDbClient({ region: options.region }), tableName(options)).getLastSelftest();
+  } catch (e) {
+    selftestError = errorMessage(e);
+  }
+  if (options.json) return printJson('status', worst, { pairs: reports.map((r) => ({ ...r, pair: r.pair.name })), selftest: selftest ?? null, ...(selftestError ? { selftestError } : {}) });
   for (const r of reports) {
     const p = r.pair;
     const out: string[] = [];
@@ -96,6 +110,7 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
     if (!r.consistent) out.push(...statusAdvice(p, r.record?.owner, r.lock, Date.now()));
     process.stdout.write(`${out.join('\n')}\n\n`);
   }
+  process.stdout.write(`${selftestError ? `selftest: could not read the last result (${selftestError})` : selftestLine(selftest, Date.now())}\n`);
   return worst;
 }
 
