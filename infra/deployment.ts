@@ -16,6 +16,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertool
 import { stageNames } from './names.js';
 import { assertDeployableSecrets } from './secret-refs.js';
 import { IAM_LIMITS, packRole, roleSizes, type PackedRole, type PolicyDocument, type PolicyStatement, type RoleSizes } from './iam.js';
+import { selftestResources, selftestStatements } from './selftest.js';
 
 export interface DeploymentOptions {
   /** The Serverless service name (default `pan-failover`). */
@@ -330,7 +331,10 @@ function sharedStatements(config: Config, names: Deployment['names']): Record<Fu
 
 /** Each function's statements packed into its role's inline and managed policies (infra/iam.ts). */
 function packPolicies(config: Config, names: Deployment['names'], region: string, managedQuota: number): Record<FunctionKey, PackedRole<Statement>> {
-  const shared = sharedStatements(config, names);
+  // The self-test's grants (infra/selftest.ts) come on top of what each function's code calls.
+  const selftestContext = { names, arn, topic: arn('sns', names.topic), table: arn('dynamodb', `table/${names.table}`) };
+  const code = sharedStatements(config, names);
+  const shared = perFunction((fn) => [...code[fn], ...selftestStatements(fn, selftestContext)]);
   const forPairs = (fn: FunctionKey) => (indexes: readonly number[]) => pairStatements(indexes.map((i) => config.pairs[i] as PairConfig), names)[fn];
   // Every role that does not fit is named at once.
   const issues: ValidationIssue[] = [];
@@ -834,6 +838,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       Properties: { DashboardName: names.dashboard, DashboardBody: sub(JSON.stringify(dashboardBody(config, names))) },
     },
     ...alarmResources,
+    ...selftestResources(config, { prefix, stateMachineRef: LOGICAL.stateMachine, topicRef: LOGICAL.topic, namespace: METRICS_NAMESPACE, dimensions: POWERTOOLS_DIMENSIONS }),
   };
   Object.assign(resources, alarmTrigger(names, triggers));
   // The drill schedule of each pair that has one (off by default): the same role starts the drill.

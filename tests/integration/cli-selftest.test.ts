@@ -12,6 +12,9 @@ import { statusCommand } from '#cli/commands/status.js';
 import type { SelftestRow } from '#shared/usecases/selftest.js';
 import type { NamedPolicy } from '#sim/world/iam.js';
 import type { FunctionKey } from '../../infra/deployment.js';
+import { createLambdaClient } from '#shared/adapters/aws/clients.js';
+import { createFunctionInvoker } from '#shared/adapters/aws/selftest.js';
+import { simulatedDeployment } from '#sim/iam/deployed-roles.js';
 import { captureOutput, changesSince, lastSeq, startCliSim, type CliSim } from '../support/cli-sim.js';
 
 let sim: CliSim | undefined;
@@ -96,7 +99,7 @@ describe('selftest on the example deployment', () => {
     const { result, stdout } = await captureOutput(() => selftestCommand({ config: sim!.configPath, stage: 'sim', stateMachineArn: sim!.system.stateMachineArn }));
     expect(result).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^function\s+check\s+resource\s+result\s+how to fix$/);
-    expect(stdout).toMatch(/\nselftest ok: \d+ checks passed, 4 not checked \(stopped firewalls\); nothing was changed\n$/);
+    expect(stdout).toMatch(/\nselftest ok: \d+ checks passed, 2 not checked \(stopped firewalls\); nothing was changed\n$/);
   });
 });
 
@@ -162,5 +165,57 @@ describe('selftest names each gap', () => {
       'flow-firewall invoke unknown',
     ]);
     expect(doc.result.rows[0]?.fix).toMatch(/--stage/);
+  });
+});
+
+describe('the scheduled run (EventBridge -> flow-control)', () => {
+  /** The generated alarm, defined in the simulated CloudWatch as CloudFormation would. */
+  function defineAlarm(s: CliSim) {
+    const d = simulatedDeployment(s.system.config);
+    const p = (d.resources.SelftestFailedAlarm as { Properties: Record<string, unknown> }).Properties;
+    // Less Powertools' own `service` dimension, which the simulator's telemetry does not add.
+    const dims = Object.fromEntries((p.Dimensions as { Name: string; Value: string }[]).filter((x) => x.Name !== 'service').map((x) => [x.Name, x.Value]));
+    s.system.world.cloudwatch.defineAlarm({
+      name: String(p.AlarmName),
+      namespace: String(p.Namespace),
+      metric: String(p.MetricName),
+      dimensions: dims,
+      statistic: 'Maximum',
+      periodSeconds: Number(p.Period),
+      evaluationPeriods: Number(p.EvaluationPeriods),
+      threshold: Number(p.Threshold),
+      comparison: p.ComparisonOperator as 'GreaterThanOrEqualToThreshold',
+      treatMissingData: p.TreatMissingData as 'ignore',
+    });
+    return String(p.AlarmName);
+  }
+  const scheduled = (s: CliSim) => {
+    const d = simulatedDeployment(s.system.config);
+    const input = JSON.parse(((d.resources.SelftestScheduleRule as { Properties: { Targets: { Input: { 'Fn::Sub': [string] } }[] } }).Properties.Targets[0]?.Input['Fn::Sub'][0] ?? '{}').replace('${StateMachine}', s.system.stateMachineArn)) as unknown;
+    return createFunctionInvoker(createLambdaClient()).invoke(d.names.functions.flowControl, input) as Promise<{ verdict: string; rows: SelftestRow[] }>;
+  };
+
+  it('flow-control invokes the four functions as its role, stores the result and writes SelftestFailed 0; the alarm stays quiet', async () => {
+    sim = await startCliSim();
+    const alarm = defineAlarm(sim);
+    const out = await scheduled(sim);
+    expect(out.rows.filter((r) => r.result !== 'pass' && r.result !== 'not-checked')).toEqual([]);
+    expect(out.verdict).toBe('ok');
+    const status = await captureOutput(() => statusCommand({ config: sim!.configPath }));
+    expect(status.stdout).toMatch(/selftest ok, .* ago \(.*, schedule\)/);
+    await sim.system.clock.sleep(330_000);
+    expect(sim.system.world.cloudwatch.evaluateAlarm(alarm)).not.toBe('ALARM');
+    expect(sim.system.world.sns.messages()).toEqual([]);
+  });
+
+  it('a gap: SelftestFailed 1, the alarm goes to ALARM, status names the problem', async () => {
+    sim = await startCliSim({ iam: { policies: without('flowAws', 'ec2:StopInstances'), expectDenials: true } });
+    const alarm = defineAlarm(sim);
+    const out = await scheduled(sim);
+    expect(out.verdict).toBe('failed');
+    await sim.system.clock.sleep(330_000);
+    expect(sim.system.world.cloudwatch.evaluateAlarm(alarm)).toBe('ALARM');
+    const status = await captureOutput(() => statusCommand({ config: sim!.configPath }));
+    expect(status.stdout).toMatch(/selftest FAILED, .*schedule\): flow-aws: dry run ec2:StopInstances i-0a1b2c3d4e5f6000\d: denied/);
   });
 });
