@@ -168,6 +168,23 @@ describe('selftest names each gap', () => {
   });
 });
 
+describe('selftest usage', () => {
+  it('a bad --stage is a usage error (exit 64 through main), nothing invoked', async () => {
+    sim = await startCliSim();
+    const before = sim.system.aws?.requestCounts()['lambda:Invoke'] ?? 0;
+    await expect(selftestCommand({ config: sim.configPath, stage: 'Prod!' })).rejects.toMatchObject({ name: 'UsageError', exitCode: 64 });
+    expect(sim.system.aws?.requestCounts()['lambda:Invoke'] ?? 0).toBe(before);
+  });
+
+  it('status before any self-test says so (and --json has selftest: null)', async () => {
+    sim = await startCliSim();
+    const text = await captureOutput(() => statusCommand({ config: sim!.configPath }));
+    expect(text.stdout).toMatch(/selftest: never run \(run `pan-failover selftest` after every deployment\)/);
+    const json = await captureOutput(() => statusCommand({ config: sim!.configPath, json: true }));
+    expect((JSON.parse(json.stdout) as { result: { selftest: unknown } }).result.selftest).toBeNull();
+  });
+});
+
 describe('the scheduled run (EventBridge -> flow-control)', () => {
   /** The generated alarm, defined in the simulated CloudWatch as CloudFormation would. */
   function defineAlarm(s: CliSim) {
