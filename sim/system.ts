@@ -39,8 +39,10 @@ import { createProbeHandler, type ProbeSummary } from '#functions/health-probe/h
 import { createFlowControlHandler } from '#functions/flow-control/handler.js';
 import { createFlowAwsHandler } from '#functions/flow-aws/handler.js';
 import { createFlowFirewallHandler } from '#functions/flow-firewall/handler.js';
-import { flowSelftestHook, flowSideSelftestDeps, scheduledSelftestDeps } from '#shared/runtime/selftest-flow.js';
+import { controlSelftestParts } from '#shared/runtime/selftest-control.js';
+import { flowSelftestHook, flowSideSelftestDeps } from '#shared/runtime/selftest-flow.js';
 import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
+import { probeSelftestParts } from '#shared/runtime/selftest-probe.js';
 import { vpcSelftestHook, vpcSideSelftestDeps, withSelftest } from '#shared/runtime/selftest-vpc.js';
 import { SimClock } from './clock.js';
 import { startAwsSimulator, type AwsSimulator } from './aws/server.js';
@@ -374,16 +376,17 @@ export class SimSystem {
       case 'flowControl': {
         const name = FUNCTIONS[fn].dir;
         const prefix = simulatedDeployment(this.config).names.prefix;
+        const control = fn === 'flowControl' ? controlSelftestParts : undefined;
         return flowSelftestHook(
           name,
-          () => Promise.resolve(flowSideSelftestDeps(this.config, identity, name, aws)),
-          fn === 'flowControl' ? () => Promise.resolve({ ...scheduledSelftestDeps(SIM_TABLE, prefix, this.#power('flow-control').telemetry, aws), clock: this.clock }) : undefined,
+          () => Promise.resolve(flowSideSelftestDeps(this.config, identity, aws, control)),
+          control ? () => Promise.resolve({ ...control.scheduled(SIM_TABLE, prefix, this.#power('flow-control').telemetry, aws), clock: this.clock }) : undefined,
         );
       }
       case 'healthProbe':
-        return vpcSelftestHook('health-probe', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, 'health-probe', this.stateMachineArn, aws)));
+        return vpcSelftestHook('health-probe', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, { aws, stateMachineArn: this.stateMachineArn, probeParts: probeSelftestParts })));
       case 'flowFirewall':
-        return vpcSelftestHook('flow-firewall', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, 'flow-firewall', undefined, aws)));
+        return vpcSelftestHook('flow-firewall', () => Promise.resolve(vpcSideSelftestDeps(this.config, identity, { aws })));
     }
   }
 

@@ -7,6 +7,7 @@ import { createPowertools, type Powertools } from '#shared/observability/powerto
 import { createTracer } from '#shared/observability/tracing.js';
 import { controlDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
+import { controlSelftestParts } from '#shared/runtime/selftest-control.js';
 import { deployedFlowSelftestHook } from '#shared/runtime/selftest-flow.js';
 import { createStepHandler } from '#shared/runtime/step-handler.js';
 import type { ControlDeps } from '#shared/usecases/flow/deps.js';
@@ -21,4 +22,4 @@ export function createFlowControlHandler(getDeps: () => Promise<ControlDeps>, po
 installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-control');
 let deps: Promise<ControlDeps> | undefined;
-export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry)), power, createTracer(), deployedFlowSelftestHook('flow-control', power.telemetry));
+export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry)), power, createTracer(), deployedFlowSelftestHook('flow-control', power.telemetry, controlSelftestParts));

@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
 import { probeDepsFromEnv } from '#shared/runtime/probe-deps.js';
+import { probeSelftestParts } from '#shared/runtime/selftest-probe.js';
 import { deployedVpcSelftestHook, withSelftest } from '#shared/runtime/selftest-vpc.js';
 import { runProbeInvocation, type ProbeDeps } from '#shared/usecases/probe.js';
 import { installSourceMappedStacks } from '#shared/runtime/source-mapped-stacks.js';
@@ -34,4 +35,4 @@ installSourceMappedStacks(import.meta.url);
 const power = createPowertools('health-probe');
 let deps: Promise<ProbeDeps> | undefined;
 // A self-test event (pan-failover selftest) gets the probe's self-test instead of a round.
-export const handler = withSelftest(createProbeHandler(() => (deps ??= probeDepsFromEnv(power.telemetry)), power), deployedVpcSelftestHook('health-probe'));
+export const handler = withSelftest(createProbeHandler(() => (deps ??= probeDepsFromEnv(power.telemetry)), power), deployedVpcSelftestHook('health-probe', probeSelftestParts));

@@ -3,19 +3,15 @@
  * environment, built at the first self-test event, so a flow step never pays for the IAM client.
  * flow-control also runs the scheduled self-test (it invokes the four functions).
  */
-import { createDynamoDbClient, createEc2Client, createIamClient, createLambdaClient, createRoute53Client, createSfnClient, createSnsClient, type AwsClientOptions } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createIamClient, createRoute53Client, type AwsClientOptions } from '../adapters/aws/clients.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { Route53Adapter } from '../adapters/aws/route53.js';
-import { createFunctionInvoker, createPolicySimulator, createSelftestStore } from '../adapters/aws/selftest.js';
-import { createTopicReader } from '../adapters/aws/sns.js';
-import { createFlowStarter } from '../adapters/aws/sfn.js';
+import { createPolicySimulator } from '../adapters/aws/selftest.js';
 import { loadJsonConfigFile } from '../config/load-json.js';
 import type { Config } from '../config/schema.js';
 import type { Telemetry } from '../observability/telemetry.js';
-import { systemClock } from '../ports/clock.js';
 import {
-  functionNamesFor,
   functionReport,
   isScheduledSelftestEvent,
   isSelftestEvent,
@@ -31,9 +27,18 @@ import { selftestIdentity, type SelftestHook } from './selftest-hook.js';
 
 type FlowSideFn = 'flow-aws' | 'flow-control';
 
+/**
+ * flow-control's extra parts: the topic and the executions it reads, and the scheduled run (it
+ * invokes the four functions). Built by shared/runtime/selftest-control.ts, so flow-aws's bundle
+ * carries no SNS, Step Functions or Lambda client.
+ */
+export interface ControlSelftestParts {
+  readonly parts: (aws?: AwsClientOptions) => Pick<FlowSideDeps, 'topic' | 'executions'>;
+  readonly scheduled: (tableName: string, prefix: string, telemetry: Telemetry, aws?: AwsClientOptions) => ScheduledSelftestDeps;
+}
+
 /** `aws`: the clients' options (the simulator signs each function's calls with its role's key). */
-export function flowSideSelftestDeps(config: Config, identity: SelftestIdentity, fn: FlowSideFn, aws?: AwsClientOptions): FlowSideDeps {
-  const sfn = createSfnClient(aws);
+export function flowSideSelftestDeps(config: Config, identity: SelftestIdentity, aws?: AwsClientOptions, control?: ControlSelftestParts): FlowSideDeps {
   return {
     config,
     ec2: new Ec2Adapter(createEc2Client(aws)),
@@ -41,18 +46,7 @@ export function flowSideSelftestDeps(config: Config, identity: SelftestIdentity,
     store: new DynamoStateStore({ client: createDynamoDbClient(aws), tableName: identity.tableName }),
     iam: createPolicySimulator(createIamClient(aws)),
     identity,
-    ...(fn === 'flow-control' ? { topic: createTopicReader(createSnsClient(aws)), executions: (arn: string) => createFlowStarter({ client: sfn, stateMachineArn: arn }) } : {}),
-  };
-}
-
-/** flow-control's scheduled run: it invokes the four functions (named `<prefix>-<function>`). */
-export function scheduledSelftestDeps(tableName: string, prefix: string, telemetry: Telemetry, aws?: AwsClientOptions): ScheduledSelftestDeps {
-  return {
-    invoker: createFunctionInvoker(createLambdaClient(aws)),
-    clock: systemClock,
-    functionNames: functionNamesFor(prefix),
-    store: createSelftestStore(createDynamoDbClient(aws), tableName),
-    telemetry,
+    ...(control ? control.parts(aws) : {}),
   };
 }
 
@@ -64,18 +58,18 @@ export function flowSelftestHook(fn: FlowSideFn, getDeps: () => Promise<FlowSide
   };
 }
 
-export function deployedFlowSelftestHook(fn: FlowSideFn, telemetry: Telemetry): SelftestHook {
+export function deployedFlowSelftestHook(fn: FlowSideFn, telemetry: Telemetry, control?: ControlSelftestParts): SelftestHook {
   let deps: Promise<FlowSideDeps> | undefined;
   return flowSelftestHook(
     fn,
     () =>
       (deps ??= (async () => {
         const env = readEnvironment();
-        return flowSideSelftestDeps(await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG), selftestIdentity(env), fn);
+        return flowSideSelftestDeps(await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG), selftestIdentity(env), undefined, control);
       })()),
-    fn === 'flow-control'
+    control
       ? // Its own name (`<prefix>-flow-control`) gives the deployment's prefix.
-        () => Promise.resolve(scheduledSelftestDeps(readEnvironment().PAN_FAILOVER_TABLE, (process.env.AWS_LAMBDA_FUNCTION_NAME ?? '').replace(/-flow-control$/, ''), telemetry))
+        () => Promise.resolve(control.scheduled(readEnvironment().PAN_FAILOVER_TABLE, (process.env.AWS_LAMBDA_FUNCTION_NAME ?? '').replace(/-flow-control$/, ''), telemetry))
       : undefined,
   );
 }

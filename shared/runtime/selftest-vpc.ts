@@ -3,12 +3,10 @@
  * environment, built at the first self-test event. The API keys are read by a reader of its
  * own, without the probe's cache: a key read earlier must not hide an unreachable Secrets Manager.
  */
-import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, createSfnClient, createSnsClient, type AwsClientOptions } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, type AwsClientOptions } from '../adapters/aws/clients.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { createSecretReader } from '../adapters/aws/secrets.js';
-import { createTopicReader } from '../adapters/aws/sns.js';
-import { createFlowStarter } from '../adapters/aws/sfn.js';
 import { createFirewallApiFactory } from '../adapters/panos/index.js';
 import { loadJsonConfigFile } from '../config/load-json.js';
 import type { Config } from '../config/schema.js';
@@ -20,18 +18,20 @@ export { withSelftest };
 
 type VpcSideFn = 'health-probe' | 'flow-firewall';
 
-/** `sm`: the probe's state machine; `aws`: the clients' options (the simulator signs each function's calls with its role's key). */
-export function vpcSideSelftestDeps(config: Config, identity: SelftestIdentity, fn: VpcSideFn, sm?: string, aws?: AwsClientOptions): VpcSideDeps {
-  const secrets = createSecretReader({ client: createSecretsManagerClient(aws) });
+/** The probe's extra parts (its state machine, the topic): built by shared/runtime/selftest-probe.ts, so flow-firewall's bundle carries no SNS or Step Functions client. */
+export type ProbeSelftestParts = (stateMachineArn: string | undefined, aws?: AwsClientOptions) => Pick<VpcSideDeps, 'flows' | 'stateMachineArn' | 'topic'>;
+
+/** `aws`: the clients' options (the simulator signs each function's calls with its role's key). */
+export function vpcSideSelftestDeps(config: Config, identity: SelftestIdentity, options: { aws?: AwsClientOptions; stateMachineArn?: string; probeParts?: ProbeSelftestParts } = {}): VpcSideDeps {
+  const secrets = createSecretReader({ client: createSecretsManagerClient(options.aws) });
   return {
     config,
-    ec2: new Ec2Adapter(createEc2Client(aws)),
-    store: new DynamoStateStore({ client: createDynamoDbClient(aws), tableName: identity.tableName }),
+    ec2: new Ec2Adapter(createEc2Client(options.aws)),
+    store: new DynamoStateStore({ client: createDynamoDbClient(options.aws), tableName: identity.tableName }),
     secrets,
     firewalls: createFirewallApiFactory({ secrets }),
     identity,
-    ...(fn === 'health-probe' && sm ? { flows: createFlowStarter({ client: createSfnClient(aws), stateMachineArn: sm }), stateMachineArn: sm } : {}),
-    ...(fn === 'health-probe' ? { topic: createTopicReader(createSnsClient(aws)) } : {}),
+    ...(options.probeParts ? options.probeParts(options.stateMachineArn, options.aws) : {}),
   };
 }
 
@@ -39,9 +39,9 @@ export function vpcSelftestHook(fn: VpcSideFn, getDeps: () => Promise<VpcSideDep
   return (event) => (isSelftestEvent(event) ? getDeps().then(async (deps) => functionReport(fn, await (fn === 'health-probe' ? selftestHealthProbe : selftestFlowFirewall)(deps))) : undefined);
 }
 
-export function deployedVpcSelftestHook(fn: VpcSideFn): SelftestHook {
+export function deployedVpcSelftestHook(fn: VpcSideFn, probeParts?: ProbeSelftestParts): SelftestHook {
   return vpcSelftestHook(fn, async () => {
     const env = readEnvironment();
-    return vpcSideSelftestDeps(await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG), selftestIdentity(env), fn, env.PAN_FAILOVER_STATE_MACHINE_ARN);
+    return vpcSideSelftestDeps(await loadJsonConfigFile(env.PAN_FAILOVER_CONFIG), selftestIdentity(env), { stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN, ...(probeParts ? { probeParts } : {}) });
   });
 }
