@@ -342,7 +342,9 @@ describe('deployed bundles', () => {
       .map((r) => r as { Type: string; Properties: { AlarmName: string; Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } })
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === 'PanFailover');
     expect(alarms.length).toBeGreaterThan(0);
-    for (const a of alarms) {
+    // SelftestFailed is written only by the scheduled self-test, which a failover does not run:
+    // tests/integration/cli-selftest.test.ts defines that generated alarm in the simulated CloudWatch and sees it fire.
+    for (const a of alarms.filter((x) => x.Properties.MetricName !== 'SelftestFailed')) {
       const want = Object.fromEntries(a.Properties.Dimensions.map((x) => [x.Name, x.Value]));
       expect((written.get(a.Properties.MetricName) ?? []).some((w) => sameSet(want, w)), `${a.Properties.AlarmName}: ${JSON.stringify(want)}`).toBe(true);
     }
