@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RouteConfig } from '#shared/config/schema.js';
 import { effectiveOwner } from '#shared/domain/placement.js';
 import type { SimSystem } from '#sim/system.js';
-import { DEFAULT_RETRY } from '#shared/usecases/pacing.js';
+import { THROTTLED_CHANGE_RETRY } from '#shared/usecases/flow/cutover.js';
 import {
   IDS,
   PAIR,
@@ -92,11 +92,11 @@ describe('EC2 throttling and latency (failure mode 13)', () => {
     expect(moved.every((m) => m.to.startsWith('eni-0b'))).toBe(true);
     expect(run.state?.cutover?.calls).toBeGreaterThanOrEqual(routes.length + 2);
     // One retry layer: every request that reached EC2 is an attempt the cutover counted and
-    // paced (the SDK retried none behind its back), and no move took more than its attempts.
+    // paced (the SDK retried none behind its back), and no move went past its own retry policy.
     const counts = sys().aws?.requestCounts() ?? {};
     const sent = ['ec2:ReplaceRoute', 'ec2:CreateRoute', 'ec2:AssociateAddress'].reduce((n, op) => n + (counts[op] ?? 0), 0);
     expect(sent).toBe(run.state?.cutover?.calls);
-    expect(sent).toBeLessThanOrEqual((routes.length + 2) * DEFAULT_RETRY.attempts);
+    expect(sent).toBeLessThanOrEqual((routes.length + 2) * THROTTLED_CHANGE_RETRY.attempts);
     await expectConsistentOn(sys(), 'secondary');
   }, 120_000);
 });
