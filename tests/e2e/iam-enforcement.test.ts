@@ -6,23 +6,12 @@
  * wrong or one action missing makes the same failover fail, with the denied call named and
  * answered as AWS answers it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SimSystem } from '#sim/system.js';
+import { describe, expect, it } from 'vitest';
 import type { FunctionKey } from '../../infra/deployment.js';
 import type { NamedPolicy } from '#sim/world/iam.js';
-import { IDS, PAIR, execution, executions, expectConsistentOn, moves, orchConfig, startOrch, story } from './support/orch-system.js';
+import { IDS, PAIR, execution, executions, expectConsistentOn, moves, orchConfig, startOrch, story, orchSlot } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 const FAILOVER = { pair: PAIR, action: 'failover', from: 'primary', reason: 'fw-a management plane dead' } as const;
 
@@ -59,7 +48,7 @@ function breaking(target: FunctionKey, action: string, edit: (s: Statement) => S
 
 describe('IAM enforcement in the simulator', () => {
   it('with the generated policies a failover over the SDK goes through, every call evaluated as its function\'s role, none denied', async () => {
-    system = await startOrch({ transport: 'wire', config: DNS });
+    await start({ transport: 'wire', config: DNS });
     sys().firewall('fw-a').setFaults({ dead: true });
     const run = await sys().runFlow(FAILOVER, 'iam-ok');
     expect(run.status, story(sys())).toBe('SUCCEEDED');
@@ -77,7 +66,7 @@ describe('IAM enforcement in the simulator', () => {
   it('broken policy 1, a resource narrowed wrongly: the route-table ARNs of flow-aws lack the second table -> ReplaceRoute there is UnauthorizedOperation, the failover does not complete', async () => {
     const changed = { count: 0 };
     const narrow = (s: Statement): Statement => ({ ...s, Resource: (s.Resource as string[]).filter((arn) => !arn.endsWith(`route-table/${IDS.rtbB}`)) });
-    system = await startOrch({ transport: 'wire', iam: { expectDenials: true, policies: breaking('flowAws', 'ec2:ReplaceRoute', narrow, changed) } });
+    await start({ transport: 'wire', iam: { expectDenials: true, policies: breaking('flowAws', 'ec2:ReplaceRoute', narrow, changed) } });
     expect(changed.count).toBeGreaterThan(0);
     sys().firewall('fw-a').setFaults({ dead: true });
     const run = await sys().runFlow(FAILOVER, 'iam-narrowed');
@@ -96,7 +85,7 @@ describe('IAM enforcement in the simulator', () => {
       const key = 'route53:ChangeResourceRecordSetsNormalizedRecordNames';
       return { ...s, Condition: { ...s.Condition, 'ForAllValues:StringEquals': { ...cond, [key]: (cond[key] ?? []).map((n) => `${n}.`) } } };
     };
-    system = await startOrch({ config: DNS, iam: { expectDenials: true, policies: breaking('flowAws', 'route53:ChangeResourceRecordSets', unnormalized, changed) } });
+    await start({ config: DNS, iam: { expectDenials: true, policies: breaking('flowAws', 'route53:ChangeResourceRecordSets', unnormalized, changed) } });
     expect(changed.count).toBeGreaterThan(0);
     const before = sys().world.route53.resolve('vpn.example.com', 'A');
     expect(before).toMatchObject({ values: ['203.0.113.10'] });
@@ -112,7 +101,7 @@ describe('IAM enforcement in the simulator', () => {
   it('broken policy 3, an action missing: flow-aws without ec2:StartInstances -> UnauthorizedOperation at StartTarget, nothing moved, the failover fails', async () => {
     const changed = { count: 0 };
     const drop = (s: Statement): Statement => ({ ...s, Action: actionsOf(s).filter((a) => a !== 'ec2:StartInstances') });
-    system = await startOrch({ iam: { expectDenials: true, policies: breaking('flowAws', 'ec2:StartInstances', drop, changed) } });
+    await start({ iam: { expectDenials: true, policies: breaking('flowAws', 'ec2:StartInstances', drop, changed) } });
     expect(changed.count).toBeGreaterThan(0);
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();

@@ -4,10 +4,9 @@
  * Route 53 stays PENDING for minutes. The cutover completes, nothing moves twice in opposite
  * directions, and DNS never holds the routes back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '#shared/config/schema.js';
 import { effectiveOwner } from '#shared/domain/placement.js';
-import type { SimSystem } from '#sim/system.js';
 import { THROTTLED_CHANGE_RETRY } from '#shared/usecases/flow/cutover.js';
 import {
   IDS,
@@ -20,22 +19,12 @@ import {
   orchConfig,
   resultNotice,
   reversals,
-  startOrch,
   story,
   worldEvents,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 const FAILOVER = { pair: PAIR, action: 'failover', from: 'primary', reason: 'fw-a management plane dead' } as const;
 
@@ -63,7 +52,7 @@ describe('EC2 throttling and latency (failure mode 13)', () => {
   it('EC2 throttles ReplaceRoute and AssociateAddress (aws-default buckets, injected RequestLimitExceeded, slow answers): the cutover of 60 routes and 2 EIPs still completes', async () => {
     const routes = manyRoutes(28);
     const config = orchConfig({ routes });
-    system = await startOrch({
+    await start({
       config,
       transport: 'wire',
       awsFaults: {
@@ -106,7 +95,7 @@ describe('the run dies half-way (failure mode 14)', () => {
   const config = () => orchConfig({ cutover: { concurrency: 1 } });
 
   it('the cutover Lambda dies after moving 2 of 6 objects: the retry moves the other 4, nothing moves back', async () => {
-    system = await startOrch({ config: config(), transport: 'wire', crash: { step: 'cutover', afterMutations: 2 } });
+    await start({ config: config(), transport: 'wire', crash: { step: 'cutover', afterMutations: 2 } });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow(FAILOVER, 'failover-crash-once');
@@ -126,7 +115,7 @@ describe('the run dies half-way (failure mode 14)', () => {
   }, 90_000);
 
   it('every cutover attempt dies after one move: the abort converges forward (no split, nothing moved back) and a re-run changes nothing', async () => {
-    system = await startOrch({ config: config(), transport: 'wire', crash: { step: 'cutover', afterMutations: 1, times: 3 } });
+    await start({ config: config(), transport: 'wire', crash: { step: 'cutover', afterMutations: 1, times: 3 } });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow(FAILOVER, 'failover-crash-always');
@@ -156,7 +145,7 @@ describe('the run dies half-way (failure mode 14)', () => {
 
 describe('Describe calls lag behind mutations (failure mode 15)', () => {
   it('route and EIP Describe results 8 s stale: verification polls with backoff until it sees the moves, in one cutover', async () => {
-    system = await startOrch({ transport: 'wire', awsFaults: { lag: { ms: 8_000, resources: ['routes', 'addresses'] } } });
+    await start({ transport: 'wire', awsFaults: { lag: { ms: 8_000, resources: ['routes', 'addresses'] } } });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow(FAILOVER, 'failover-lag');
@@ -173,7 +162,7 @@ describe('Describe calls lag behind mutations (failure mode 15)', () => {
 
   it('Describe lags longer than cutover.verifyTimeoutSeconds: the step is retried, re-plans from stale reads, and no object is moved twice', async () => {
     const config = orchConfig({ cutover: { verifyTimeoutSeconds: 5 } });
-    system = await startOrch({ config, transport: 'wire', awsFaults: { lag: { ms: 12_000, resources: ['routes', 'addresses'] } } });
+    await start({ config, transport: 'wire', awsFaults: { lag: { ms: 12_000, resources: ['routes', 'addresses'] } } });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow(FAILOVER, 'failover-long-lag');
@@ -197,7 +186,7 @@ describe('Route 53 stays PENDING for minutes (failure mode 16)', () => {
       ],
       postVerify: { dnsSyncTimeoutSeconds: 60 },
     });
-    system = await startOrch({ config, transport: 'wire', speed: 60, awsFaults: { dnsSyncMs: 300_000 } });
+    await start({ config, transport: 'wire', speed: 60, awsFaults: { dnsSyncMs: 300_000 } });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow(FAILOVER, 'failover-slow-dns');

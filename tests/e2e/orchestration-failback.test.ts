@@ -4,9 +4,8 @@
  * `failback: auto` policy, only after the primary has been healthy for the hold time. After a
  * failback in cold mode the secondary is stopped again.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '#shared/config/schema.js';
-import type { SimSystem } from '#sim/system.js';
 import type { CapturedLog } from '#sim/runtime/lambda.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { createDirectPorts } from '#sim/world/ports.js';
@@ -21,21 +20,11 @@ import {
   orchConfig,
   settle,
   sideOfEni,
-  startOrch,
   story,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 function probeMemory(): Promise<ProbeMemory | undefined> {
   const ports = createDirectPorts<ProbeMemory>(sys().world, { tableName: SIM_TABLE, topicArn: sys().topicArn, stateMachineArn: sys().stateMachineArn });
@@ -81,7 +70,7 @@ function personStartsPrimary(): number {
 
 describe('the old primary comes back after the failover (failure mode 17)', () => {
   it('fw-a started again by a person does not take the traffic back by itself; a manual failback moves it and stops fw-b again', async () => {
-    system = await startOrch({ schedule: true });
+    await start({ schedule: true });
     await failoverToSecondary();
     const restartedAt = personStartsPrimary();
     // fw-a boots and the probe sees it healthy for a good minute and more: no failback, no failover.
@@ -112,7 +101,7 @@ describe('the old primary comes back after the failover (failure mode 17)', () =
 
   it('with failback "auto" and a 60 s hold, the probe fails back only after fw-a has been healthy for 60 s', async () => {
     const config = orchConfig({ failback: { mode: 'auto', holdSeconds: 60 } });
-    system = await startOrch({ config, schedule: true });
+    await start({ config, schedule: true });
     await failoverToSecondary();
     // What the probe remembered when it decided the failback: read as the failback starts.
     const decided = new Promise<{ startedAt: number; healthySince: number | undefined }>((resolve) => {

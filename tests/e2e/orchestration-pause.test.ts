@@ -6,7 +6,7 @@
  * and the override is in its notifications; the probe, on its schedule, starts nothing while the
  * pair is paused and fails over once the pause is over.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC } from '#sim/scenario/topology-from-config.js';
 import type { SimSystem } from '#sim/system.js';
 import { createDirectPorts } from '#sim/world/ports.js';
@@ -19,23 +19,13 @@ import {
   expectConsistentOn,
   notices,
   resultNotice,
-  startOrch,
   story,
   statusCheckAlarmEvent,
   worldEvents,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 function pauseDeps(s: SimSystem): PauseDeps {
   const ports = createDirectPorts(s.world, { tableName: SIM_TABLE, topicArn: s.world.sns.topicArn(SIM_TOPIC), stateMachineArn: s.world.sfn.stateMachineArn(SIM_STATE_MACHINE) });
@@ -49,7 +39,7 @@ async function pause(s: SimSystem, seconds = 7200): Promise<void> {
 
 describe('a paused pair: the flow checks the pause itself', () => {
   it('an EC2 status-check alarm during the pause: the flow ends skipped-paused, nothing changed, one information notice', async () => {
-    system = await startOrch({ transport: 'wire' });
+    await start({ transport: 'wire' });
     await pause(sys());
     // fw-a really is down (its upgrade reboots it): the alarm is right, but people asked for quiet.
     sys().world.ec2.stopInstances([IDS.fwA]);
@@ -71,7 +61,7 @@ describe('a paused pair: the flow checks the pause itself', () => {
   }, 60_000);
 
   it("a person's failover during the pause is refused (PairPausedError, saying how to override); nothing changes", async () => {
-    system = await startOrch();
+    await start();
     await pause(sys());
     const before = sys().clock.now();
     const run = await sys().runFlow({ pair: PAIR, action: 'failover', force: true, reason: 'console test' }, 'manual-during-pause');
@@ -85,7 +75,7 @@ describe('a paused pair: the flow checks the pause itself', () => {
   }, 60_000);
 
   it('a person who overrides the pause gets the failover; the override is in its notifications', async () => {
-    system = await startOrch();
+    await start();
     await pause(sys());
     const run = await sys().runFlow(
       { pair: PAIR, action: 'failover', force: true, overridePause: true, requestedBy: 'bob', reason: 'fw-a upgrade went wrong: move traffic now' },
@@ -106,7 +96,7 @@ describe('a paused pair: the flow checks the pause itself', () => {
 
 describe('a paused pair: the probe on its schedule', () => {
   it('the active firewall dies during the pause: no flow while paused (one alert); after resume, one failover onto fw-b', async () => {
-    system = await startOrch({ transport: 'wire', schedule: true });
+    await start({ transport: 'wire', schedule: true });
     expect(await sys().waitUntil(async () => (await sys().ownerRecord()) !== undefined, 60_000)).toBe(true);
     await pause(sys());
     const pausedAt = sys().clock.now();

@@ -6,9 +6,8 @@
  * move with an error naming it, unless creating it is configured.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '#shared/config/schema.js';
-import type { SimSystem } from '#sim/system.js';
 import { runScenario } from '#sim/scenario/run.js';
 import { loadScenario } from '#sim/scenario/schema.js';
 import {
@@ -23,22 +22,12 @@ import {
   notices,
   orchConfig,
   resultNotice,
-  startOrch,
   story,
   worldEvents,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, adopt, sys } = orchSlot();
 
 /** Where a route points now (no Describe lag, no faults): the world's own view. */
 function routeTarget(rtb: string, destination: string): string | undefined {
@@ -53,7 +42,7 @@ async function ownerRecorded(): Promise<void> {
 
 describe('drift (failure mode 18)', () => {
   it('a person points a managed route at the passive fw-b: the next probe reports it and a reconcile puts it back on fw-a, without fencing anyone', async () => {
-    system = await startOrch({ schedule: true });
+    await start({ schedule: true });
     await ownerRecorded();
     const driftAt = sys().clock.now();
     sys().world.ec2.replaceRoute(IDS.rtbB, '0.0.0.0/0', { networkInterfaceId: IDS.fwBTrust });
@@ -80,7 +69,7 @@ describe('drift (failure mode 18)', () => {
   }, 90_000);
 
   it('drift while the recorded owner fw-a is not healthy (it refuses the API key): alert only, no repair; repaired once fw-a is healthy again', async () => {
-    system = await startOrch({ schedule: true });
+    await start({ schedule: true });
     await ownerRecorded();
     sys().firewall('fw-a').setFaults({ authFails: true });
     sys().world.ec2.replaceRoute(IDS.rtbA, '172.16.0.0/12', { networkInterfaceId: IDS.fwBTrust });
@@ -108,7 +97,7 @@ describe('routes outside the configuration (failure mode 19)', () => {
   it('routes toward fw-a that are not in the managed list stay untouched when the traffic moves to fw-b (scenario orch-unmanaged-route.yaml)', async () => {
     const scenario = await loadScenario(fileURLToPath(new URL('../../scenarios/orch-unmanaged-route.yaml', import.meta.url)));
     const run = await runScenario(scenario, { keepOpen: true });
-    system = run.system;
+    adopt(run.system);
     expect(run.failures, story(sys())).toEqual([]);
     expect(run.consistency.owner).toBe('secondary');
     for (const u of scenario.unmanagedRoutes) {
@@ -140,7 +129,7 @@ describe('several EIPs on secondary private IPs, firewalls in different AZs (fai
         secondary: { networkInterfaceId: IDS.fwBUntrust, privateIp: m.secondaryIp },
       })),
     });
-    system = await startOrch({ config, transport: 'wire' });
+    await start({ config, transport: 'wire' });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const run = await sys().runFlow({ pair: PAIR, action: 'failover', reason: 'fw-a dead' });
@@ -181,7 +170,7 @@ describe('a managed route deleted by hand (failure mode 21)', () => {
     const deleted = pair?.routes.find((r) => r.routeTableId === MISSING.routeTableId && r.destination === MISSING.destination);
     if (!pair || !deleted) throw new Error('example route missing');
     const worldConfig = orchConfig({ cutover: { createMissingRoutes }, routes: pair.routes.filter((r) => r !== deleted) });
-    system = await startOrch({ config: worldConfig, transport: 'wire' });
+    await start({ config: worldConfig, transport: 'wire' });
     manageRouteMissingFromWorld(sys(), deleted);
     expect(sys().pair().routes).toHaveLength(4);
     expect(routeTarget(MISSING.routeTableId, MISSING.destination)).toBeUndefined();

@@ -4,8 +4,7 @@
  * boot). Retries are bounded, the failure notice names the phase and the error, no route or EIP
  * moves, and the pair stays consistent on the old owner.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SimSystem } from '#sim/system.js';
+import { describe, expect, it } from 'vitest';
 import {
   IDS,
   PAIR,
@@ -16,21 +15,11 @@ import {
   moves,
   orchConfig,
   resultNotice,
-  startOrch,
   story,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 /** One probe invocation, as EventBridge makes it: its first round records fw-a as the owner. */
 async function probeRecordsOwner(): Promise<void> {
@@ -43,7 +32,7 @@ const FAILOVER = { pair: PAIR, action: 'failover', from: 'primary', reason: 'fw-
 describe('the secondary cannot start (failure mode 11)', () => {
   it('no capacity for fw-b: a bounded number of start attempts, then a failure notice naming the phase and InsufficientCapacityError; routes untouched', async () => {
     const config = orchConfig({ start: { maxAttempts: 3, retryIntervalSeconds: 5 } });
-    system = await startOrch({ config, transport: 'wire', awsFaults: { capacity: [{ instanceId: IDS.fwB, count: 100 }] } });
+    await start({ config, transport: 'wire', awsFaults: { capacity: [{ instanceId: IDS.fwB, count: 100 }] } });
     await probeRecordsOwner();
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
@@ -77,7 +66,7 @@ describe('the secondary cannot start (failure mode 11)', () => {
 
   it('no capacity for the configured type: the first fallback instance type is set and started, and the failover completes', async () => {
     const config = orchConfig({ start: { maxAttempts: 2, retryIntervalSeconds: 5, fallbackInstanceTypes: ['m5.2xlarge'] } });
-    system = await startOrch({
+    await start({
       config,
       transport: 'wire',
       awsFaults: { capacity: [{ instanceId: IDS.fwB, instanceType: 'm5.xlarge', count: 100 }] },
@@ -98,7 +87,7 @@ describe('the secondary cannot start (failure mode 11)', () => {
   }, 90_000);
 
   it('fw-b still "stopping" from an earlier stop: the flow waits for "stopped", then starts it and completes', async () => {
-    system = await startOrch({ awsFaults: { instances: { [IDS.fwB]: { stoppingMs: 30_000 } } } });
+    await start({ awsFaults: { instances: { [IDS.fwB]: { stoppingMs: 30_000 } } } });
     // Someone tested fw-b and is stopping it again; the stop takes 30 s.
     sys().world.ec2.startInstances([IDS.fwB]);
     expect(await sys().waitUntil(() => sys().world.ec2.instanceNow(IDS.fwB).state === 'running', 60_000)).toBe(true);
@@ -117,7 +106,7 @@ describe('the secondary cannot start (failure mode 11)', () => {
 
   it('fw-b stuck in "stopping" (a stop that does not complete): the flow gives up by the readiness deadline with a failure notice; routes untouched', async () => {
     const config = orchConfig({ readiness: { deadlineSeconds: 60, pollIntervalSeconds: 2 } });
-    system = await startOrch({ config, speed: 60, awsFaults: { instances: { [IDS.fwB]: { stoppingMs: 3_600_000 } } } });
+    await start({ config, speed: 60, awsFaults: { instances: { [IDS.fwB]: { stoppingMs: 3_600_000 } } } });
     await probeRecordsOwner();
     sys().world.ec2.startInstances([IDS.fwB]);
     expect(await sys().waitUntil(() => sys().world.ec2.instanceNow(IDS.fwB).state === 'running', 60_000)).toBe(true);
@@ -149,7 +138,7 @@ describe('the secondary starts but never becomes ready (failure mode 12)', () =>
   const config = () => orchConfig({ readiness: { deadlineSeconds: 60, pollIntervalSeconds: 2 } });
 
   it('chassis-ready stays "no" on fw-b: polled until the deadline, then no cutover, a StandbyNotReadyError notice, consistent on fw-a', async () => {
-    system = await startOrch({ config: config(), firewalls: { 'fw-b': { faults: { neverReady: true } } } });
+    await start({ config: config(), firewalls: { 'fw-b': { faults: { neverReady: true } } } });
     await probeRecordsOwner();
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
@@ -179,7 +168,7 @@ describe('the secondary starts but never becomes ready (failure mode 12)', () =>
   }, 90_000);
 
   it('fw-b answers 403 (auth daemon down) through the whole boot: 403 counts as booting until the deadline, then no cutover', async () => {
-    system = await startOrch({ config: config(), firewalls: { 'fw-b': { faults: { authFails: true } } } });
+    await start({ config: config(), firewalls: { 'fw-b': { faults: { authFails: true } } } });
     await probeRecordsOwner();
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();

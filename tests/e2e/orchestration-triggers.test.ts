@@ -4,8 +4,7 @@
  * each other produce one cutover; bad input is refused with a message that names the problem;
  * a dry run lists the changes and makes none.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SimSystem } from '#sim/system.js';
+import { describe, expect, it } from 'vitest';
 import type { AlarmStateChangeEvent } from '#sim/world/cloudwatch.js';
 import {
   IDS,
@@ -19,23 +18,13 @@ import {
   orchConfig,
   resultNotice,
   settle,
-  startOrch,
   statusCheckAlarmEvent,
   story,
   worldEvents,
+  orchSlot,
 } from './support/orch-system.js';
 
-let system: SimSystem | undefined;
-
-afterEach(async () => {
-  await system?.close();
-  system = undefined;
-});
-
-function sys(): SimSystem {
-  if (!system) throw new Error('system not started');
-  return system;
-}
+const { start, sys } = orchSlot();
 
 function expectConsistentOn(owner: 'primary' | 'secondary'): Promise<void> {
   return expectConsistentWith(sys(), owner);
@@ -44,7 +33,7 @@ function expectConsistentOn(owner: 'primary' | 'secondary'): Promise<void> {
 describe('stale alarm after the primary recovered (failure mode 8)', () => {
   it('an EC2 status-check ALARM delivered after fw-a recovered is re-checked first and ends as a no-op', async () => {
     // Status metrics every 20 s so the 2 x 60 s alarm reaches ALARM within a few simulated minutes.
-    system = await startOrch({ transport: 'wire', speed: 60, worldTimings: { statusMetricIntervalMs: 20_000 } });
+    await start({ transport: 'wire', speed: 60, worldTimings: { statusMetricIntervalMs: 20_000 } });
     const alarms: AlarmStateChangeEvent[] = [];
     const off = sys().world.onAlarmStateChange((e) => alarms.push(e));
     const fwAAlarm = `pan-failover-${PAIR}-fw-a-status-check`;
@@ -78,7 +67,7 @@ describe('stale alarm after the primary recovered (failure mode 8)', () => {
   }, 90_000);
 
   it('a failover trigger with source "alarm" naming a primary that answers again is a no-op', async () => {
-    system = await startOrch();
+    await start();
     // The alarm's trigger reaches the flow after fw-a answers normally again.
     const before = sys().clock.now();
     const run = await sys().runFlow(
@@ -102,7 +91,7 @@ describe('stale alarm after the primary recovered (failure mode 8)', () => {
 
 describe('probe, alarm and manual trigger in the same second (failure mode 10)', () => {
   it('the probe, a CloudWatch alarm and a person trigger within one second: one execution cuts over, the others are no-ops', async () => {
-    system = await startOrch({ transport: 'wire', schedule: true });
+    await start({ transport: 'wire', schedule: true });
     // The probe's first round records fw-a as the owner (all managed objects point at it).
     expect(await sys().waitUntil(async () => (await sys().ownerRecord()) !== undefined, 60_000)).toBe(true);
 
@@ -153,7 +142,7 @@ describe('probe, alarm and manual trigger in the same second (failure mode 10)',
   }, 120_000);
 
   it('three failover triggers for the same pair within one second make exactly one cutover', async () => {
-    system = await startOrch();
+    await start();
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     const names = ['manual-alice', 'manual-bob', 'alarm-fw-a'];
@@ -188,7 +177,7 @@ describe('malformed or unknown manual input (failure mode 22)', () => {
   ];
 
   it('every malformed trigger is rejected naming what is wrong, and nothing changes', async () => {
-    system = await startOrch({ transport: 'wire' });
+    await start({ transport: 'wire' });
     sys().firewall('fw-a').setFaults({ dead: true });
     const before = sys().clock.now();
     for (const c of cases) {
@@ -216,7 +205,7 @@ describe('dry run', () => {
         { hostedZoneId: IDS.zone, name: 'vpn.example.com', type: 'A', ttl: 60, values: { primary: ['198.51.100.10'], secondary: ['198.51.100.20'] } },
       ],
     });
-    system = await startOrch({ config, transport: 'wire' });
+    await start({ config, transport: 'wire' });
     const before = sys().clock.now();
     const run = await sys().runFlow({ pair: PAIR, action: 'failover', force: true, dryRun: true, reason: 'what would a failover change?' }, 'dry-run-1');
 

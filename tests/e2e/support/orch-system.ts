@@ -6,7 +6,7 @@
  * Everything the controller does still runs for real: the handlers, the ASL definition through
  * the local runner, the SDK clients over HTTP when `transport: 'wire'`.
  */
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Config, PairConfig, Role, RouteConfig } from '#shared/config/schema.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import { SimSystem, type FirewallSetup, type SimSystemOptions } from '#sim/system.js';
@@ -336,4 +336,38 @@ export function manageRouteMissingFromWorld(system: SimSystem, route: RouteConfi
   raw.pairs[0]?.routes.push(route);
   const config = validateConfig(raw, 'run configuration with a route deleted by hand');
   (system as unknown as { config: Config }).config = config;
+}
+
+/**
+ * The one simulated system a test of a file runs: `start` it (or `adopt` one a scenario run
+ * started), read it with `sys()`; it is closed after each test, so a test never inherits the
+ * previous one's system.
+ */
+export interface OrchSlot {
+  readonly start: (options?: OrchOptions) => Promise<SimSystem>;
+  readonly adopt: (system: SimSystem) => SimSystem;
+  readonly sys: () => SimSystem;
+}
+
+export function orchSlot(): OrchSlot {
+  let current: SimSystem | undefined;
+  afterEach(async () => {
+    const closing = current;
+    current = undefined;
+    await closing?.close();
+  });
+  return {
+    start: async (options) => {
+      current = await startOrch(options);
+      return current;
+    },
+    adopt: (system) => {
+      current = system;
+      return system;
+    },
+    sys: () => {
+      if (!current) throw new Error('system not started');
+      return current;
+    },
+  };
 }
