@@ -21,6 +21,7 @@ import type {
   PanosInterface,
   PanosIpsecTunnel,
   PanosNatRule,
+  PanosRuleMatch,
   PanosNexthop,
   PanosSecurityRule,
   PanosStaticRoute,
@@ -188,6 +189,18 @@ function tunnelsOf(r: Reader, network: Value): PanosIpsecTunnel[] {
   }));
 }
 
+/** What NAT and security rules match on, read the same way for both (PanosRuleMatch). */
+function ruleMatchOf(r: Reader, e: { name: string; node: ConfigNode }): PanosRuleMatch {
+  return {
+    name: e.name,
+    disabled: r.text(r.at(e.node, 'disabled'))?.toLowerCase() === 'yes',
+    from: r.members(r.at(e.node, 'from')),
+    to: r.members(r.at(e.node, 'to')),
+    source: r.members(r.at(e.node, 'source')),
+    destination: r.members(r.at(e.node, 'destination')),
+  };
+}
+
 function natRulesOf(r: Reader, vsys: Value): PanosNatRule[] {
   return r.entries(r.at(vsys, 'rulebase', 'nat', 'rules')).map((e) => {
     const st = r.node(r.at(e.node, 'source-translation'));
@@ -197,12 +210,7 @@ function natRulesOf(r: Reader, vsys: Value): PanosNatRule[] {
     const ifAddr = r.at(body, 'interface-address');
     const dt = r.at(e.node, 'destination-translation') ?? r.at(e.node, 'dynamic-destination-translation');
     return {
-      name: e.name,
-      disabled: r.text(r.at(e.node, 'disabled'))?.toLowerCase() === 'yes',
-      from: r.members(r.at(e.node, 'from')),
-      to: r.members(r.at(e.node, 'to')),
-      source: r.members(r.at(e.node, 'source')),
-      destination: r.members(r.at(e.node, 'destination')),
+      ...ruleMatchOf(r, e),
       service: r.text(r.at(e.node, 'service')),
       sourceType: type,
       sourceAddresses: translated === undefined ? [] : r.members(translated),
@@ -215,12 +223,7 @@ function natRulesOf(r: Reader, vsys: Value): PanosNatRule[] {
 
 function securityRulesOf(r: Reader, vsys: Value): PanosSecurityRule[] {
   return r.entries(r.at(vsys, 'rulebase', 'security', 'rules')).map((e) => ({
-    name: e.name,
-    disabled: r.text(r.at(e.node, 'disabled'))?.toLowerCase() === 'yes',
-    from: r.members(r.at(e.node, 'from')),
-    to: r.members(r.at(e.node, 'to')),
-    source: r.members(r.at(e.node, 'source')),
-    destination: r.members(r.at(e.node, 'destination')),
+    ...ruleMatchOf(r, e),
     application: r.members(r.at(e.node, 'application')),
     service: r.members(r.at(e.node, 'service')),
     action: r.text(r.at(e.node, 'action')),
