@@ -748,11 +748,21 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   }
   const dims = { Pair: pair.name };
   m.add('ProbeRound', 'Count', 1, dims);
-  m.add('FailoverDecision', 'Count', r.decision.action === 'failover' ? 1 : 0, dims);
-  m.add('ProbeAlert', 'Count', r.decision.action === 'alert' ? 1 : 0, dims);
-  m.add('ControllerBlind', 'Count', r.decision.code === 'controller-blind' ? 1 : 0, dims);
-  m.add('Paused', 'Count', r.paused ? 1 : 0, dims);
-  if (r.drift) m.add('DriftedObjects', 'Count', r.drift.length, dims);
+  // Events, written only when they happen: CloudWatch bills a custom metric for the hours in
+  // which it is written, so a quiet month pays nothing for these five. Their alarms treat
+  // missing data as not breaching, and the probe-silent alarm watches ProbeRound, not them.
+  for (const [name, value] of eventMetrics(r)) if (value > 0) m.add(name, 'Count', value, dims);
+}
+
+/** The pair's event metrics of one round and their values (0: not written). */
+function eventMetrics(r: Omit<PairRoundResult, 'acted'>): [string, number][] {
+  return [
+    ['FailoverDecision', r.decision.action === 'failover' ? 1 : 0],
+    ['ProbeAlert', r.decision.action === 'alert' ? 1 : 0],
+    ['ControllerBlind', r.decision.code === 'controller-blind' ? 1 : 0],
+    ['Paused', r.paused ? 1 : 0],
+    ['DriftedObjects', r.drift?.length ?? 0],
+  ];
 }
 
 /** Runs rounds for one invocation window (EventBridge fires every minute). */

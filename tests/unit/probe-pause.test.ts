@@ -77,7 +77,8 @@ describe('probe: a paused pair', () => {
     // The failure had been seen all along: the failover starts as soon as the pause is over, once.
     expect(w.flows.starts.map((s) => [s.name, s.at])).toEqual([[flowExecutionName(PAIR, 'failover', t0, 1), t0 + 60_000]]);
     expect(w.notifier.subjects()).toContain('[pan-failover] hq-egress: resolved (failover-paused)');
-    expect(pausedMetric(w).map(([, v]) => v)).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
+    // Written in the six paused rounds only: an unpaused round writes no Paused point.
+    expect(pausedMetric(w).map(([, v]) => v)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it('drift is reported (alert drift), not repaired', async () => {
@@ -111,9 +112,11 @@ describe('probe: a paused pair', () => {
     expect(w.notifier.published.filter((n) => n.attributes?.event === 'alert')).toEqual([]);
   });
 
-  it('a pair that is not paused publishes Paused = 0', async () => {
+  it('a pair that is not paused writes no Paused point (an event metric costs only in the hours it is written)', async () => {
     const w = harness();
-    await rounds(w, 1);
-    expect(pausedMetric(w)).toEqual([[{ Pair: PAIR }, 0, 'Count']]);
+    const [r] = await rounds(w, 1);
+    expect(r?.paused).toBeUndefined();
+    expect(w.telemetry.recordedMetrics.some((m) => m.name === 'ProbeRound')).toBe(true);
+    expect(pausedMetric(w)).toEqual([]);
   });
 });
