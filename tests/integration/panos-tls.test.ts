@@ -2,7 +2,8 @@
  * TLS trust against a real HTTPS endpoint on 127.0.0.1: the pinned or CA-verified peer gets the
  * request; any other peer gets nothing, not even the request line, and never the key.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FirewallTlsUntrustedError } from '#shared/errors.js';
 import { PanosClient, buildResponse, type TlsTrust } from '#shared/adapters/panos/index.js';
 import {
@@ -143,5 +144,38 @@ describe('CA bundle', () => {
     expectNothingSent(server);
     const named = await failure(client(server, { ca: certs.caOne.cert, serverName: 'fw-a.example.internal' }).chassisReady());
     expect(named).toBeInstanceOf(FirewallTlsUntrustedError);
+  });
+});
+
+describe('TLS contexts are built once and reused, never across trust settings', () => {
+  it('one context per CA bundle and one for every pin; each connection is still verified against its own trust', async () => {
+    const signed = await serve(certs.leafOne);
+    const a = await serve(certs.selfSignedA);
+    const b = await serve(certs.selfSignedB);
+    const c = await serve(certs.selfSignedB);
+    // Counted from here: the servers above built their own contexts.
+    const spy = vi.spyOn(tls, 'createSecureContext');
+    try {
+      // A bundle no other test used (the cache is per process): three connections, one context.
+      const bundle = `${certs.caOne.cert}\n`;
+      for (let i = 0; i < 3; i++) await expect(client(signed, { ca: bundle }).chassisReady()).resolves.toBe(true);
+      expect(spy).toHaveBeenCalledTimes(1);
+      // Another bundle gets its own context, which does not trust caOne's leaf.
+      const e = await failure(client(signed, { ca: `${certs.caTwo.cert}\n` }).chassisReady());
+      expect(e).toBeInstanceOf(FirewallTlsUntrustedError);
+      expect(spy).toHaveBeenCalledTimes(2);
+
+      // Pins share one context (at most one more, if no pinned test ran before), and the pin is still checked per peer.
+      for (let i = 0; i < 3; i++) {
+        await expect(client(a, { pinnedSha256: certs.selfSignedA.sha256 }).chassisReady()).resolves.toBe(true);
+        await expect(client(b, { pinnedSha256: certs.selfSignedB.sha256 }).chassisReady()).resolves.toBe(true);
+      }
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(3);
+      const wrong = await failure(client(c, { pinnedSha256: certs.selfSignedA.sha256 }).chassisReady());
+      expect(wrong).toBeInstanceOf(FirewallTlsUntrustedError);
+      expectNothingSent(c);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -129,13 +129,38 @@ export function classifyNetworkError(target: string, e: unknown): FirewallError 
   return new FirewallUnreachableError(target, `${kind} (${code}): ${message}`, { cause: e });
 }
 
-function tlsOptions(host: string, port: number, trust: TlsTrust): tls.ConnectionOptions {
+/**
+ * TLS contexts, built once and reused by every later connection: building one (the CA store, the
+ * options) costs more CPU than the handshake itself, and a probe of 50 pairs opens a few hundred
+ * connections a round. Every pinned trust shares one context (the pin is checked on the peer,
+ * not by the context); a CA bundle gets its own, keyed by the bundle (the factory reads each file
+ * once). Only the context is shared: every connection still makes a full handshake (no session
+ * is resumed) and its peer is verified anew.
+ */
+let pinnedContext: tls.SecureContext | undefined;
+const caContexts = new Map<string | Buffer, tls.SecureContext>();
+/** CA bundles kept (a deployment has a handful; more only in tests): the oldest is dropped beyond. */
+const MAX_CA_CONTEXTS = 32;
+
+function secureContextFor(trust: TlsTrust): tls.SecureContext {
   // No renegotiation: the peer is verified on the first handshake, and a renegotiation could
   // present another certificate that nobody checks (with a pin, chain checks are off). TLS 1.3
   // has none; on TLS 1.2 OpenSSL declines a server's HelloRequest (SSL_OP_NO_RENEGOTIATION), so
   // the session, and so the peer, stays the verified one. (`disableRenegotiation()` would not
   // do: Node applies it to server sockets only.)
-  const base = { host, port, ALPNProtocols: ['http/1.1'], secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION };
+  const secureOptions = cryptoConstants.SSL_OP_NO_RENEGOTIATION;
+  if (!('ca' in trust)) return (pinnedContext ??= tls.createSecureContext({ secureOptions }));
+  let context = caContexts.get(trust.ca);
+  if (context === undefined) {
+    context = tls.createSecureContext({ ca: trust.ca, secureOptions });
+    if (caContexts.size >= MAX_CA_CONTEXTS) caContexts.delete(caContexts.keys().next().value as string | Buffer);
+    caContexts.set(trust.ca, context);
+  }
+  return context;
+}
+
+function tlsOptions(host: string, port: number, trust: TlsTrust): tls.ConnectionOptions {
+  const base = { host, port, ALPNProtocols: ['http/1.1'], secureContext: secureContextFor(trust) };
   if ('pinnedSha256' in trust || 'pinnedSpkiSha256' in trust) {
     // The pin replaces chain and name checks; it is compared on `secureConnect`, before any write.
     return { ...base, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) };
@@ -143,7 +168,6 @@ function tlsOptions(host: string, port: number, trust: TlsTrust): tls.Connection
   const expectedName = trust.serverName ?? host;
   return {
     ...base,
-    ca: trust.ca,
     rejectUnauthorized: true,
     // SNI must not carry an IP address (RFC 6066); the identity check still uses it.
     ...(isIP(expectedName) ? {} : { servername: expectedName }),
@@ -154,7 +178,8 @@ function tlsOptions(host: string, port: number, trust: TlsTrust): tls.Connection
 /** `undefined` when the connected peer is trusted, else the reason. */
 function verifyPeer(socket: tls.TLSSocket, trust: TlsTrust, target: string): FirewallError | undefined {
   if ('pinnedSha256' in trust) {
-    const seen = socket.getPeerCertificate().fingerprint256 as string | undefined;
+    // The X509Certificate, not getPeerCertificate(): the same fingerprint without decoding every field.
+    const seen = socket.getPeerX509Certificate()?.fingerprint256;
     const expected = normalizeFingerprint(trust.pinnedSha256);
     if (seen !== undefined && normalizeFingerprint(seen) === expected) return undefined;
     return new FirewallTlsUntrustedError(
