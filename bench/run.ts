@@ -46,23 +46,44 @@ type SectionName = keyof typeof SECTIONS;
 /** The order they run in; the cost model uses the rehearsal's counts, so it comes after it. */
 const ORDER: readonly SectionName[] = ['probe', 'bundles', 'cutover', 'rehearsal', 'detection', 'warm', 'scale', 'cost', 'parse', 'cli', 'drill'];
 
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only SECTION,...] [-- --rehearsals N] [-- --json FILE | --no-json]
+Sections, in the order they run: ${ORDER.join(', ')}.
+  --quick        fewer repetitions (figures noisier; the summary says QUICK)
+  --only         run these sections only (cost runs one rehearsal of its own when rehearsal is left out)
+  --rehearsals   rehearsals to take medians over (default 3, 1 with --quick)
+  --json FILE    raw figures to FILE (default bench/results.json); --no-json: none
+Exit: 0 when every section ran (a MISSED target is a result), 1 when a section broke, 64 on bad usage.`;
+
+/** Bad usage of the bench's own options: one line and exit 64, no stack trace. */
+class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
 function options() {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       rehearsals: { type: 'string' },
       json: { type: 'string' },
-      'no-json': { type: 'boolean', default: false },
-    },
-    allowPositionals: false,
-  });
+        'no-json': { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new BenchUsageError(e instanceof Error ? e.message : String(e));
+  }
+  const { values } = parsed;
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((s) => !(s in SECTIONS)) ?? [];
-  if (unknown.length > 0) throw new RangeError(`unknown section(s) ${unknown.join(', ')}; known: ${ORDER.join(', ')}`);
+  if (unknown.length > 0) throw new BenchUsageError(`unknown section(s) ${unknown.join(', ')}; known: ${ORDER.join(', ')}`);
   const rehearsals = values.rehearsals === undefined ? (values.quick ? 1 : 3) : Number(values.rehearsals);
-  if (!Number.isInteger(rehearsals) || rehearsals < 1) throw new RangeError('--rehearsals needs a positive integer');
+  if (!Number.isInteger(rehearsals) || rehearsals < 1) throw new BenchUsageError(`--rehearsals needs a positive integer, not ${JSON.stringify(values.rehearsals)}`);
   return {
+    help: values.help,
     quick: values.quick,
     sections: ORDER.filter((s) => !only || only.includes(s)),
     rehearsals,
@@ -72,6 +93,10 @@ function options() {
 
 async function main(): Promise<number> {
   const opts = options();
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const ctx: BenchContext = { quick: opts.quick, out };
   const started = new Date();
@@ -149,6 +174,10 @@ main().then(
     process.exit(code);
   },
   (e: unknown) => {
+    if (e instanceof BenchUsageError) {
+      process.stderr.write(`bench: ${e.message}\n(npm run bench -- --help for the usage)\n`);
+      process.exit(64);
+    }
     process.stderr.write(`bench failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(2);
   },

@@ -91,6 +91,8 @@ export interface Deployment {
    * concurrency limit they need (Lambda keeps 100 unreserved).
    */
   readonly concurrency: { readonly probe: number; readonly flow: number; readonly accountLimitNeeded: number };
+  /** Memory (MB) of the functions whose size depends on the configuration: the probe's grows with the pairs (`probeMemoryFor`). */
+  readonly memory: { readonly probe: number };
   /** CloudFormation resources to merge into the stack. */
   readonly resources: Cfn;
   readonly outputs: Cfn;
@@ -653,6 +655,43 @@ export function concurrencyFor(config: Config): Deployment['concurrency'] {
   return { probe: PROBE_CONCURRENCY, flow, accountLimitNeeded: LAMBDA_UNRESERVED_MINIMUM + PROBE_CONCURRENCY + 3 * flow };
 }
 
+/**
+ * The probe's memory for one pair: 1.5 x the built bundle's peak resident set measured with
+ * Lambda's V8 limits for this size (`npm run bench -- --only cost`: about 91-98 MiB). It idles
+ * most of each minute, so every MB is paid for some 50 s a minute.
+ */
+export const PROBE_BASE_MEMORY_MB = 160;
+/**
+ * CPU of one probe round per pair on one full core (ms; a warm pair, both firewalls answering,
+ * tunnels checked, every call a fresh TLS connection): 22-36 ms measured on a shared x86 core at
+ * 50 pairs (`npm run bench -- --only scale`), rounded up for Lambda's slower arm64 cores.
+ */
+export const PROBE_ROUND_CPU_MS_PER_PAIR = 40;
+/** The probe's peak resident set with one pair (MiB; the highest the bench has measured), and what each further pair adds (125-128 MiB at 50 pairs). */
+export const PROBE_PEAK_MIB_ONE_PAIR = 98;
+export const PROBE_PEAK_MIB_PER_PAIR = 0.8;
+/** Memory deployed over the measured peak. */
+export const PROBE_MEMORY_HEADROOM = 1.5;
+/** Lambda gives a function one full vCPU at 1,769 MB, and CPU in proportion to memory below that. */
+export const LAMBDA_MB_PER_VCPU = 1769;
+const LAMBDA_MAX_MEMORY_MB = 10_240;
+
+/**
+ * The probe's memory for `config`, at least the one-pair size: the larger of what its memory
+ * needs (1.5 x the peak, which grows with the pairs) and what its CPU needs, since Lambda's CPU follows memory: a
+ * healthy round's own CPU must take at most half the shortest probe timeout, or a round of many
+ * pairs would overrun its timeouts and interval at the small size that suits one pair. Rounded
+ * up to 64 MB.
+ */
+export function probeMemoryFor(config: Config): number {
+  const pairs = config.pairs.length;
+  const timeoutMs = Math.min(...config.pairs.map((p) => p.probe.timeoutSeconds * 1000));
+  const forMemory = PROBE_MEMORY_HEADROOM * (PROBE_PEAK_MIB_ONE_PAIR + PROBE_PEAK_MIB_PER_PAIR * Math.max(0, pairs - 1));
+  const forCpu = (LAMBDA_MB_PER_VCPU * pairs * PROBE_ROUND_CPU_MS_PER_PAIR) / (timeoutMs / 2);
+  const needed = Math.max(forMemory, forCpu);
+  return needed <= PROBE_BASE_MEMORY_MB ? PROBE_BASE_MEMORY_MB : Math.min(LAMBDA_MAX_MEMORY_MB, Math.ceil(needed / 64) * 64);
+}
+
 /** Resources a CloudFormation stack may hold. */
 export const CFN_RESOURCE_LIMIT = 500;
 /** What serverless.yml adds to `resources` (functions, versions, log groups, schedule, state machine, bucket: 18 measured, and a margin). */
@@ -898,7 +937,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
     DashboardName: { Value: names.dashboard },
   };
-  return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
+  return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), memory: { probe: probeMemoryFor(config) }, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
 }
 
 export { IAM_LIMITS };

@@ -4,6 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { loadConfigFile } from '#shared/config/load.js';
+import type { Config } from '#shared/config/schema.js';
+import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
+import { probeMemoryFor } from '../../infra/deployment.js';
 
 interface ServerlessFile {
   readonly provider?: { readonly memorySize?: number };
@@ -19,5 +23,13 @@ export function functionMemoryMb(name: string): number {
   return mb;
 }
 
-/** The health probe's memory (MB). */
-export const PROBE_MEMORY_MB = functionMemoryMb('healthProbe');
+/**
+ * The health probe's memory (MB) as deployed for the example (serverless.yml takes it from the
+ * deployment, which sizes it by the pairs: infra/deployment.ts `probeMemoryFor`).
+ */
+export const PROBE_MEMORY_MB = probeMemoryFor(await loadConfigFile(DEFAULT_CONFIG));
+
+/** The same for another configuration (the scale section's 50 pairs). */
+export function probeMemoryMb(config: Config): number {
+  return probeMemoryFor(config);
+}

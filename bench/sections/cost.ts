@@ -226,7 +226,9 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   );
   out(`  DynamoDB per round: ${s.readsPerRound.toFixed(2)} strongly consistent reads, ${s.writesPerRound.toFixed(2)} writes; largest item ${s.largestItemBytes} B`);
   out(`  AWS requests of one invocation: ${Object.entries(s.requests).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  out(`  ${s.metricCombinations.length} metric/dimension combinations: ${s.metricCombinations.join('; ')}`);
+  out(`  ${s.metricCombinations.length} metric/dimension combinations written every round: ${s.metricCombinations.join('; ')}`);
+  out('  event metrics (FailoverDecision, ProbeAlert, ControllerBlind, Paused, DriftedObjects) are written only in the rounds where they happen,');
+  out(`  and CloudWatch bills a metric for the hours in which it is written: an incident hour costs ${usd((5 * PRICES.customMetricPerMonth) / HOURS_PER_MONTH)} at most, a quiet month nothing`);
   out(`  ${s.logBytesPerInvocation} B of logs and EMF per invocation (real Powertools, Lambda context fields included)`);
   out(`  failover execution: ${failover.transitions} state transitions, ${failover.lambdaTasks} Lambda tasks; ${rehearsal.snsMessages} SNS messages in the rehearsal`);
   out('Assumptions:');

@@ -23,7 +23,8 @@ import { createDirectPorts } from '#sim/world/ports.js';
 import { World } from '#sim/world/world.js';
 import { benchConfig } from '../lib/bench-config.js';
 import { BenchSetupError, probeDepsOn } from '../lib/sim-deps.js';
-import { PROBE_MEMORY_MB } from '../lib/deployed.js';
+import { probeMemoryMb } from '../lib/deployed.js';
+import { MEMORY_HEADROOM, measureProbeMemory } from '../lib/probe-memory.js';
 import { bucketFloorSeconds } from './cutover.js';
 import { median, spread, statusOf, table, type BenchContext, type Figure, type SectionResult } from '../lib/report.js';
 import { VirtualClock } from '../lib/virtual-clock.js';
@@ -99,7 +100,7 @@ async function roundsAtScale(ctx: BenchContext): Promise<{ figures: Figure[]; da
     await probeRound(base, { readOnly: true });
     const cpu = process.cpuUsage(cpu0);
     const roundCpuMs = (cpu.user + cpu.system) / 1000;
-    const memoryMb = PROBE_MEMORY_MB;
+    const memoryMb = probeMemoryMb(config);
     const atLambdaMs = roundCpuMs * (1769 / memoryMb);
     out(`  CPU of one ${PAIRS}-pair round, client and servers together (upper bound): ${roundCpuMs.toFixed(0)} ms on this core; at the probe's ${memoryMb} MB (${(1769 / memoryMb).toFixed(1)}x slower) up to ${(atLambdaMs / 1000).toFixed(2)} s`);
 
@@ -217,9 +218,55 @@ async function simultaneousCutovers(ctx: BenchContext): Promise<{ figures: Figur
   }
 }
 
+/**
+ * The built probe bundle at 50 pairs, in a fresh node with Lambda's V8 limits for the deployed
+ * memory (the cost section measures the example's single pair the same way): its peak resident
+ * set over repeated one-round invocations must leave the same headroom.
+ */
+async function memoryAtScale(ctx: BenchContext): Promise<{ figures: Figure[]; data: Record<string, unknown> }> {
+  const config = fiftyPairs('warm');
+  const memoryMb = probeMemoryMb(config);
+  const m = await measureProbeMemory(ctx.quick ? 5 : 20, memoryMb, config);
+  const peakMiB = m.peakRssBytes / 1048576;
+  // Lambda gives CPU in proportion to memory (1769 MB = one vCPU): the probe process's own CPU
+  // of one round (connections included: every call is a fresh TLS connection), stretched.
+  const timeoutMs = (config.pairs[0]?.probe.timeoutSeconds ?? 0) * 1000;
+  const cpuAtLambdaMs = m.medianInvocationCpuMs * (1769 / memoryMb);
+  ctx.out(
+    `  the probe bundle at ${PAIRS} warm pairs (${PAIRS * 2} firewalls answering), ${m.invocations} one-round invocations with Lambda's V8 limits for ${memoryMb} MB: peak RSS ${peakMiB.toFixed(0)} MiB (${(m.afterInitRssBytes / 1048576).toFixed(0)} after init), median invocation ${m.medianInvocationMs.toFixed(0)} ms here${m.failed > 0 ? `, ${m.failed} FAILED: ${m.firstFailure ?? ''}` : ''}`,
+  );
+  ctx.out(
+    `  its own CPU per round: median ${m.medianInvocationCpuMs.toFixed(0)} ms (first ${m.firstInvocationCpuMs.toFixed(0)} ms) on this core; at the ${memoryMb} MB the deployment gives ${PAIRS} pairs (${(1769 / memoryMb).toFixed(1)}x slower) ${(cpuAtLambdaMs / 1000).toFixed(2)} s for a ${timeoutMs / 1000} s timeout`,
+  );
+  return {
+    figures: [
+      {
+        section: 'scale',
+        name: `  probe memory at ${PAIRS} pairs: peak vs deployed for ${PAIRS}`,
+        measured: `${peakMiB.toFixed(0)} MiB peak RSS, ${memoryMb} MB deployed`,
+        target: `deployed >= ${MEMORY_HEADROOM} x peak`,
+        status: statusOf(m.failed === 0 && memoryMb >= peakMiB * MEMORY_HEADROOM),
+        value: peakMiB,
+        unit: 'MiB',
+      },
+      {
+        section: 'scale',
+        name: `  probe's own CPU of a ${PAIRS}-pair round at its memory`,
+        measured: `${(cpuAtLambdaMs / 1000).toFixed(2)} s (${m.medianInvocationCpuMs.toFixed(0)} ms here x ${(1769 / memoryMb).toFixed(1)})`,
+        target: `<= half the ${timeoutMs / 1000} s timeout (infra: probeMemoryFor)`,
+        status: statusOf(cpuAtLambdaMs * 2 <= timeoutMs),
+        value: cpuAtLambdaMs,
+        unit: 'ms',
+      },
+    ],
+    data: { memory: m, memoryMb, cpuAtLambdaMs },
+  };
+}
+
 export async function scaleSection(ctx: BenchContext): Promise<SectionResult> {
   const rounds = await roundsAtScale(ctx);
+  const memory = await memoryAtScale(ctx);
   ctx.out();
   const cut = await simultaneousCutovers(ctx);
-  return { figures: [...rounds.figures, ...cut.figures], data: { rounds: rounds.data, cutovers: cut.data } };
+  return { figures: [...rounds.figures, ...memory.figures, ...cut.figures], data: { rounds: rounds.data, memory: memory.data, cutovers: cut.data } };
 }

@@ -84,6 +84,8 @@ describe('packaged template: timeouts and invocation settings', () => {
     expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(probe.Timeout).toBeLessThan(120);
     expect(probe.ReservedConcurrentExecutions).toBe(2);
+    // Sized by the deployment for the example's one pair (infra/deployment.ts probeMemoryFor).
+    expect((probe as { MemorySize?: unknown }).MemorySize).toBe(160);
   });
 
   it('every flow function has reserved concurrency: one flow per pair and the triggers that race it', async () => {
