@@ -17,7 +17,7 @@ import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { SimSystem } from '#sim/system.js';
 import type { Config } from '#shared/config/schema.js';
-import { deployment } from '../../infra/deployment.js';
+import { deployment, probeMemoryFor } from '../../infra/deployment.js';
 import {
   HOURS_PER_MONTH,
   PRICES,
@@ -152,21 +152,31 @@ export async function measureSteadyState(): Promise<SteadyState> {
   }
 }
 
-/** Inputs of `pairs` pairs shaped like the example: per-pair quantities times the pairs, the rest as measured. */
-function scaled(base: CostInputs, s: SteadyState, pairs: number, alarmsFor: (pairs: number) => number): CostInputs {
+/**
+ * Inputs of `pairs` pairs shaped like the example: per-pair quantities times the pairs, the
+ * probe's memory as the deployment sizes it for them, the rest as measured.
+ */
+function scaled(base: CostInputs, s: SteadyState, pairs: number, configFor: (pairs: number) => Config): CostInputs {
+  const config = configFor(pairs);
   return {
     ...base,
+    probeMemoryMb: probeMemoryFor(config),
     dynamoReadsPerRound: s.readsPerRound * pairs,
     dynamoWritesPerRound: s.writesPerRound * pairs,
     customMetrics: s.metricCombinations.length * pairs,
     // Each pair's lines (round log, EMF) repeat; Lambda's own lines do not.
     logBytesPerInvocation: s.logBytesPerInvocation * pairs + PLATFORM_LOG_BYTES,
-    alarms: alarmsFor(pairs),
+    alarms: alarmsOf(config),
     secrets: s.secretsInConfig * pairs,
     secretCallsPerMonth: base.secretCallsPerMonth * pairs,
     snsPublishesPerMonth: base.snsPublishesPerMonth * pairs,
     flowsPerMonth: base.flowsPerMonth * pairs,
   };
+}
+
+/** The alarms infra/deployment.ts generates for `config`. */
+function alarmsOf(config: Config): number {
+  return Object.values(deployment(config, { stage: 'prod' }).resources).filter((r) => (r as { Type?: string }).Type === 'AWS::CloudWatch::Alarm').length;
 }
 
 /** CloudWatch's and Step Functions' always-free allowances, on top of Lambda's (what an otherwise empty account would not pay). */
@@ -194,10 +204,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   // Lambda bills each invocation's duration rounded up to the millisecond: the measured one.
   const billedSeconds = Math.ceil(s.invocationSimSeconds * 1000) / 1000;
   const config = await loadConfigFile(DEFAULT_CONFIG);
-  const alarmsFor = (pairs: number) => {
-    const many = { ...config, pairs: Array.from({ length: pairs }, (_, k) => ({ ...config.pairs[0], name: `pair-${k + 1}` })) } as Config;
-    return Object.values(deployment(many, { stage: 'prod' }).resources).filter((r) => (r as { Type?: string }).Type === 'AWS::CloudWatch::Alarm').length;
-  };
+  const configFor = (pairs: number) => ({ ...config, pairs: Array.from({ length: pairs }, (_, k) => ({ ...config.pairs[0], name: `pair-${k + 1}` })) }) as Config;
   const inputs: CostInputs = {
     probeInvocations: invocations,
     probeDurationSeconds: billedSeconds,
@@ -211,7 +218,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
     logBytesPerInvocation: s.logBytesPerInvocation + PLATFORM_LOG_BYTES,
     flowsPerMonth: ASSUMED.flowsPerMonth,
     transitionsPerFlow: failover.transitions,
-    alarms: alarmsFor(1),
+    alarms: alarmsOf(configFor(1)),
     dashboards: ASSUMED.dashboards,
     snsPublishesPerMonth: Math.round(ASSUMED.flowsPerMonth * snsPerFlow + ASSUMED.alertsPerMonth),
     secrets: s.secretsInConfig,
@@ -253,13 +260,13 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   for (const l of table(['item', 'quantity a month', 'unit price (USD)', 'x86', 'arm64'], rows, [3, 4])) out(`  ${l}`);
 
   const perPairs = PAIR_COUNTS.map((n) => {
-    const i = scaled(inputs, s, n, alarmsFor);
+    const i = scaled(inputs, s, n, configFor);
     const l = controllerCost(i);
     const t = total(l).arm64;
     return { pairs: n, arm64: t, freeTier: Math.max(0, t - freeTierCredit(i, l)), lines: l };
   });
   out();
-  out('By number of pairs (arm64, USD a month; one probe function for all pairs, rounds concurrent, same duration):');
+  out(`By number of pairs (arm64, USD a month; one probe function for all pairs, rounds concurrent, same duration; its memory as the deployment sizes it: ${PAIR_COUNTS.map((n) => `${n} pairs ${probeMemoryFor(configFor(n))} MB`).join(', ')}):`);
   const big = (n: number, item: string) => usd(perPairs.find((p) => p.pairs === n)?.lines.find((l) => l.item === item)?.arm64 ?? 0);
   for (const l of table(
     ['pairs', 'total', 'with the always-free tiers', 'probe compute', 'metrics', 'alarms', 'secrets', 'DynamoDB'],
