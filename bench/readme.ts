@@ -53,6 +53,8 @@ export function figuresParagraph(r: BenchResults): string {
   say('flow overhead beyond boot', (f) => `the flow adds ${f.measured} beyond the boot${verdict(f)}`);
   say('probe round, 50 pairs, every firewall hung', (f) => `a probe round of 50 pairs with every firewall hung takes ${f.measured}${verdict(f)}`);
   say('EC2 calls per round', (f) => `EC2 calls per round for 1 / 10 / 50 pairs: ${f.measured}`);
+  say('probe memory at 50 pairs', (f) => `at 50 pairs the built probe peaks at ${f.measured}${verdict(f)}`);
+  say("probe's own CPU of a 50-pair round", (f) => `and its own CPU of a round at that size is ${f.measured}${verdict(f)}`);
   say('50 cutovers at once', (f) => `50 failovers cutting over at once: ${f.measured}${verdict(f)}`);
   say('cutover 500 routes', (f) => `500 routes move in ${f.measured}`);
   say('probe round, both firewalls hung', (f) => `a probe round with both firewalls hung costs ${f.measured}`);
@@ -60,7 +62,7 @@ export function figuresParagraph(r: BenchResults): string {
   say('controller, USD a month, 1 pair', (f) => `the controller costs USD ${f.measured} a month for the example${verdict(f)}`);
   say('10 / 50 pairs, USD a month', (f) => `USD ${f.measured} for 10 / 50 pairs`);
   say('with the always-free tiers', (f) => `with the always-free tiers, 1 / 10 / 50 pairs: USD ${f.measured}`);
-  say('probe memory', (f) => `probe memory: ${f.measured}`);
+  say('probe memory: measured peak', (f) => `probe memory for the example: ${f.measured}`);
   const missed = r.figures.filter((f) => f.status === 'MISSED').map((f) => f.name.trim());
   const head = `From \`npm run bench\` of ${r.startedAt.slice(0, 10)} (Node ${r.node.replace(/^v/, '')}, ${r.cpus} shared cores${r.quick ? ', --quick' : ''}; simulated seconds where marked "sim"):`;
   const tail = missed.length > 0 ? ` Missed targets: ${missed.join('; ')}.` : ' Every target was met.';

@@ -11,6 +11,8 @@ const results: BenchResults = {
     { section: 'detection', name: 'detection, worst case (hung API, within one invocation)', measured: 'max 33.7 s, median 29.0 s sim (n=21)', target: 'max <= 34 s (3 x 10 + 4)', status: 'OK' },
     { section: 'cost', name: 'controller, USD a month, 1 pair (arm64; x86)', measured: '12.86 (x86 14.03)', target: '<= 8.55 (half of 17.10)', status: 'MISSED' },
     { section: 'rehearsal', name: '  rehearsal wall time', measured: '36.6 s', target: '-', status: 'info' },
+    { section: 'scale', name: '  probe memory at 50 pairs: peak vs deployed for 50', measured: '214 MiB peak RSS, 1792 MB deployed', target: 'deployed >= 1.5 x peak', status: 'OK' },
+    { section: 'cost', name: 'probe memory: measured peak vs deployed', measured: '89 MiB peak RSS (60 invocations), 160 MB deployed', target: 'deployed >= 1.5 x peak', status: 'OK' },
   ],
 };
 
@@ -21,8 +23,11 @@ describe('bench:readme', () => {
     expect(p).toContain('max 33.7 s, median 29.0 s sim (n=21) (target max <= 34 s (3 x 10 + 4): OK)');
     expect(p).toContain('USD 12.86 (x86 14.03) a month for the example (target <= 8.55 (half of 17.10): MISSED)');
     expect(p).toContain('Missed targets: controller, USD a month, 1 pair (arm64; x86).');
+    // Each memory figure in its own sentence: the 50-pair one is not taken for the example's.
+    expect(p).toContain('at 50 pairs the built probe peaks at 214 MiB peak RSS, 1792 MB deployed (target deployed >= 1.5 x peak: OK)');
+    expect(p).toContain('probe memory for the example: 89 MiB peak RSS (60 invocations), 160 MB deployed');
     // Nothing the run did not measure.
-    expect(p).not.toMatch(/warm standby|50 pairs|bundle/);
+    expect(p).not.toMatch(/warm standby|bundle|10 \/ 50 pairs/);
   });
 
   it('replaces only the text between the markers, and refuses a README without them', () => {
