@@ -240,6 +240,21 @@ describe('fence', () => {
     expect(s.fence).toEqual({ action: 'stopped', detail: `fw-a (${FW_A}) stopped` });
   });
 
+  it('warm failover: the old primary is stopped (fenced) like a cold one; only a failback leaves a warm standby running', async () => {
+    const w = setup(makeConfig({ standbyMode: 'warm' }), { 'fw-a': { outcomes: 'unreachable' }, 'fw-b': { tunnels: [TUNNEL] } });
+    expect(stateOf(w, FW_B)).toBe('running');
+    const state = await rechecked(w);
+    expect(state.recheck?.mode).toBe('proceed');
+    // The dry run says so (nothing to start: the warm standby runs).
+    expect((await plan(w.flowDeps(), state)).plan?.instances).toEqual([`stop ${FW_A} (fw-a, now running) to fence it`]);
+    const spy = spyEc2(w.ports.ec2, w.clock);
+    const s = await fence(w.flowDeps({ ec2: spy.port }), state);
+    expect(s.fence).toEqual({ action: 'stopped', detail: `fw-a (${FW_A}) stopping` });
+    expect(spy.calls.filter((c) => c.method === 'stopInstance').map((c) => c.args[0])).toEqual([FW_A]);
+    expect(stateOf(w, FW_A)).toBe('stopping');
+    expect(stateOf(w, FW_B)).toBe('running');
+  });
+
   it('warm failback: the secondary is the running warm standby again, not stopped', async () => {
     const w = setup(makeConfig({ standbyMode: 'warm' }), { 'fw-a': { tunnels: [TUNNEL] }, 'fw-b': { tunnels: [TUNNEL] } });
     await w.ports.store.putOwner('hq-egress', { owner: 'secondary', since: 0, changedBy: 'exec-0', reason: 'failover' });

@@ -120,6 +120,35 @@ describe('cutoverStep', () => {
     expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
   });
 
+  it('a throttled answer empties our bucket for that action: the retry and the next moves wait for its refill, not for our burst', async () => {
+    // Our bucket holds 10 tokens, but EC2 answered "throttled" to the first ReplaceRoute: EC2's
+    // bucket for that action is empty, whatever ours says. One change at a time, so the order
+    // of the calls is the order of the changes.
+    const w = setup(makeConfig({ cutover: { concurrency: 1, rateBurst: 10, ratePerSecond: 1 } }));
+    const state = await rechecked(w);
+    let throttled = false;
+    const spy = spyEc2(w.ports.ec2, w.clock, (method) => {
+      if (method !== 'replaceRoute' || throttled) return;
+      throttled = true;
+      throw new AwsThrottledError('ec2:ReplaceRoute', 'throttled (RequestLimitExceeded)', 'RequestLimitExceeded');
+    });
+    const t0 = w.clock.now();
+    const s = await drive(w.clock, cutoverStep(w.flowDeps({ ec2: spy.port }), state), { stepMs: 50 });
+    expect(s.cutover).toMatchObject({ calls: 7, throttled: 1 });
+    expect(s.cutover?.moved).toHaveLength(6);
+    const routes = spy.calls.filter((c) => c.method === 'replaceRoute').map((c) => c.at - t0);
+    expect(routes).toHaveLength(5);
+    expect(routes[0]).toBe(0);
+    // From an empty bucket refilled at 1 per second: the retry of the throttled move, and each
+    // move after it, one second apart (with our 10 tokens left, they would all go at once).
+    for (let i = 1; i < routes.length; i++) expect(routes[i]! - routes[i - 1]!, `ReplaceRoute calls at ${routes.join(', ')} ms`).toBeGreaterThanOrEqual(999);
+    // EC2's buckets are per action: AssociateAddress's is untouched by the route's throttle.
+    const eips = spy.calls.filter((c) => c.method === 'associateAddress').map((c) => c.at - t0);
+    expect(eips).toHaveLength(2);
+    expect(eips[1]! - eips[0]!).toBeLessThan(999);
+    expect(truePlacement(w.world, w.pair).owner).toBe('secondary');
+  });
+
   it("completes under EC2's own throttling (the simulated bucket)", async () => {
     const w = setup();
     w.world.faults.set({ throttle: { 'ec2:ReplaceRoute': { burst: 2, refillPerSecond: 5 } } });
