@@ -6,7 +6,7 @@
 import { SimAwsError, type ServiceName } from '#sim/world/aws-error.js';
 import type { MetricDatum, MetricQuery, Statistic } from '#sim/world/cloudwatch.js';
 import { STATISTICS } from '#sim/world/cloudwatch.js';
-import type { DeleteItemInput, GetItemInput, PutItemInput, UpdateItemInput } from '#sim/world/dynamodb.js';
+import type { DeleteItemInput, GetItemInput, PutItemInput } from '#sim/world/dynamodb.js';
 import type { ExecutionRecord, SfnExecutionStatus, SfnHistoryEvent } from '#sim/world/sfn.js';
 import type { World } from '#sim/world/world.js';
 import type { HandlerContext, WireResponse } from './protocol.js';
@@ -85,11 +85,6 @@ const dynamodb: JsonService = {
       str('dynamodb', b, 'TableName');
       obj('dynamodb', b, 'Key');
       return w.dynamodb.deleteItem(b as unknown as DeleteItemInput);
-    },
-    UpdateItem: (b, w) => {
-      str('dynamodb', b, 'TableName');
-      obj('dynamodb', b, 'Key');
-      return w.dynamodb.updateItem(b as unknown as UpdateItemInput);
     },
     Scan: (b, w) => {
       const name = str('dynamodb', b, 'TableName') ?? '';

@@ -2,7 +2,7 @@
  * DynamoDB's reserved words (AWS developer guide, "Reserved words in DynamoDB", 573 words):
  * an attribute name used bare in an expression must not be one of them, case-insensitively,
  * or DynamoDB rejects the request with a ValidationException. The simulator enforces it so an
- * adapter that writes `SET state = :s` fails here instead of in production.
+ * adapter that writes `attribute_not_exists(state)` fails here instead of in production.
  */
 export const DYNAMODB_RESERVED_WORDS: ReadonlySet<string> = new Set(
   `

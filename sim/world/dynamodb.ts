@@ -1,19 +1,21 @@
 /**
  * DynamoDB tables with a string partition key and sort key (the controller's table layout),
- * GetItem / PutItem / DeleteItem / UpdateItem with conditions. Inputs use DynamoDB's own
- * request member names, so the wire server passes request bodies straight through.
+ * and the items API the controller uses: GetItem, PutItem and DeleteItem with the condition
+ * expressions of ./dynamodb-expressions.ts. Inputs use DynamoDB's own request member names, so
+ * the wire server passes request bodies straight through. A member the controller does not send
+ * (UpdateItem as a whole, `ProjectionExpression`, `ExpressionAttributeNames`, `ReturnValues`,
+ * the legacy `Expected`, ...) is refused by name rather than ignored (docs/simulator.md).
  */
 import { SimAwsError } from './aws-error.js';
 import { worldArn, type WorldContext } from './context.js';
 import {
-  applyUpdate,
   checkAllUsed,
   evaluate,
   parseCondition,
-  parseUpdate,
+  unsupported,
   validationError,
   type AttributeValue,
-  type ExpressionInputs,
+  type ExpressionValues,
   type Item,
   type ParsedCondition,
 } from './dynamodb-expressions.js';
@@ -21,10 +23,9 @@ import type { WorldTopology } from './topology.js';
 
 export type { AttributeValue, Item } from './dynamodb-expressions.js';
 
-interface ExpressionMembers {
+interface ConditionMembers {
   readonly ConditionExpression?: string;
-  readonly ExpressionAttributeNames?: Readonly<Record<string, string>>;
-  readonly ExpressionAttributeValues?: Readonly<Record<string, AttributeValue>>;
+  readonly ExpressionAttributeValues?: ExpressionValues;
   readonly ReturnValuesOnConditionCheckFailure?: 'NONE' | 'ALL_OLD';
 }
 
@@ -32,27 +33,30 @@ export interface GetItemInput {
   readonly TableName: string;
   readonly Key: Item;
   readonly ConsistentRead?: boolean;
-  readonly ProjectionExpression?: string;
-  readonly ExpressionAttributeNames?: Readonly<Record<string, string>>;
 }
 
-export interface PutItemInput extends ExpressionMembers {
+export interface PutItemInput extends ConditionMembers {
   readonly TableName: string;
   readonly Item: Item;
-  readonly ReturnValues?: 'NONE' | 'ALL_OLD';
 }
 
-export interface DeleteItemInput extends ExpressionMembers {
+export interface DeleteItemInput extends ConditionMembers {
   readonly TableName: string;
   readonly Key: Item;
-  readonly ReturnValues?: 'NONE' | 'ALL_OLD';
 }
 
-export interface UpdateItemInput extends ExpressionMembers {
-  readonly TableName: string;
-  readonly Key: Item;
-  readonly UpdateExpression?: string;
-  readonly ReturnValues?: 'NONE' | 'ALL_OLD' | 'ALL_NEW' | 'UPDATED_OLD' | 'UPDATED_NEW';
+const CONDITION_MEMBERS = ['ConditionExpression', 'ExpressionAttributeValues', 'ReturnValuesOnConditionCheckFailure'];
+
+/** The request members each operation implements; any other member present is refused. */
+const MEMBERS: Readonly<Record<'GetItem' | 'PutItem' | 'DeleteItem', readonly string[]>> = {
+  GetItem: ['TableName', 'Key', 'ConsistentRead'],
+  PutItem: ['TableName', 'Item', ...CONDITION_MEMBERS],
+  DeleteItem: ['TableName', 'Key', ...CONDITION_MEMBERS],
+};
+
+function checkMembers(operation: keyof typeof MEMBERS, input: object): void {
+  const extra = Object.entries(input).find(([k, v]) => v !== undefined && !MEMBERS[operation].includes(k));
+  if (extra !== undefined) throw unsupported(`the member ${extra[0]}`, operation);
 }
 
 interface Table {
@@ -112,96 +116,36 @@ export class DynamoDbWorld {
   }
 
   getItem(input: GetItemInput): { Item?: Item } {
+    checkMembers('GetItem', input);
     this.#authorize('GetItem', input.TableName, input.Key);
     const table = this.#table(input.TableName);
-    const key = this.#key(table, input.Key, true);
-    const item = table.items.get(key);
-    if (item === undefined) return {};
-    if (input.ProjectionExpression === undefined) return { Item: item };
-    const names = input.ExpressionAttributeNames ?? {};
-    const projected: Record<string, AttributeValue> = {};
-    for (const raw of input.ProjectionExpression.split(',').map((s) => s.trim())) {
-      const name = raw.startsWith('#') ? names[raw] : raw;
-      if (name === undefined) {
-        throw validationError(
-          `Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: ${raw}`,
-        );
-      }
-      const v = item[name];
-      if (v !== undefined) projected[name] = v;
-    }
-    return { Item: projected };
+    const item = table.items.get(this.#key(table, input.Key, true));
+    return item === undefined ? {} : { Item: item };
   }
 
-  putItem(input: PutItemInput): { Attributes?: Item } {
+  putItem(input: PutItemInput): Record<string, never> {
+    checkMembers('PutItem', input);
     this.#authorize('PutItem', input.TableName, input.Item);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Item, false);
-    const inputs = expressionInputs(input);
-    const condition = this.#condition(input, inputs, []);
-    const old = table.items.get(key);
-    this.#check(condition, old, inputs, input.ReturnValuesOnConditionCheckFailure);
+    this.#check(input, table.items.get(key));
     table.items.set(key, input.Item);
     this.#record('dynamodb.item.put', table, input.Item, 'PutItem');
-    return input.ReturnValues === 'ALL_OLD' && old !== undefined ? { Attributes: old } : {};
+    return {};
   }
 
-  deleteItem(input: DeleteItemInput): { Attributes?: Item } {
+  deleteItem(input: DeleteItemInput): Record<string, never> {
+    checkMembers('DeleteItem', input);
     this.#authorize('DeleteItem', input.TableName, input.Key);
     const table = this.#table(input.TableName);
     const key = this.#key(table, input.Key, true);
-    const inputs = expressionInputs(input);
-    const condition = this.#condition(input, inputs, []);
     const old = table.items.get(key);
-    this.#check(condition, old, inputs, input.ReturnValuesOnConditionCheckFailure);
+    this.#check(input, old);
     if (old !== undefined) {
       table.items.delete(key);
       this.#record('dynamodb.item.deleted', table, old, 'DeleteItem');
     }
-    return input.ReturnValues === 'ALL_OLD' && old !== undefined ? { Attributes: old } : {};
-  }
-
-  updateItem(input: UpdateItemInput): { Attributes?: Item } {
-    this.#authorize('UpdateItem', input.TableName, input.Key);
-    const table = this.#table(input.TableName);
-    const key = this.#key(table, input.Key, true);
-    const inputs = expressionInputs(input);
-    const update =
-      input.UpdateExpression === undefined ? undefined : parseUpdate(input.UpdateExpression, inputs);
-    const condition = this.#condition(input, inputs, update === undefined ? [] : [update]);
-    const old = table.items.get(key);
-    this.#check(condition, old, inputs, input.ReturnValuesOnConditionCheckFailure);
-    const base: Item = old ?? input.Key;
-    const next = update === undefined ? base : applyUpdate(base, update.actions, inputs);
-    for (const k of [table.partitionKey, table.sortKey]) {
-      const before = base[k];
-      const after = next[k];
-      if (
-        before === undefined ||
-        after === undefined ||
-        !('S' in before) ||
-        !('S' in after) ||
-        before.S !== after.S
-      ) {
-        throw validationError(
-          `One or more parameter values were invalid: Cannot update attribute ${k}. This attribute is part of the key`,
-        );
-      }
-    }
-    table.items.set(key, next);
-    this.#record('dynamodb.item.updated', table, next, 'UpdateItem');
-    switch (input.ReturnValues) {
-      case 'ALL_NEW':
-        return { Attributes: next };
-      case 'ALL_OLD':
-        return old === undefined ? {} : { Attributes: old };
-      case 'UPDATED_NEW':
-        return { Attributes: changed(old ?? {}, next, next) };
-      case 'UPDATED_OLD':
-        return old === undefined ? {} : { Attributes: changed(old, next, old) };
-      default:
-        return {};
-    }
+    return {};
   }
 
   /** The IAM check: the table's ARN, and `dynamodb:LeadingKeys` (the partition key value of the item the request names). */
@@ -255,29 +199,22 @@ export class DynamoDbWorld {
     return parts.join('\u0000');
   }
 
-  #condition(
-    input: ExpressionMembers,
-    inputs: ExpressionInputs,
-    others: readonly { usedNames: ReadonlySet<string>; usedValues: ReadonlySet<string> }[],
-  ): ParsedCondition | undefined {
-    if ('Expected' in input || 'ConditionalOperator' in input) {
+  /** Parses and evaluates the request's condition against the item it would change; refused: ConditionalCheckFailedException. */
+  #check(input: ConditionMembers, old: Item | undefined): void {
+    const values = input.ExpressionAttributeValues ?? {};
+    const onFailure = input.ReturnValuesOnConditionCheckFailure;
+    if (onFailure !== undefined && onFailure !== 'NONE' && onFailure !== 'ALL_OLD') {
       throw validationError(
-        'The simulator implements ConditionExpression only, not the legacy Expected parameter',
+        `1 validation error detected: Value '${String(onFailure)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
       );
     }
-    const condition =
-      input.ConditionExpression === undefined ? undefined : parseCondition(input.ConditionExpression, inputs);
-    checkAllUsed(inputs, condition === undefined ? others : [condition, ...others]);
-    return condition;
-  }
-
-  #check(
-    condition: ParsedCondition | undefined,
-    old: Item | undefined,
-    inputs: ExpressionInputs,
-    onFailure: 'NONE' | 'ALL_OLD' | undefined,
-  ): void {
-    if (condition === undefined || evaluate(condition.condition, old, inputs)) return;
+    let condition: ParsedCondition | undefined;
+    if (input.ConditionExpression !== undefined) condition = parseCondition(input.ConditionExpression, values);
+    else if (input.ExpressionAttributeValues !== undefined) {
+      throw validationError('ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null');
+    }
+    checkAllUsed(values, condition);
+    if (condition === undefined || evaluate(condition, old, values)) return;
     throw new SimAwsError('dynamodb', 'ConditionalCheckFailedException', 'The conditional request failed', {
       extra: onFailure === 'ALL_OLD' && old !== undefined ? { Item: old } : {},
     });
@@ -302,21 +239,9 @@ export class DynamoDbWorld {
   }
 }
 
-function expressionInputs(input: ExpressionMembers): ExpressionInputs {
-  return { names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues };
-}
-
 function stringOf(v: AttributeValue | undefined): string | undefined {
   if (v === undefined) return undefined;
   if ('S' in v) return v.S;
   if ('N' in v) return v.N;
   return undefined;
-}
-
-function changed(before: Item, after: Item, from: Item): Item {
-  const out: Record<string, AttributeValue> = {};
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[k]) !== JSON.stringify(after[k]) && from[k] !== undefined) out[k] = from[k];
-  }
-  return out;
 }

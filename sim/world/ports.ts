@@ -27,7 +27,7 @@ import type {
 import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
 import { ManagedResourceNotFoundError, SecretUnavailableError, InputInvalidError } from '#shared/errors.js';
 import { malformedResponse, translateAwsError, type AwsCallContext } from '#shared/adapters/aws/errors.js';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
@@ -409,11 +409,10 @@ export class WorldDnsPort implements DnsPort {
  * Each command class the adapter sends, with the world's method and the IAM action. By class,
  * not by `constructor.name`: the prebuilt CLI is minified, and its class names are not these.
  */
-const DYNAMODB_OPERATIONS: readonly (readonly [new (...args: never[]) => unknown, 'getItem' | 'putItem' | 'deleteItem' | 'updateItem', string])[] = [
+const DYNAMODB_OPERATIONS: readonly (readonly [new (...args: never[]) => unknown, 'getItem' | 'putItem' | 'deleteItem', string])[] = [
   [GetItemCommand, 'getItem', 'dynamodb:GetItem'],
   [PutItemCommand, 'putItem', 'dynamodb:PutItem'],
   [DeleteItemCommand, 'deleteItem', 'dynamodb:DeleteItem'],
-  [UpdateItemCommand, 'updateItem', 'dynamodb:UpdateItem'],
 ];
 
 /** The part of `DynamoDBClient` the adapter uses, answered by the world (faults included). */

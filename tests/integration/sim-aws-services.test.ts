@@ -102,15 +102,14 @@ describe('DynamoDB over the wire', () => {
     const ddb = new DynamoDBClient(config);
     const err = await failure(
       ddb.send(
-        new UpdateItemCommand({
+        new PutItemCommand({
           TableName: ID.table,
-          Key: { pk: { S: 'pair#hq-egress' }, sk: { S: 'probe' } },
-          UpdateExpression: 'SET state = :s',
-          ExpressionAttributeValues: { ':s': { S: '{}' } },
+          Item: { pk: { S: 'pair#hq-egress' }, sk: { S: 'probe' }, state: { S: '{}' } },
+          ConditionExpression: 'attribute_not_exists(state)',
         }),
       ),
     );
-    expect(err).toMatchObject({ name: 'ValidationException' });
+    expect(err).toMatchObject({ name: 'ValidationException', status: 400 });
     expect(String(err['message'])).toContain('reserved keyword: state');
     expect(
       await failure(
@@ -119,6 +118,37 @@ describe('DynamoDB over the wire', () => {
     ).toMatchObject({
       name: 'ResourceNotFoundException',
     });
+  });
+
+  it('refuses what it does not implement by name: an expression outside the subset, UpdateItem', async () => {
+    const { config, world } = await setup(new ManualClock());
+    const ddb = new DynamoDBClient(config);
+    const Key = { pk: { S: 'pair#hq-egress' }, sk: { S: 'probe' } };
+    const expression = await failure(
+      ddb.send(
+        new PutItemCommand({
+          TableName: ID.table,
+          Item: { ...Key, version: { N: '1' } },
+          ConditionExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': { S: 'pair#' } },
+        }),
+      ),
+    );
+    expect(expression).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(String(expression['message'])).toMatch(/^Unsupported by the simulator: function begins_with\(\) in ConditionExpression/);
+    const update = await failure(
+      ddb.send(
+        new UpdateItemCommand({
+          TableName: ID.table,
+          Key,
+          UpdateExpression: 'SET version = :v',
+          ExpressionAttributeValues: { ':v': { N: '1' } },
+        }),
+      ),
+    );
+    expect(update).toMatchObject({ name: 'UnknownOperationException', status: 400 });
+    expect(String(update['message'])).toContain('UpdateItem is not supported by the simulator');
+    expect(world.dynamodb.scan(ID.table)).toEqual([]);
   });
 });
 
