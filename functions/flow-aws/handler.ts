@@ -4,7 +4,7 @@
  */
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
-import { createTracer } from '#shared/observability/tracing.js';
+import { createTracer, tracedClients } from '#shared/observability/tracing.js';
 import { awsStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
 import { deployedFlowSelftestHook } from '#shared/runtime/selftest-flow.js';
@@ -20,5 +20,6 @@ export function createFlowAwsHandler(getDeps: () => Promise<AwsStepDeps>, power:
 // Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
 installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-aws');
+const tracer = createTracer();
 let deps: Promise<AwsStepDeps> | undefined;
-export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry)), power, createTracer(), deployedFlowSelftestHook('flow-aws', power.telemetry));
+export const handler = createFlowAwsHandler(() => (deps ??= awsStepDepsFromEnv(power.telemetry, tracedClients(tracer))), power, tracer, deployedFlowSelftestHook('flow-aws', power.telemetry));

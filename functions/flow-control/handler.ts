@@ -4,7 +4,7 @@
  */
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
-import { createTracer } from '#shared/observability/tracing.js';
+import { createTracer, tracedClients } from '#shared/observability/tracing.js';
 import { controlDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
 import { controlSelftestParts } from '#shared/runtime/selftest-control.js';
@@ -21,5 +21,6 @@ export function createFlowControlHandler(getDeps: () => Promise<ControlDeps>, po
 // Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
 installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-control');
+const tracer = createTracer();
 let deps: Promise<ControlDeps> | undefined;
-export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry)), power, createTracer(), deployedFlowSelftestHook('flow-control', power.telemetry, controlSelftestParts));
+export const handler = createFlowControlHandler(() => (deps ??= controlDepsFromEnv(power.telemetry, tracedClients(tracer))), power, tracer, deployedFlowSelftestHook('flow-control', power.telemetry, controlSelftestParts));

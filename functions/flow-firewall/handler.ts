@@ -4,7 +4,7 @@
  */
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { createPowertools, type Powertools } from '#shared/observability/powertools.js';
-import { createTracer } from '#shared/observability/tracing.js';
+import { createTracer, tracedClients } from '#shared/observability/tracing.js';
 import { firewallStepDepsFromEnv } from '#shared/runtime/flow-deps.js';
 import type { SelftestHook } from '#shared/runtime/selftest-hook.js';
 import { deployedVpcSelftestHook } from '#shared/runtime/selftest-vpc.js';
@@ -20,5 +20,6 @@ export function createFlowFirewallHandler(getDeps: () => Promise<FirewallStepDep
 // Stack traces in the logs name the .ts sources (the zip carries the bundle's source map).
 installSourceMappedStacks(import.meta.url);
 const power = createPowertools('flow-firewall');
+const tracer = createTracer();
 let deps: Promise<FirewallStepDeps> | undefined;
-export const handler = createFlowFirewallHandler(() => (deps ??= firewallStepDepsFromEnv(power.telemetry)), power, createTracer(), deployedVpcSelftestHook('flow-firewall'));
+export const handler = createFlowFirewallHandler(() => (deps ??= firewallStepDepsFromEnv(power.telemetry, tracedClients(tracer))), power, tracer, deployedVpcSelftestHook('flow-firewall'));
