@@ -88,7 +88,12 @@ export interface FirewallObservation {
 /** Per firewall memory between rounds. */
 export interface FirewallMemory {
   readonly consecutiveFailures: number;
-  /** Epoch ms of the first failure of the current streak. */
+  /**
+   * Epoch ms of the first failure of the current incident: kept through rounds in which the
+   * firewall is booting (a restart in the middle of a failure is part of it) and cleared only
+   * when it is seen ready again, so that a firewall that keeps restarting stays one incident,
+   * with one execution name and one bounded count of flow attempts.
+   */
   readonly failingSince?: number;
   readonly consecutiveTunnelFailures: number;
   /** Epoch ms the current streak of expected tunnels down began. */
@@ -285,7 +290,7 @@ function remember(
   return {
     readySinceStart: ready ? firstReadySinceStart : prev.readySinceStart,
     consecutiveFailures: failed ? prev.consecutiveFailures + 1 : 0,
-    failingSince: failed ? (prev.failingSince ?? now) : undefined,
+    failingSince: failed ? (prev.failingSince ?? now) : status === 'booting' ? prev.failingSince : undefined,
     consecutiveTunnelFailures: status === 'degraded' && tunnelsDown > 0 ? prev.consecutiveTunnelFailures + 1 : 0,
     tunnelsDownSince: status === 'degraded' && tunnelsDown > 0 ? (prev.tunnelsDownSince ?? now) : undefined,
     lastReadyAt: ready ? now : prev.lastReadyAt,

@@ -12,9 +12,10 @@
  * - Never a failover towards a standby that cannot take traffic (terminated, impaired, refusing
  *   the key, an untrusted certificate).
  * - One incident per failure streak: every failover decision of one streak of API failures of a
- *   running active names the same incident start. (An active that shows signs of booting in
- *   between, pending or chassis not ready, is a restart, after which decide() counts afresh;
- *   that case is outside this property.)
+ *   running active names the same incident start.
+ * - One incident until the active is seen ready again: a restart in the middle of a failure
+ *   (rounds in which it is booting) does not start a new incident, so a firewall that keeps
+ *   restarting cannot multiply the flow attempts the probe allows one incident.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -165,6 +166,50 @@ describe('decide(): invariants over generated rounds', () => {
       }),
       RUNS,
     );
+  });
+
+  it('one incident until the active is seen ready: restarts (pending rounds) in the middle of a failure keep its start', () => {
+    // The active either answers ready, fails at the API, or is restarting (pending).
+    const active = fc.oneof(
+      { weight: 1, arbitrary: fc.constant<GenFirewall>({ state: 'running', impaired: false, outcome: 'ok', chassisReady: true }) },
+      { weight: 3, arbitrary: fc.constantFrom('timeout' as const, 'unreachable' as const).map((outcome): GenFirewall => ({ state: 'running', impaired: false, outcome, chassisReady: true })) },
+      { weight: 2, arbitrary: fc.constant<GenFirewall>({ state: 'pending', impaired: false, outcome: 'skipped', chassisReady: undefined }) },
+    );
+    const healthyStandby: GenFirewall = { state: 'stopped', impaired: false, outcome: 'skipped', chassisReady: undefined };
+    const sight = { awsReachable: true, canariesReachable: undefined };
+    const restarting = fc.array(active.map((primary) => ({ primary, secondary: healthyStandby, controller: sight })), { minLength: 1, maxLength: 20 });
+    fc.assert(
+      fc.property(restarting, (rs) => {
+        let incident: number | undefined;
+        for (const { round: r, out } of play(pair, rs)) {
+          if (!activeFailed(r.primary)) {
+            incident = undefined;
+            continue;
+          }
+          if (out.decision.action !== 'failover') continue;
+          if (incident === undefined) incident = out.decision.incidentSince;
+          else expect(out.decision.incidentSince).toBe(incident);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a restart in the middle of a failure: the failover after it names the failure\'s first round, not the restart', () => {
+    const up: GenFirewall = { state: 'running', impaired: false, outcome: 'ok', chassisReady: true };
+    const dead: GenFirewall = { state: 'running', impaired: false, outcome: 'timeout', chassisReady: true };
+    const pending: GenFirewall = { state: 'pending', impaired: false, outcome: 'skipped', chassisReady: undefined };
+    const standby: GenFirewall = { state: 'stopped', impaired: false, outcome: 'skipped', chassisReady: undefined };
+    const sight = { awsReachable: true, canariesReachable: undefined };
+    const seq = [up, dead, dead, pending, pending, dead, dead, dead].map((primary) => ({ primary, secondary: standby, controller: sight }));
+    const out = play(pair, seq).map((x) => x.out);
+    const interval = pair.probe.intervalSeconds * 1000;
+    expect(out.map((o) => o.decision.code)).toEqual(['active-healthy', 'active-failing', 'active-failing', 'active-booting', 'active-booting', 'active-failing', 'active-failing', 'active-failed']);
+    // The restart reset the count (three more failed rounds were needed), not the incident.
+    expect(out[7]?.decision).toMatchObject({ action: 'failover', incidentSince: T0 + interval });
+    // Seen ready in between: a new incident.
+    const recovered = [up, dead, pending, up, dead, dead, dead].map((primary) => ({ primary, secondary: standby, controller: sight }));
+    expect(play(pair, recovered).at(-1)?.out.decision).toMatchObject({ action: 'failover', incidentSince: T0 + 4 * interval });
   });
 
   it('the generators reach failovers at all (the properties are not vacuous)', () => {
