@@ -139,7 +139,7 @@ export async function measureSteadyState(): Promise<SteadyState> {
       rounds,
       requests,
       readsPerRound: (get('dynamodb:GetItem') + get('dynamodb:Query') + get('dynamodb:Scan')) / rounds,
-      writesPerRound: (get('dynamodb:PutItem') + get('dynamodb:UpdateItem') + get('dynamodb:DeleteItem')) / rounds,
+      writesPerRound: (get('dynamodb:PutItem') + get('dynamodb:DeleteItem')) / rounds,
       largestItemBytes: Math.max(0, ...items.map((i) => dynamoItemBytes(i))),
       metricCombinations: [...combos].sort(),
       logBytesPerInvocation: logBytes,
