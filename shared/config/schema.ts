@@ -379,249 +379,146 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Records one issue at a field path. */
+type AddIssue = (path: PropertyKey[], message: string) => void;
+
+/**
+ * Who manages what across the whole file. Routes and Elastic IPs belong to one pair: two pairs
+ * managing one object would each see the other's moves as drift and take it back, forever.
+ */
+interface Owners {
+  readonly pairNames: Map<string, number>;
+  readonly instances: Map<string, string>;
+  readonly routes: Map<string, string>;
+  readonly eips: Map<string, string>;
+}
+
 /**
  * Checks that span several fields: the topology must be possible. Runs on a shape-valid config.
  */
 export function topologyIssues(config: Config): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const add = (path: PropertyKey[], message: string) => issues.push({ path: formatPath(path), message });
-
-  const pairNames = new Map<string, number>();
-  const instanceOwners = new Map<string, string>();
-  // Routes and Elastic IPs belong to one pair: two pairs managing one object would each see the
-  // other's moves as drift and take it back, forever.
-  const routeOwners = new Map<string, string>();
-  const eipOwners = new Map<string, string>();
-  config.pairs.forEach((pair, p) => {
-    const base = ['pairs', p];
-    const seen = pairNames.get(pair.name);
-    if (seen !== undefined) add([...base, 'name'], `duplicate pair name "${pair.name}" (also pairs[${seen}])`);
-    pairNames.set(pair.name, p);
-
-    // Firewalls: distinct identities, management reachable inside the VPC.
-    const { primary, secondary } = pair.firewalls;
-    if (primary.instanceId === secondary.instanceId) {
-      add([...base, 'firewalls', 'secondary', 'instanceId'], `same instance as the primary (${primary.instanceId})`);
-    }
-    if (primary.name === secondary.name) {
-      add([...base, 'firewalls', 'secondary', 'name'], `same name as the primary (${primary.name})`);
-    }
-    for (const role of ROLES) {
-      const fw = pair.firewalls[role];
-      const owner = instanceOwners.get(fw.instanceId);
-      if (owner !== undefined && owner !== pair.name) {
-        add([...base, 'firewalls', role, 'instanceId'], `instance ${fw.instanceId} is already managed by pair "${owner}"`);
-      }
-      instanceOwners.set(fw.instanceId, pair.name);
-      if (isIpv4(fw.management.host) && classifyIpv4(fw.management.host) === 'public') {
-        add(
-          [...base, 'firewalls', role, 'management', 'host'],
-          `${fw.management.host} is a public address: the controller must reach the management interface by its VPC private address, not through the path it repairs`,
-        );
-      }
-    }
-    if (
-      primary.management.host === secondary.management.host &&
-      primary.management.port === secondary.management.port
-    ) {
-      add([...base, 'firewalls', 'secondary', 'management'], 'same management address as the primary');
-    }
-
-    // ENIs: each side owns its own; none may appear on both sides.
-    const eniSide = new Map<string, { role: Role; path: string }>();
-    const claimEni = (eni: string, role: Role, path: PropertyKey[]) => {
-      const prev = eniSide.get(eni);
-      if (prev && prev.role !== role) {
-        add(path, `${eni} is used by both firewalls (also ${prev.path} on the ${prev.role} side)`);
-      } else if (!prev) {
-        eniSide.set(eni, { role, path: formatPath(path) });
-      }
-    };
-
-    // Routes: targets are ENIs, never EIPs or addresses; no duplicates.
-    const routeKeys = new Map<string, number>();
-    pair.routes.forEach((route, r) => {
-      const rp = [...base, 'routes', r];
-      const key = `${route.routeTableId} ${route.destination}`;
-      const canonical = canonicalCidr(route.destination);
-      if (canonical !== route.destination) {
-        add([...rp, 'destination'], `${route.destination} has host bits set: EC2 keeps it as ${canonical}, so the route would never be found; write ${canonical}`);
-      }
-      const other = routeOwners.get(key);
-      if (other !== undefined && other !== pair.name) add([...rp, 'destination'], `route ${route.destination} in ${route.routeTableId} is already managed by pair "${other}"`);
-      routeOwners.set(key, pair.name);
-      const dup = routeKeys.get(key);
-      if (dup !== undefined) {
-        add([...rp, 'destination'], `duplicate route ${route.destination} in ${route.routeTableId} (also routes[${dup}])`);
-      }
-      routeKeys.set(key, r);
-      for (const role of ROLES) {
-        const target = route.targets[role];
-        const tp = [...rp, 'targets', role];
-        const problem = routeTargetProblem(target, pair.elasticIps.map((e) => e.publicIp));
-        if (problem) add(tp, problem);
-        else claimEni(target, role, tp);
-      }
-      if (route.targets.primary === route.targets.secondary && ENI_ID.test(route.targets.primary)) {
-        add([...rp, 'targets', 'secondary'], `same ENI as the primary target (${route.targets.primary})`);
-      }
-    });
-
-    // Elastic IPs: each allocation and each public address once; one EIP per private IP per side.
-    const allocs = new Map<string, number>();
-    const publics = new Map<string, number>();
-    const privateTargets = new Map<string, string>();
-    pair.elasticIps.forEach((eip, e) => {
-      const ep = [...base, 'elasticIps', e];
-      const otherPair = eipOwners.get(eip.allocationId);
-      if (otherPair !== undefined && otherPair !== pair.name) add([...ep, 'allocationId'], `${eip.allocationId} is already managed by pair "${otherPair}"`);
-      eipOwners.set(eip.allocationId, pair.name);
-      const dup = allocs.get(eip.allocationId);
-      if (dup !== undefined) add([...ep, 'allocationId'], `Elastic IP ${eip.allocationId} is mapped twice (also elasticIps[${dup}])`);
-      allocs.set(eip.allocationId, e);
-      if (eip.publicIp !== undefined) {
-        const dupIp = publics.get(eip.publicIp);
-        if (dupIp !== undefined) add([...ep, 'publicIp'], `${eip.publicIp} is mapped twice (also elasticIps[${dupIp}])`);
-        publics.set(eip.publicIp, e);
-        if (classifyIpv4(eip.publicIp) !== 'public') {
-          add([...ep, 'publicIp'], `${eip.publicIp} is not a public address`);
-        }
-      }
-      for (const role of ROLES) {
-        const side = eip[role];
-        const sp = [...ep, role];
-        claimEni(side.networkInterfaceId, role, [...sp, 'networkInterfaceId']);
-        if (classifyIpv4(side.privateIp) !== 'private') {
-          add(
-            [...sp, 'privateIp'],
-            `${side.privateIp} is not a VPC private address: map the EIP to a private IP of the ENI (a secondary private IP for each extra EIP)`,
-          );
-        }
-        const key = `${side.networkInterfaceId}/${side.privateIp}`;
-        const prev = privateTargets.get(key);
-        if (prev !== undefined) add([...sp, 'privateIp'], `${side.privateIp} on ${side.networkInterfaceId} already carries ${prev}`);
-        privateTargets.set(key, eip.allocationId);
-      }
-      if (eip.primary.privateIp === eip.secondary.privateIp) {
-        add(
-          [...ep, 'secondary', 'privateIp'],
-          `same private IP on both sides (${eip.primary.privateIp}); firewalls in different subnets have different addresses`,
-        );
-      }
-    });
-
-    // DNS records: unique, follow only managed EIPs.
-    const records = new Map<string, number>();
-    pair.dnsRecords.forEach((rec, d) => {
-      const dp = [...base, 'dnsRecords', d];
-      const key = `${rec.hostedZoneId.replace('/hostedzone/', '')} ${rec.name.replace(/\.$/, '').toLowerCase()} ${rec.type}`;
-      const dup = records.get(key);
-      if (dup !== undefined) add([...dp, 'name'], `duplicate record ${rec.name} ${rec.type} (also dnsRecords[${dup}])`);
-      records.set(key, d);
-      if (rec.followElasticIp !== undefined) {
-        const eip = pair.elasticIps.find((x) => x.allocationId === rec.followElasticIp);
-        if (!eip) add([...dp, 'followElasticIp'], `${rec.followElasticIp} is not one of this pair's elasticIps`);
-        else if (eip.publicIp === undefined) {
-          add([...base, 'elasticIps', pair.elasticIps.indexOf(eip), 'publicIp'], 'required when a DNS record follows this Elastic IP');
-        }
-        if (rec.type !== 'A') add([...dp, 'type'], 'a record that follows an Elastic IP must be of type A');
-      }
-      if (rec.values && rec.type === 'A') {
-        for (const role of ROLES) {
-          rec.values[role].forEach((v, i) => {
-            if (!isIpv4(v)) add([...dp, 'values', role, i], `${v} is not an IPv4 address`);
-          });
-        }
-      }
-    });
-
-    // Tunnels: unique names.
-    const tunnels = new Set<string>();
-    pair.tunnels.forEach((t, i) => {
-      if (tunnels.has(t.name)) add([...base, 'tunnels', i, 'name'], `duplicate tunnel "${t.name}"`);
-      tunnels.add(t.name);
-    });
-
-    // Timing: the policy must be able to do what it says.
-    if (pair.probe.timeoutSeconds >= pair.probe.intervalSeconds) {
-      add([...base, 'probe', 'timeoutSeconds'], `must be shorter than probe.intervalSeconds (${pair.probe.intervalSeconds})`);
-    }
-    if (pair.readiness.pollIntervalSeconds * 2 > pair.readiness.deadlineSeconds) {
-      add([...base, 'readiness', 'deadlineSeconds'], 'must allow at least two readiness polls');
-    }
-    // The whole flow must fit in the state machine's timeout, and its polling loops in Step
-    // Functions' execution history (25,000 events; about 4 per poll).
-    const startBudget = pair.start.maxAttempts * pair.start.retryIntervalSeconds * (1 + pair.start.fallbackInstanceTypes.length);
-    const settle = Math.max(pair.postVerify.tunnelTimeoutSeconds, pair.postVerify.dnsSyncTimeoutSeconds);
-    const flowSeconds = startBudget + pair.readiness.deadlineSeconds + settle + pair.cutover.verifyTimeoutSeconds * 4;
-    if (flowSeconds > FLOW_BUDGET_SECONDS) {
-      add(
-        [...base, 'readiness', 'deadlineSeconds'],
-        `start retries (${startBudget} s), readiness deadline, settling and verification add up to ${flowSeconds} s: more than the flow's ${FLOW_BUDGET_SECONDS} s (the state machine times out at ${STATE_MACHINE_TIMEOUT} s)`,
-      );
-    }
-    // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
-    // Readiness polls every few seconds for a while once the target's API answers (usecases/flow/firewall-steps.ts).
-    const fastPolls = Math.min(pair.readiness.deadlineSeconds, READINESS_FAST_WINDOW_SECONDS) / Math.min(pair.readiness.pollIntervalSeconds, READINESS_MIN_POLL_SECONDS);
-    const events =
-      (9 * pair.readiness.deadlineSeconds) / pair.readiness.pollIntervalSeconds +
-      9 * fastPolls +
-      (14 * settle) / pair.postVerify.pollIntervalSeconds +
-      (9 * startBudget) / Math.max(1, Math.min(5, pair.start.retryIntervalSeconds));
-    if (events > MAX_HISTORY_EVENTS) {
-      add(
-        [...base, 'readiness', 'pollIntervalSeconds'],
-        `the polling loops would write about ${Math.round(events)} execution history events, more than the ${MAX_HISTORY_EVENTS} allowed here (Step Functions keeps at most 25,000): poll less often or shorten the windows`,
-      );
-    }
-    if (pair.drill.schedule !== undefined) {
-      const issue = drillScheduleIssue(pair.drill.schedule);
-      if (issue) add([...base, 'drill', 'schedule'], issue);
-    }
-    if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < MIN_AUTO_FAILBACK_COOLDOWN) {
-      add(
-        [...base, 'probe', 'cooldownSeconds'],
-        `must be at least ${MIN_AUTO_FAILBACK_COOLDOWN} with automatic failback: a firewall failing again right after an automatic failback would otherwise be failed over at once, and back (ping-pong)`,
-      );
-    }
-    // Canaries prove the controller's own network: the pair's own firewalls and public addresses
-    // tell nothing about it (they are what is being judged), nor do loopback or special addresses.
-    const ownHosts = new Map<string, string>();
-    for (const role of ROLES) ownHosts.set(pair.firewalls[role].management.host, `the management address of ${pair.firewalls[role].name}`);
-    for (const e of pair.elasticIps) if (e.publicIp !== undefined) ownHosts.set(e.publicIp, `Elastic IP ${e.allocationId} of this pair`);
-    pair.probe.canaries.forEach((c, i) => {
-      const cp = [...base, 'probe', 'canaries', i, 'host'];
-      const own = ownHosts.get(c.host);
-      if (own !== undefined) add(cp, `${c.host} is ${own}: a canary must be reachable without the firewalls, to tell a broken controller network from dead firewalls`);
-      else if (isIpv4(c.host) && (classifyIpv4(c.host) === 'loopback' || classifyIpv4(c.host) === 'special')) {
-        add(cp, `${c.host} is a ${classifyIpv4(c.host)} address: it says nothing about the controller's network`);
-      }
-    });
-    if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
-      add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
-    }
-  });
-  if (config.deployment) {
-    for (const key of ['subnetIds', 'securityGroupIds', 'notifyEmails'] as const) {
-      const seen = new Set<string>();
-      config.deployment[key].forEach((v, i) => {
-        if (seen.has(v)) add(['deployment', key, i], `"${v}" is listed twice`);
-        seen.add(v);
-      });
-    }
-  }
+  const add: AddIssue = (path, message) => issues.push({ path: formatPath(path), message });
+  const owners: Owners = { pairNames: new Map(), instances: new Map(), routes: new Map(), eips: new Map() };
+  config.pairs.forEach((pair, p) => pairTopologyIssues(pair, p, owners, add));
+  deploymentListIssues(config, add);
   if (config.pause.defaultSeconds > config.pause.maxSeconds) {
     add(['pause', 'defaultSeconds'], `${config.pause.defaultSeconds} is above pause.maxSeconds (${config.pause.maxSeconds})`);
   }
   return issues;
 }
 
-/** `TimeoutSeconds` of the state machine, and the part of it a flow may plan to use. */
-const STATE_MACHINE_TIMEOUT = 10_800;
-const FLOW_BUDGET_SECONDS = STATE_MACHINE_TIMEOUT - 1800;
-const MAX_HISTORY_EVENTS = 20_000;
+/** Every check of one pair, in the order its sections appear in the file. */
+function pairTopologyIssues(pair: PairConfig, p: number, owners: Owners, add: AddIssue): void {
+  const base = ['pairs', p];
+  const seen = owners.pairNames.get(pair.name);
+  if (seen !== undefined) add([...base, 'name'], `duplicate pair name "${pair.name}" (also pairs[${seen}])`);
+  owners.pairNames.set(pair.name, p);
+
+  firewallIssues(pair, base, owners.instances, add);
+  const claimEni = eniClaims(add);
+  routeIssues(pair, base, owners.routes, claimEni, add);
+  elasticIpIssues(pair, base, owners.eips, claimEni, add);
+  dnsRecordIssues(pair, base, add);
+  tunnelIssues(pair, base, add);
+  timingIssues(pair, base, add);
+  if (pair.drill.schedule !== undefined) {
+    const issue = drillScheduleIssue(pair.drill.schedule);
+    if (issue) add([...base, 'drill', 'schedule'], issue);
+  }
+  if (pair.failback.mode === 'auto' && pair.probe.cooldownSeconds < MIN_AUTO_FAILBACK_COOLDOWN) {
+    add(
+      [...base, 'probe', 'cooldownSeconds'],
+      `must be at least ${MIN_AUTO_FAILBACK_COOLDOWN} with automatic failback: a firewall failing again right after an automatic failback would otherwise be failed over at once, and back (ping-pong)`,
+    );
+  }
+  canaryIssues(pair, base, add);
+  if (pair.routes.length === 0 && pair.elasticIps.length === 0) {
+    add([...base, 'routes'], 'a pair must manage at least one route or Elastic IP');
+  }
+}
+
 const MIN_AUTO_FAILBACK_COOLDOWN = 600;
 
+/** Firewalls: distinct identities, each instance in one pair, management reachable inside the VPC. */
+function firewallIssues(pair: PairConfig, base: PropertyKey[], instanceOwners: Map<string, string>, add: AddIssue): void {
+  const { primary, secondary } = pair.firewalls;
+  if (primary.instanceId === secondary.instanceId) {
+    add([...base, 'firewalls', 'secondary', 'instanceId'], `same instance as the primary (${primary.instanceId})`);
+  }
+  if (primary.name === secondary.name) {
+    add([...base, 'firewalls', 'secondary', 'name'], `same name as the primary (${primary.name})`);
+  }
+  for (const role of ROLES) {
+    const fw = pair.firewalls[role];
+    const owner = instanceOwners.get(fw.instanceId);
+    if (owner !== undefined && owner !== pair.name) {
+      add([...base, 'firewalls', role, 'instanceId'], `instance ${fw.instanceId} is already managed by pair "${owner}"`);
+    }
+    instanceOwners.set(fw.instanceId, pair.name);
+    if (isIpv4(fw.management.host) && classifyIpv4(fw.management.host) === 'public') {
+      add(
+        [...base, 'firewalls', role, 'management', 'host'],
+        `${fw.management.host} is a public address: the controller must reach the management interface by its VPC private address, not through the path it repairs`,
+      );
+    }
+  }
+  if (
+    primary.management.host === secondary.management.host &&
+    primary.management.port === secondary.management.port
+  ) {
+    add([...base, 'firewalls', 'secondary', 'management'], 'same management address as the primary');
+  }
+}
+
+/** Claims an ENI for one side of a pair; reports it when the other side has claimed it already. */
+type ClaimEni = (eni: string, role: Role, path: PropertyKey[]) => void;
+
+/** ENIs: each side owns its own; none may appear on both sides (routes and Elastic IPs alike). */
+function eniClaims(add: AddIssue): ClaimEni {
+  const eniSide = new Map<string, { role: Role; path: string }>();
+  return (eni, role, path) => {
+    const prev = eniSide.get(eni);
+    if (prev && prev.role !== role) {
+      add(path, `${eni} is used by both firewalls (also ${prev.path} on the ${prev.role} side)`);
+    } else if (!prev) {
+      eniSide.set(eni, { role, path: formatPath(path) });
+    }
+  };
+}
+
+/** Routes: canonical destinations, one pair and one entry each, targets that are ENIs (never EIPs or addresses). */
+function routeIssues(pair: PairConfig, base: PropertyKey[], routeOwners: Map<string, string>, claimEni: ClaimEni, add: AddIssue): void {
+  const routeKeys = new Map<string, number>();
+  pair.routes.forEach((route, r) => {
+    const rp = [...base, 'routes', r];
+    const key = `${route.routeTableId} ${route.destination}`;
+    const canonical = canonicalCidr(route.destination);
+    if (canonical !== route.destination) {
+      add([...rp, 'destination'], `${route.destination} has host bits set: EC2 keeps it as ${canonical}, so the route would never be found; write ${canonical}`);
+    }
+    const other = routeOwners.get(key);
+    if (other !== undefined && other !== pair.name) add([...rp, 'destination'], `route ${route.destination} in ${route.routeTableId} is already managed by pair "${other}"`);
+    routeOwners.set(key, pair.name);
+    const dup = routeKeys.get(key);
+    if (dup !== undefined) {
+      add([...rp, 'destination'], `duplicate route ${route.destination} in ${route.routeTableId} (also routes[${dup}])`);
+    }
+    routeKeys.set(key, r);
+    for (const role of ROLES) {
+      const target = route.targets[role];
+      const tp = [...rp, 'targets', role];
+      const problem = routeTargetProblem(target, pair.elasticIps.map((e) => e.publicIp));
+      if (problem) add(tp, problem);
+      else claimEni(target, role, tp);
+    }
+    if (route.targets.primary === route.targets.secondary && ENI_ID.test(route.targets.primary)) {
+      add([...rp, 'targets', 'secondary'], `same ENI as the primary target (${route.targets.primary})`);
+    }
+  });
+}
+
+/** What is wrong with a route's next hop, if anything: it must be an ENI. */
 function routeTargetProblem(target: string, knownPublicIps: readonly (string | undefined)[]): string | undefined {
   if (ENI_ID.test(target)) return undefined;
   if (EIPALLOC_ID.test(target) || target.startsWith('eipassoc-')) {
@@ -634,4 +531,157 @@ function routeTargetProblem(target: string, knownPublicIps: readonly (string | u
     return `${target} is an address: VPC routes target the firewall's ENI (eni-...), not an IP`;
   }
   return `${target} must be a network interface id (eni-...)`;
+}
+
+/** Elastic IPs: each allocation (in one pair) and each public address once; one EIP per private IP per side. */
+function elasticIpIssues(pair: PairConfig, base: PropertyKey[], eipOwners: Map<string, string>, claimEni: ClaimEni, add: AddIssue): void {
+  const allocs = new Map<string, number>();
+  const publics = new Map<string, number>();
+  const privateTargets = new Map<string, string>();
+  pair.elasticIps.forEach((eip, e) => {
+    const ep = [...base, 'elasticIps', e];
+    const otherPair = eipOwners.get(eip.allocationId);
+    if (otherPair !== undefined && otherPair !== pair.name) add([...ep, 'allocationId'], `${eip.allocationId} is already managed by pair "${otherPair}"`);
+    eipOwners.set(eip.allocationId, pair.name);
+    const dup = allocs.get(eip.allocationId);
+    if (dup !== undefined) add([...ep, 'allocationId'], `Elastic IP ${eip.allocationId} is mapped twice (also elasticIps[${dup}])`);
+    allocs.set(eip.allocationId, e);
+    if (eip.publicIp !== undefined) {
+      const dupIp = publics.get(eip.publicIp);
+      if (dupIp !== undefined) add([...ep, 'publicIp'], `${eip.publicIp} is mapped twice (also elasticIps[${dupIp}])`);
+      publics.set(eip.publicIp, e);
+      if (classifyIpv4(eip.publicIp) !== 'public') {
+        add([...ep, 'publicIp'], `${eip.publicIp} is not a public address`);
+      }
+    }
+    for (const role of ROLES) {
+      const side = eip[role];
+      const sp = [...ep, role];
+      claimEni(side.networkInterfaceId, role, [...sp, 'networkInterfaceId']);
+      if (classifyIpv4(side.privateIp) !== 'private') {
+        add(
+          [...sp, 'privateIp'],
+          `${side.privateIp} is not a VPC private address: map the EIP to a private IP of the ENI (a secondary private IP for each extra EIP)`,
+        );
+      }
+      const key = `${side.networkInterfaceId}/${side.privateIp}`;
+      const prev = privateTargets.get(key);
+      if (prev !== undefined) add([...sp, 'privateIp'], `${side.privateIp} on ${side.networkInterfaceId} already carries ${prev}`);
+      privateTargets.set(key, eip.allocationId);
+    }
+    if (eip.primary.privateIp === eip.secondary.privateIp) {
+      add(
+        [...ep, 'secondary', 'privateIp'],
+        `same private IP on both sides (${eip.primary.privateIp}); firewalls in different subnets have different addresses`,
+      );
+    }
+  });
+}
+
+/** DNS records: unique, follow only managed EIPs (with a public address, as type A), A values are IPv4. */
+function dnsRecordIssues(pair: PairConfig, base: PropertyKey[], add: AddIssue): void {
+  const records = new Map<string, number>();
+  pair.dnsRecords.forEach((rec, d) => {
+    const dp = [...base, 'dnsRecords', d];
+    const key = `${rec.hostedZoneId.replace('/hostedzone/', '')} ${rec.name.replace(/\.$/, '').toLowerCase()} ${rec.type}`;
+    const dup = records.get(key);
+    if (dup !== undefined) add([...dp, 'name'], `duplicate record ${rec.name} ${rec.type} (also dnsRecords[${dup}])`);
+    records.set(key, d);
+    if (rec.followElasticIp !== undefined) {
+      const eip = pair.elasticIps.find((x) => x.allocationId === rec.followElasticIp);
+      if (!eip) add([...dp, 'followElasticIp'], `${rec.followElasticIp} is not one of this pair's elasticIps`);
+      else if (eip.publicIp === undefined) {
+        add([...base, 'elasticIps', pair.elasticIps.indexOf(eip), 'publicIp'], 'required when a DNS record follows this Elastic IP');
+      }
+      if (rec.type !== 'A') add([...dp, 'type'], 'a record that follows an Elastic IP must be of type A');
+    }
+    if (rec.values && rec.type === 'A') {
+      for (const role of ROLES) {
+        rec.values[role].forEach((v, i) => {
+          if (!isIpv4(v)) add([...dp, 'values', role, i], `${v} is not an IPv4 address`);
+        });
+      }
+    }
+  });
+}
+
+/** Tunnels: unique names. */
+function tunnelIssues(pair: PairConfig, base: PropertyKey[], add: AddIssue): void {
+  const tunnels = new Set<string>();
+  pair.tunnels.forEach((t, i) => {
+    if (tunnels.has(t.name)) add([...base, 'tunnels', i, 'name'], `duplicate tunnel "${t.name}"`);
+    tunnels.add(t.name);
+  });
+}
+
+/** `TimeoutSeconds` of the state machine, and the part of it a flow may plan to use. */
+const STATE_MACHINE_TIMEOUT = 10_800;
+const FLOW_BUDGET_SECONDS = STATE_MACHINE_TIMEOUT - 1800;
+const MAX_HISTORY_EVENTS = 20_000;
+
+/**
+ * Timing: the policy must be able to do what it says. The whole flow must fit in the state
+ * machine's timeout, and its polling loops in Step Functions' execution history (25,000 events;
+ * about 4 per poll).
+ */
+function timingIssues(pair: PairConfig, base: PropertyKey[], add: AddIssue): void {
+  if (pair.probe.timeoutSeconds >= pair.probe.intervalSeconds) {
+    add([...base, 'probe', 'timeoutSeconds'], `must be shorter than probe.intervalSeconds (${pair.probe.intervalSeconds})`);
+  }
+  if (pair.readiness.pollIntervalSeconds * 2 > pair.readiness.deadlineSeconds) {
+    add([...base, 'readiness', 'deadlineSeconds'], 'must allow at least two readiness polls');
+  }
+  const startBudget = pair.start.maxAttempts * pair.start.retryIntervalSeconds * (1 + pair.start.fallbackInstanceTypes.length);
+  const settle = Math.max(pair.postVerify.tunnelTimeoutSeconds, pair.postVerify.dnsSyncTimeoutSeconds);
+  const flowSeconds = startBudget + pair.readiness.deadlineSeconds + settle + pair.cutover.verifyTimeoutSeconds * 4;
+  if (flowSeconds > FLOW_BUDGET_SECONDS) {
+    add(
+      [...base, 'readiness', 'deadlineSeconds'],
+      `start retries (${startBudget} s), readiness deadline, settling and verification add up to ${flowSeconds} s: more than the flow's ${FLOW_BUDGET_SECONDS} s (the state machine times out at ${STATE_MACHINE_TIMEOUT} s)`,
+    );
+  }
+  // History events per loop turn: readiness (task, choice, wait) ~9, settling (two tasks) ~14, start ~9.
+  // Readiness polls every few seconds for a while once the target's API answers (usecases/flow/firewall-steps.ts).
+  const fastPolls = Math.min(pair.readiness.deadlineSeconds, READINESS_FAST_WINDOW_SECONDS) / Math.min(pair.readiness.pollIntervalSeconds, READINESS_MIN_POLL_SECONDS);
+  const events =
+    (9 * pair.readiness.deadlineSeconds) / pair.readiness.pollIntervalSeconds +
+    9 * fastPolls +
+    (14 * settle) / pair.postVerify.pollIntervalSeconds +
+    (9 * startBudget) / Math.max(1, Math.min(5, pair.start.retryIntervalSeconds));
+  if (events > MAX_HISTORY_EVENTS) {
+    add(
+      [...base, 'readiness', 'pollIntervalSeconds'],
+      `the polling loops would write about ${Math.round(events)} execution history events, more than the ${MAX_HISTORY_EVENTS} allowed here (Step Functions keeps at most 25,000): poll less often or shorten the windows`,
+    );
+  }
+}
+
+/**
+ * Canaries prove the controller's own network: the pair's own firewalls and public addresses
+ * tell nothing about it (they are what is being judged), nor do loopback or special addresses.
+ */
+function canaryIssues(pair: PairConfig, base: PropertyKey[], add: AddIssue): void {
+  const ownHosts = new Map<string, string>();
+  for (const role of ROLES) ownHosts.set(pair.firewalls[role].management.host, `the management address of ${pair.firewalls[role].name}`);
+  for (const e of pair.elasticIps) if (e.publicIp !== undefined) ownHosts.set(e.publicIp, `Elastic IP ${e.allocationId} of this pair`);
+  pair.probe.canaries.forEach((c, i) => {
+    const cp = [...base, 'probe', 'canaries', i, 'host'];
+    const own = ownHosts.get(c.host);
+    if (own !== undefined) add(cp, `${c.host} is ${own}: a canary must be reachable without the firewalls, to tell a broken controller network from dead firewalls`);
+    else if (isIpv4(c.host) && (classifyIpv4(c.host) === 'loopback' || classifyIpv4(c.host) === 'special')) {
+      add(cp, `${c.host} is a ${classifyIpv4(c.host)} address: it says nothing about the controller's network`);
+    }
+  });
+}
+
+/** Deployment lists (subnets, security groups, e-mail addresses): no entry twice. */
+function deploymentListIssues(config: Config, add: AddIssue): void {
+  if (!config.deployment) return;
+  for (const key of ['subnetIds', 'securityGroupIds', 'notifyEmails'] as const) {
+    const seen = new Set<string>();
+    config.deployment[key].forEach((v, i) => {
+      if (seen.has(v)) add(['deployment', key, i], `"${v}" is listed twice`);
+      seen.add(v);
+    });
+  }
 }
