@@ -30,7 +30,7 @@ import { classifyIpv4, isIpv4 } from '../config/net.js';
 import { errorMessage } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Ec2Port, InstanceInfo, NetworkInterfaceInfo } from '../ports/ec2.js';
-import { readPlacement } from './flow/cutover.js';
+import { readPlacement } from './placement.js';
 import { describeInstancesTolerant } from './instances.js';
 import { withRetry } from './pacing.js';
 
@@ -68,34 +68,59 @@ export interface PreflightDeps {
 
 const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
+/** Records one result of a pair's check. */
+type AddResult = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => void;
+/** One AWS read, with the usual retries. */
+type Read = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** The AWS-side checks of one pair (the list above), in that order; Describe calls only. */
 export async function preflightPair(deps: PreflightDeps, pair: PairConfig, controllerSubnets: readonly string[] = []): Promise<PreflightResult[]> {
   const out: PreflightResult[] = [];
-  const add = (check: PreflightCheckId, subject: string, ok: boolean, detail: string) => out.push({ pair: pair.name, check, subject, status: ok ? 'pass' : 'fail', ok, detail });
-  const read = <T>(fn: () => Promise<T>) => withRetry(deps.clock, fn);
+  const add: AddResult = (check, subject, ok, detail) => out.push({ pair: pair.name, check, subject, status: ok ? 'pass' : 'fail', ok, detail });
+  const read: Read = (fn) => withRetry(deps.clock, fn);
 
-  // ENIs per side, as the configuration names them.
+  const eniSides = configuredEniSides(pair);
+  const instances = await read(() => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)));
+  const enis = await readConfiguredEnis(deps.ec2, read, unique(eniSides.keys()), add);
+  const found = instanceChecks(pair, instances, add);
+  eniChecks(pair, eniSides, enis, add);
+  eipPrivateIpChecks(pair, enis, add);
+  managementAddressChecks(pair, found, eniSides, add);
+  await instanceTypeChecks(deps.ec2, read, pair, found, add);
+  await routePresenceChecks(deps.ec2, read, pair, add);
+  await controllerSubnetChecks(deps.ec2, read, pair, found, eniSides, controllerSubnets, add);
+  return out;
+}
+
+/** ENIs per side, as the configuration names them (route targets and Elastic IPs' interfaces). */
+function configuredEniSides(pair: PairConfig): Map<string, Role> {
   const eniSides = new Map<string, Role>();
   for (const r of pair.routes) for (const role of ROLES) eniSides.set(r.targets[role], role);
   for (const e of pair.elasticIps) for (const role of ROLES) eniSides.set(e[role].networkInterfaceId, role);
-  const routeTargets = new Set(pair.routes.flatMap((r) => ROLES.map((role) => r.targets[role])));
+  return eniSides;
+}
 
-  const instances = await read(() => describeInstancesTolerant(deps.ec2, ROLES.map((r) => pair.firewalls[r].instanceId)));
+/** Reads the configured ENIs; those that do not exist are absent from the answer (reported by `eniChecks`). */
+async function readConfiguredEnis(ec2: Ec2Port, read: Read, configured: readonly string[], add: AddResult): Promise<Map<string, NetworkInterfaceInfo>> {
   const enis = new Map<string, NetworkInterfaceInfo>();
-  const configured = unique(eniSides.keys());
   try {
-    for (const e of await read(() => deps.ec2.describeNetworkInterfaces(configured))) enis.set(e.networkInterfaceId, e);
+    for (const e of await read(() => ec2.describeNetworkInterfaces(configured))) enis.set(e.networkInterfaceId, e);
   } catch (e) {
     // One missing ENI fails the whole call: look them up one by one to name it.
     for (const id of configured) {
       try {
-        for (const x of await read(() => deps.ec2.describeNetworkInterfaces([id]))) enis.set(x.networkInterfaceId, x);
+        for (const x of await read(() => ec2.describeNetworkInterfaces([id]))) enis.set(x.networkInterfaceId, x);
       } catch {
-        // Reported below as missing.
+        // Reported as missing by eniChecks.
       }
     }
     if (enis.size === 0) add('eni-attachment', configured.join(', '), false, `DescribeNetworkInterfaces failed: ${errorMessage(e)}`);
   }
+  return enis;
+}
 
+/** Both instances exist in their configured AZs, with as many ENIs each; returns those found. */
+function instanceChecks(pair: PairConfig, instances: ReadonlyMap<string, InstanceInfo | undefined>, add: AddResult): Partial<Record<Role, InstanceInfo>> {
   const found: Partial<Record<Role, InstanceInfo>> = {};
   for (const role of ROLES) {
     const fw = pair.firewalls[role];
@@ -121,7 +146,12 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
         : `${a.networkInterfaces.length} vs ${b.networkInterfaces.length} ENIs: the standby's configuration expects the same interfaces as the primary's`,
     );
   }
+  return found;
+}
 
+/** Every configured ENI exists and is attached to its side's firewall; route targets have source/destination check off. */
+function eniChecks(pair: PairConfig, eniSides: ReadonlyMap<string, Role>, enis: ReadonlyMap<string, NetworkInterfaceInfo>, add: AddResult): void {
+  const routeTargets = new Set(pair.routes.flatMap((r) => ROLES.map((role) => r.targets[role])));
   for (const [id, role] of eniSides) {
     const fw = pair.firewalls[role];
     const eni = enis.get(id);
@@ -135,7 +165,10 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
       add('source-dest-check', id, !eni.sourceDestCheck, eni.sourceDestCheck ? `on: EC2 drops the traffic ${fw.name} forwards; turn it off on this ENI` : 'off');
     }
   }
+}
 
+/** Every Elastic IP's private address is on its ENI, on each side. */
+function eipPrivateIpChecks(pair: PairConfig, enis: ReadonlyMap<string, NetworkInterfaceInfo>, add: AddResult): void {
   for (const e of pair.elasticIps) {
     for (const role of ROLES) {
       const side = e[role];
@@ -152,7 +185,10 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
       );
     }
   }
+}
 
+/** The management address is on the instance, and not on an ENI the flow moves traffic to. */
+function managementAddressChecks(pair: PairConfig, found: Partial<Record<Role, InstanceInfo>>, eniSides: ReadonlyMap<string, Role>, add: AddResult): void {
   for (const role of ROLES) {
     const fw = pair.firewalls[role];
     const info = found[role];
@@ -176,10 +212,12 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
           : `on ${holder.networkInterfaceId} (device ${holder.deviceIndex})${fw.management.interfaceSwap ? ', mgmt-interface-swap' : ''}`,
     );
   }
+}
 
-  // Instance types: what this firewall uses against what each type allows.
+/** Instance types: what each firewall uses (ENIs, addresses per ENI) against what its type and every fallback type allow. */
+async function instanceTypeChecks(ec2: Ec2Port, read: Read, pair: PairConfig, found: Partial<Record<Role, InstanceInfo>>, add: AddResult): Promise<void> {
   const types = unique(ROLES.flatMap((r) => [found[r]?.instanceType, ...pair.start.fallbackInstanceTypes]).filter((t): t is string => t !== undefined));
-  const specs = new Map((types.length > 0 ? await read(() => deps.ec2.describeInstanceTypes(types)) : []).map((s) => [s.instanceType, s]));
+  const specs = new Map((types.length > 0 ? await read(() => ec2.describeInstanceTypes(types)) : []).map((s) => [s.instanceType, s]));
   for (const role of ROLES) {
     const info = found[role];
     if (!info) continue;
@@ -199,8 +237,11 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
       );
     }
   }
+}
 
-  const placement = await read(() => readPlacement(deps.ec2, pair));
+/** Every managed route exists (or the cutover is allowed to create it). */
+async function routePresenceChecks(ec2: Ec2Port, read: Read, pair: PairConfig, add: AddResult): Promise<void> {
+  const placement = await read(() => readPlacement(ec2, pair));
   for (const r of placement.routes) {
     const missing = r.side === 'missing';
     add(
@@ -214,36 +255,44 @@ export async function preflightPair(deps: PreflightDeps, pair: PairConfig, contr
         : `present, on ${r.side}`,
     );
   }
+}
 
-  // The controller's subnets: no route through either firewall's ENIs.
-  if (controllerSubnets.length > 0 && deps.ec2.describeSubnetRouteTables) {
-    const describeSubnets = deps.ec2.describeSubnetRouteTables.bind(deps.ec2);
-    const firewallEnis = new Map<string, string>();
-    for (const role of ROLES) for (const n of found[role]?.networkInterfaces ?? []) firewallEnis.set(n.networkInterfaceId, pair.firewalls[role].name);
-    for (const id of eniSides.keys()) firewallEnis.set(id, pair.firewalls[eniSides.get(id) ?? 'primary'].name);
-    const tables = await read(() => describeSubnets(controllerSubnets));
-    for (const subnet of controllerSubnets) {
-      const mine = tables.filter((t) => t.subnetIds.includes(subnet));
-      if (mine.length === 0) {
-        add('controller-subnets', subnet, true, 'not checked: no route table of its own (the VPC main route table applies: check by hand that it points at neither firewall)');
-        continue;
-      }
-      const bad = mine.flatMap((t) =>
-        t.table.routes
-          .filter((r) => r.networkInterfaceId !== undefined && firewallEnis.has(r.networkInterfaceId))
-          .map((r) => `${r.destination} -> ${r.networkInterfaceId} (${firewallEnis.get(r.networkInterfaceId ?? '') ?? '?'}) in ${t.table.routeTableId}`),
-      );
-      add(
-        'controller-subnets',
-        subnet,
-        bad.length === 0,
-        bad.length === 0
-          ? `${mine.map((t) => t.table.routeTableId).join(', ')}: no route through either firewall`
-          : `routes through a firewall: ${bad.join('; ')}: the controller would lose its way to AWS when that firewall dies; give its subnets a route table with VPC endpoints only`,
-      );
+/** The controller's subnets: no route through either firewall's ENIs (it must not depend on the path it repairs). */
+async function controllerSubnetChecks(
+  ec2: Ec2Port,
+  read: Read,
+  pair: PairConfig,
+  found: Partial<Record<Role, InstanceInfo>>,
+  eniSides: ReadonlyMap<string, Role>,
+  controllerSubnets: readonly string[],
+  add: AddResult,
+): Promise<void> {
+  if (controllerSubnets.length === 0 || !ec2.describeSubnetRouteTables) return;
+  const describeSubnets = ec2.describeSubnetRouteTables.bind(ec2);
+  const firewallEnis = new Map<string, string>();
+  for (const role of ROLES) for (const n of found[role]?.networkInterfaces ?? []) firewallEnis.set(n.networkInterfaceId, pair.firewalls[role].name);
+  for (const id of eniSides.keys()) firewallEnis.set(id, pair.firewalls[eniSides.get(id) ?? 'primary'].name);
+  const tables = await read(() => describeSubnets(controllerSubnets));
+  for (const subnet of controllerSubnets) {
+    const mine = tables.filter((t) => t.subnetIds.includes(subnet));
+    if (mine.length === 0) {
+      add('controller-subnets', subnet, true, 'not checked: no route table of its own (the VPC main route table applies: check by hand that it points at neither firewall)');
+      continue;
     }
+    const bad = mine.flatMap((t) =>
+      t.table.routes
+        .filter((r) => r.networkInterfaceId !== undefined && firewallEnis.has(r.networkInterfaceId))
+        .map((r) => `${r.destination} -> ${r.networkInterfaceId} (${firewallEnis.get(r.networkInterfaceId ?? '') ?? '?'}) in ${t.table.routeTableId}`),
+    );
+    add(
+      'controller-subnets',
+      subnet,
+      bad.length === 0,
+      bad.length === 0
+        ? `${mine.map((t) => t.table.routeTableId).join(', ')}: no route through either firewall`
+        : `routes through a firewall: ${bad.join('; ')}: the controller would lose its way to AWS when that firewall dies; give its subnets a route table with VPC endpoints only`,
+    );
   }
-  return out;
 }
 
 export interface PanosPreflightDeps {
