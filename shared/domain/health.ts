@@ -318,9 +318,54 @@ function standbyProblem(
   return undefined;
 }
 
+/** One round's view of the pair: both firewalls classified, their memories before and after it. */
+interface Round {
+  readonly standby: Role;
+  readonly active: ReturnType<typeof classifyFirewall>;
+  readonly passive: ReturnType<typeof classifyFirewall>;
+  readonly statuses: Record<Role, FirewallStatus>;
+  /** The memory the round starts from (streaks restarted after a gap or a blind time). */
+  readonly prev: PairMemory;
+  /** The firewalls' memories after this round. */
+  readonly next: Record<Role, FirewallMemory>;
+}
+
 /** The pair decision for one round. */
 export function decide(input: DecideInput): DecideOutput {
   const { pair, owner, observations, controller, now } = input;
+  const round = classifyRound(input);
+  const { active, prev, next } = round;
+
+  // Nothing was seen of the active: the controller is blind, or it could not read the active's
+  // API key (no call was made). Neither a failure nor a success: the active's counters are
+  // frozen, and the streak starts again once it is observed (`blindSince`).
+  const unseen =
+    isBlind(observations, round.statuses, controller) ??
+    (observations[owner].api.outcome === 'no-key'
+      ? `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`
+      : undefined);
+  const ownerApi = observations[owner].api;
+  const base = {
+    statuses: round.statuses,
+    tunnelsDown: active.tunnelsDown,
+    ...(ownerApi.tunnelsError !== undefined && active.status === 'degraded' ? { tunnelsUnreadable: tunnelsUnreadableCause(ownerApi) } : {}),
+  };
+  const out = (decision: Decision): DecideOutput => ({
+    ...base,
+    decision,
+    memory: { firewalls: next, blindSince: unseen ? (prev.blindSince ?? now) : undefined },
+  });
+
+  if (unseen) {
+    next[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
+    return out({ action: 'alert', code: 'controller-blind', reason: unseen });
+  }
+  return out(activeDecision(input, round));
+}
+
+/** Classifies both firewalls and advances their memories, restarting the streaks after a gap or a blind time. */
+function classifyRound(input: DecideInput): Round {
+  const { pair, owner, observations, now } = input;
   const standby = otherRole(owner);
   const policy = pair.probe;
   const stored = input.memory ?? emptyPairMemory;
@@ -333,185 +378,155 @@ export function decide(input: DecideInput): DecideOutput {
   const active = classifyFirewall(observations[owner], prev.firewalls[owner], policy, pair.tunnels);
   const passive = classifyFirewall(observations[standby], prev.firewalls[standby], policy, []);
   const statuses = { [owner]: active.status, [standby]: passive.status } as Record<Role, FirewallStatus>;
-
-  const nextFirewalls = {
+  const next = {
     [owner]: remember(prev.firewalls[owner], active.status, active.tunnelsDown.length, now, observations[owner].instance.launchTime),
     [standby]: remember(prev.firewalls[standby], passive.status, 0, now, observations[standby].instance.launchTime),
   } as Record<Role, FirewallMemory>;
-  const activeMem = nextFirewalls[owner];
+  return { standby, active, passive, statuses, prev, next };
+}
 
-  // Nothing was seen of the active: the controller is blind, or it could not read the active's
-  // API key (no call was made). Neither a failure nor a success: the active's counters are
-  // frozen, and the streak starts again once it is observed (`blindSince`).
-  const unseen =
-    isBlind(observations, statuses, controller) ??
-    (observations[owner].api.outcome === 'no-key'
-      ? `the probe cannot read the API key of ${pair.firewalls[owner].name} (${observations[owner].api.error ?? 'Secrets Manager'}): it cannot observe it; no failover decision`
-      : undefined);
-  const ownerApi = observations[owner].api;
-  const base = {
-    statuses,
-    tunnelsDown: active.tunnelsDown,
-    ...(ownerApi.tunnelsError !== undefined && active.status === 'degraded' ? { tunnelsUnreadable: tunnelsUnreadableCause(ownerApi) } : {}),
-  };
-  const memory = (): PairMemory => ({
-    firewalls: nextFirewalls,
-    blindSince: unseen ? (prev.blindSince ?? now) : undefined,
-  });
-  const out = (decision: Decision): DecideOutput => ({ ...base, decision, memory: memory() });
-
-  if (unseen) {
-    nextFirewalls[owner] = { ...prev.firewalls[owner], lastStatus: active.status };
-    return out({ action: 'alert', code: 'controller-blind', reason: unseen });
-  }
-
-  switch (active.status) {
-    case 'healthy': {
-      const failback = failbackDecision(pair, owner, nextFirewalls.primary, statuses.primary, now);
-      if (failback) return out(failback);
-      if (pair.standbyMode === 'warm' && !READY.has(passive.status) && passive.status !== 'booting') {
-        return out({
-          action: 'alert',
-          code: 'standby-unhealthy',
-          reason: `the warm standby ${pair.firewalls[standby].name} is ${passive.status}`,
-        });
-      }
-      if (controller.canariesReachable === false) {
-        // Harmless today, fatal on the day the active dies: with every canary down the probe
-        // would take the silence for its own blindness and never fail over.
-        return out({
-          action: 'alert',
-          code: 'canary-down',
-          reason: `${pair.firewalls[owner].name} is healthy but no canary answers: if it failed now the probe would think itself blind and not fail over; fix the canaries or remove them`,
-        });
-      }
-      return out({ action: 'none', code: 'active-healthy', reason: `${pair.firewalls[owner].name} is healthy` });
-    }
+/** The decision from the active firewall's status, once the controller could observe it. */
+function activeDecision(input: DecideInput, round: Round): Decision {
+  const name = input.pair.firewalls[input.owner].name;
+  switch (round.active.status) {
+    case 'healthy':
+      return healthyActiveDecision(input, round);
     case 'booting':
-      return out({
-        action: 'none',
-        code: 'active-booting',
-        reason: `${pair.firewalls[owner].name} is booting (not yet ready since its instance started)`,
-      });
+      return { action: 'none', code: 'active-booting', reason: `${name} is booting (not yet ready since its instance started)` };
     case 'auth-error':
-      return out({
-        action: 'alert',
-        code: 'active-auth-error',
-        reason: `${pair.firewalls[owner].name} refuses the API key (wrong or expired); no failover on auth errors alone`,
-      });
+      return { action: 'alert', code: 'active-auth-error', reason: `${name} refuses the API key (wrong or expired); no failover on auth errors alone` };
     case 'untrusted':
-      return out({
+      return {
         action: 'alert',
         code: 'active-untrusted',
-        reason: `${pair.firewalls[owner].name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
-      });
-    case 'degraded': {
-      // A tunnel state that could not be read is not "tunnels down": name the cause (an API
-      // timeout sends people to the firewall, a down tunnel to the IPsec peer).
-      const unreadable = observations[owner].api.tunnelsError !== undefined ? tunnelsUnreadableCause(observations[owner].api) : undefined;
-      const names = unreadable !== undefined ? `tunnel state unknown: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down` : active.tunnelsDown.join(', ');
-      // Right after a takeover, or right after the active firewall booted, its tunnels are still
-      // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
-      const settleMs = pair.postVerify.tunnelTimeoutSeconds * 1000;
-      const launch = observations[owner].instance.launchTime;
-      const bootedRecently = launch !== undefined && now - launch < policy.bootGraceSeconds * 1000 + settleMs;
-      const readySince = activeMem.readySinceStart;
-      if (input.ownerSince !== undefined && now - input.ownerSince < settleMs) {
-        return out({
-          action: 'none',
-          code: 'active-settling',
-          reason: `${pair.firewalls[owner].name} took over ${Math.round((now - input.ownerSince) / 1000)} s ago; tunnels still coming up: ${names}`,
-        });
-      }
-      if (bootedRecently && readySince !== undefined && now - readySince < settleMs) {
-        return out({
-          action: 'none',
-          code: 'active-settling',
-          reason: `${pair.firewalls[owner].name} became ready ${Math.round((now - readySince) / 1000)} s ago after a start; tunnels still coming up: ${names}`,
-        });
-      }
-      const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;
-      if (policy.tunnelDown === 'failover' && enough) {
-        const what = unreadable !== undefined ? 'expected tunnels down or unreadable' : 'expected tunnels down';
-        return failoverOrHold(input, statuses, base, memory, 'active-tunnels-failed', `${what} for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
-      }
-      // One code for "the tunnels are not known to be up", so a timeout now and then during a
-      // tunnel outage does not resolve and re-raise the alert; the reason names the cause.
-      if (unreadable !== undefined) {
-        return out({
-          action: 'alert',
-          code: 'active-degraded',
-          reason: `${pair.firewalls[owner].name} answers, but its tunnel state could not be read: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down`,
-        });
-      }
-      return out({
-        action: 'alert',
-        code: 'active-degraded',
-        reason: `${pair.firewalls[owner].name} answers but expected tunnels are down: ${names}`,
-      });
-    }
+        reason: `${name} presents a certificate that does not match the pinned fingerprint; no key was sent, no failover on TLS errors alone`,
+      };
+    case 'degraded':
+      return degradedActiveDecision(input, round);
     case 'unreachable':
-    case 'stopped': {
-      const what = active.status === 'stopped' ? `its instance is ${observations[owner].instance.state}` : 'its API does not answer';
-      if (activeMem.consecutiveFailures < policy.failuresBeforeFailover) {
-        return out({
-          action: 'none',
-          code: 'active-failing',
-          reason: `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} of ${policy.failuresBeforeFailover} rounds (${what})`,
-        });
-      }
-      return failoverOrHold(input, statuses, base, memory, 'active-failed', `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} consecutive rounds (${what})`, activeMem);
-    }
+    case 'stopped':
+      return failingActiveDecision(input, round);
   }
 }
 
+/** A healthy active: failback when due, else alerts about an unhealthy warm standby or silent canaries. */
+function healthyActiveDecision(input: DecideInput, round: Round): Decision {
+  const { pair, owner, controller, now } = input;
+  const { standby, passive, statuses, next } = round;
+  const failback = failbackDecision(pair, owner, next.primary, statuses.primary, now);
+  if (failback) return failback;
+  if (pair.standbyMode === 'warm' && !READY.has(passive.status) && passive.status !== 'booting') {
+    return { action: 'alert', code: 'standby-unhealthy', reason: `the warm standby ${pair.firewalls[standby].name} is ${passive.status}` };
+  }
+  if (controller.canariesReachable === false) {
+    // Harmless today, fatal on the day the active dies: with every canary down the probe
+    // would take the silence for its own blindness and never fail over.
+    return {
+      action: 'alert',
+      code: 'canary-down',
+      reason: `${pair.firewalls[owner].name} is healthy but no canary answers: if it failed now the probe would think itself blind and not fail over; fix the canaries or remove them`,
+    };
+  }
+  return { action: 'none', code: 'active-healthy', reason: `${pair.firewalls[owner].name} is healthy` };
+}
+
+/** An active whose expected tunnels are down (or unreadable): settling, an alert, or a failover by the tunnel policy. */
+function degradedActiveDecision(input: DecideInput, round: Round): Decision {
+  const { pair, owner, observations, now } = input;
+  const policy = pair.probe;
+  const { active } = round;
+  const activeMem = round.next[owner];
+  // A tunnel state that could not be read is not "tunnels down": name the cause (an API
+  // timeout sends people to the firewall, a down tunnel to the IPsec peer).
+  const unreadable = observations[owner].api.tunnelsError !== undefined ? tunnelsUnreadableCause(observations[owner].api) : undefined;
+  const names = unreadable !== undefined ? `tunnel state unknown: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down` : active.tunnelsDown.join(', ');
+  // Right after a takeover, or right after the active firewall booted, its tunnels are still
+  // negotiating (the flow's post-verify reports on a takeover's): not yet a reason to page.
+  const settleMs = pair.postVerify.tunnelTimeoutSeconds * 1000;
+  const launch = observations[owner].instance.launchTime;
+  const bootedRecently = launch !== undefined && now - launch < policy.bootGraceSeconds * 1000 + settleMs;
+  const readySince = activeMem.readySinceStart;
+  if (input.ownerSince !== undefined && now - input.ownerSince < settleMs) {
+    return {
+      action: 'none',
+      code: 'active-settling',
+      reason: `${pair.firewalls[owner].name} took over ${Math.round((now - input.ownerSince) / 1000)} s ago; tunnels still coming up: ${names}`,
+    };
+  }
+  if (bootedRecently && readySince !== undefined && now - readySince < settleMs) {
+    return {
+      action: 'none',
+      code: 'active-settling',
+      reason: `${pair.firewalls[owner].name} became ready ${Math.round((now - readySince) / 1000)} s ago after a start; tunnels still coming up: ${names}`,
+    };
+  }
+  const enough = activeMem.consecutiveTunnelFailures >= policy.tunnelFailuresBeforeFailover;
+  if (policy.tunnelDown === 'failover' && enough) {
+    const what = unreadable !== undefined ? 'expected tunnels down or unreadable' : 'expected tunnels down';
+    return failoverOrHold(input, round.statuses, 'active-tunnels-failed', `${what} for ${activeMem.consecutiveTunnelFailures} rounds: ${names}`, activeMem);
+  }
+  // One code for "the tunnels are not known to be up", so a timeout now and then during a
+  // tunnel outage does not resolve and re-raise the alert; the reason names the cause.
+  if (unreadable !== undefined) {
+    return {
+      action: 'alert',
+      code: 'active-degraded',
+      reason: `${pair.firewalls[owner].name} answers, but its tunnel state could not be read: ${unreadable}; ${active.tunnelsDown.join(', ')} counted as down`,
+    };
+  }
+  return { action: 'alert', code: 'active-degraded', reason: `${pair.firewalls[owner].name} answers but expected tunnels are down: ${names}` };
+}
+
+/** An active that is unreachable or stopped: counted until the failure threshold, then a failover (or why not). */
+function failingActiveDecision(input: DecideInput, round: Round): Decision {
+  const { pair, owner, observations } = input;
+  const policy = pair.probe;
+  const activeMem = round.next[owner];
+  const what = round.active.status === 'stopped' ? `its instance is ${observations[owner].instance.state}` : 'its API does not answer';
+  if (activeMem.consecutiveFailures < policy.failuresBeforeFailover) {
+    return {
+      action: 'none',
+      code: 'active-failing',
+      reason: `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} of ${policy.failuresBeforeFailover} rounds (${what})`,
+    };
+  }
+  return failoverOrHold(input, round.statuses, 'active-failed', `${pair.firewalls[owner].name} failed ${activeMem.consecutiveFailures} consecutive rounds (${what})`, activeMem);
+}
+
+/** A failover is due: made, unless the standby cannot take over or the owner took over within the cooldown. */
 function failoverOrHold(
   input: DecideInput,
   statuses: Record<Role, FirewallStatus>,
-  base: { statuses: Record<Role, FirewallStatus>; tunnelsDown: readonly string[] },
-  memory: () => PairMemory,
   code: 'active-failed' | 'active-tunnels-failed',
   why: string,
   activeMem: FirewallMemory,
-): DecideOutput {
+): Decision {
   const { pair, owner, now, observations, ownerSince } = input;
   const standby = otherRole(owner);
   const problem = standbyProblem(pair, statuses[standby], observations[standby]);
   if (problem) {
     const both = FAILED.has(statuses[standby]) || problem.includes('terminated');
     return {
-      ...base,
-      decision: {
-        action: 'alert',
-        code: both ? 'both-unavailable' : 'standby-unusable',
-        reason: `${why}, but the standby ${pair.firewalls[standby].name} cannot take over: ${problem}`,
-      },
-      memory: memory(),
+      action: 'alert',
+      code: both ? 'both-unavailable' : 'standby-unusable',
+      reason: `${why}, but the standby ${pair.firewalls[standby].name} cannot take over: ${problem}`,
     };
   }
   const cooldownMs = pair.probe.cooldownSeconds * 1000;
   if (ownerSince !== undefined && now - ownerSince < cooldownMs) {
     return {
-      ...base,
-      decision: {
-        action: 'alert',
-        code: 'cooldown',
-        reason: `${why}, but ${pair.firewalls[owner].name} took over only ${Math.round((now - ownerSince) / 1000)} s ago (cooldown ${pair.probe.cooldownSeconds} s): no automatic ping-pong, a person must decide`,
-      },
-      memory: memory(),
+      action: 'alert',
+      code: 'cooldown',
+      reason: `${why}, but ${pair.firewalls[owner].name} took over only ${Math.round((now - ownerSince) / 1000)} s ago (cooldown ${pair.probe.cooldownSeconds} s): no automatic ping-pong, a person must decide`,
     };
   }
   return {
-    ...base,
-    decision: {
-      action: 'failover',
-      code,
-      reason: why,
-      from: owner,
-      // One incident, one stable execution name, one attempt count, however many rounds it lasts.
-      incidentSince: (code === 'active-tunnels-failed' ? activeMem.tunnelsDownSince : activeMem.failingSince) ?? now,
-    },
-    memory: memory(),
+    action: 'failover',
+    code,
+    reason: why,
+    from: owner,
+    // One incident, one stable execution name, one attempt count, however many rounds it lasts.
+    incidentSince: (code === 'active-tunnels-failed' ? activeMem.tunnelsDownSince : activeMem.failingSince) ?? now,
   };
 }
 
