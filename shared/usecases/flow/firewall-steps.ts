@@ -13,10 +13,11 @@ import {
 import { effectiveOwner, planCutover } from '../../domain/placement.js';
 import { InputInvalidError, ManagedResourceNotFoundError, TargetUnusableError } from '../../errors.js';
 import type { InstanceInfo } from '../../ports/ec2.js';
+import type { OwnerRecord } from '../../ports/store.js';
 import { withRetry } from '../pacing.js';
 import { describeInstancesTolerant } from '../instances.js';
 import { observeFirewallApi } from '../observe.js';
-import { readPlacement } from './cutover.js';
+import { readPlacement } from '../placement.js';
 import type { FirewallStepDeps } from './deps.js';
 import { assertLockHeld, beginPhase, directionOf, endPhase, pairOf, type FlowState, type RecheckMode } from './state.js';
 
@@ -61,6 +62,12 @@ function targetProblem(obs: FirewallObservation, status: FirewallStatus): string
   return undefined;
 }
 
+/** The mode a re-check settles on, and why (empty: said from the plan once it is known). */
+interface RecheckVerdict {
+  readonly mode: RecheckMode;
+  readonly reason: string;
+}
+
 /**
  * Phase 3. Decides the direction from the recorded owner and from AWS itself, and whether to
  * proceed: a stale trigger (the firewall it names is no longer the owner, or is healthy again)
@@ -81,85 +88,18 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
   const recorded = record?.owner;
   const current: Role = recorded ?? (awsOwner === 'primary' || awsOwner === 'secondary' ? awsOwner : 'primary');
 
-  let target: Role;
-  let mode: RecheckMode = 'proceed';
-  let reason = '';
-  switch (input.action) {
-    case 'failover':
-      if (input.from !== undefined && input.from !== current) {
-        // The firewall the trigger names is no longer the owner: a failover already happened.
-        target = current;
-        mode = awsOwner === current ? 'noop' : 'proceed';
-        reason =
-          mode === 'noop'
-            ? `stale trigger: ${pair.firewalls[input.from].name} is no longer the active firewall (${pair.firewalls[current].name} is)`
-            : `completing an interrupted move to ${pair.firewalls[current].name}`;
-      } else {
-        target = otherRole(current);
-      }
-      break;
-    case 'failback':
-      target = 'primary';
-      break;
-    case 'reconcile':
-      target = current;
-      break;
-    case 'drill':
-      // A drill has its own re-check (DrillRecheck, shared/usecases/drill.ts): it moves nothing.
-      throw new InputInvalidError('flow state', [{ path: 'input.action', message: 'a drill runs DrillRecheck, not Recheck' }]);
-  }
+  const { target, ...chosen } = chooseTarget(pair, input, current, awsOwner);
   const from = otherRole(target);
-
-  const byId = instances;
-  const [fromObs, targetObs] = await Promise.all([
-    observe(deps, pair, from, byId.get(pair.firewalls[from].instanceId), input.action === 'failover' && pair.tunnels.length > 0),
-    observe(deps, pair, target, byId.get(pair.firewalls[target].instanceId), false),
-  ]);
-  // The recorded owner was carrying traffic (a flow saw it ready) since `record.since`: if that is
-  // after its instance started, its silence now is a failure, not a boot.
-  const fromMemory = record?.owner === from ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
-  const fromStatus = classifyFirewall(fromObs, fromMemory, pair.probe, input.action === 'failover' ? pair.tunnels : []).status;
-  const targetStatus = classifyFirewall(targetObs, emptyFirewallMemory, pair.probe, []).status;
+  const { fromStatus, targetStatus, targetObs } = await observeDirection(deps, pair, input, from, target, instances, record);
   const statuses = { [from]: fromStatus, [target]: targetStatus } as Record<Role, FirewallStatus>;
 
   const plan = planCutover(pair, placement, target);
   const alreadyThere = plan.changes.length === 0 && plan.blockers.length === 0;
+  const verdict = chosen.mode === 'proceed' ? (proceedVerdict(pair, input, { from, target, fromStatus, targetStatus, recorded, alreadyThere }) ?? chosen) : chosen;
+  const { mode } = verdict;
+  let { reason } = verdict;
 
-  if (mode === 'proceed') {
-    if (alreadyThere && recorded === target) {
-      mode = 'noop';
-      reason = `every managed object already points at ${pair.firewalls[target].name}, the recorded owner`;
-    } else if (alreadyThere) {
-      // Moved, but not recorded (a run interrupted after the cutover): finish the job.
-      mode = 'complete';
-      reason = `managed objects already on ${pair.firewalls[target].name}; recording and fencing`;
-    } else if (input.action === 'failover' && !input.force) {
-      const tunnelsMatter = input.source === 'probe' && pair.probe.tunnelDown === 'failover';
-      const fromOk = fromStatus === 'healthy' || (fromStatus === 'degraded' && !tunnelsMatter);
-      if (fromOk) {
-        mode = 'noop';
-        reason = `re-checked: ${pair.firewalls[from].name} is ${fromStatus}; no failover away from a healthy firewall (use force to override)`;
-      } else if (fromStatus === 'booting' || fromStatus === 'auth-error' || fromStatus === 'untrusted') {
-        mode = 'noop';
-        reason = `re-checked: ${pair.firewalls[from].name} is ${fromStatus}, which is not a failure; no failover (use force to override)`;
-      }
-    } else if (input.action === 'reconcile' && targetStatus !== 'healthy' && targetStatus !== 'degraded') {
-      mode = 'noop';
-      reason = `drift not repaired: the recorded owner ${pair.firewalls[target].name} is ${targetStatus}`;
-    }
-  }
-
-  if (mode !== 'noop' && !input.dryRun) {
-    const problem = targetProblem(targetObs, targetStatus);
-    if (problem) {
-      throw new TargetUnusableError(`${pair.firewalls[target].name} cannot take the traffic: ${problem}`, {
-        details: { target, status: targetStatus },
-      });
-    }
-    if (plan.blockers.length > 0) {
-      throw new ManagedResourceNotFoundError('re-check', plan.blockers.join('; '), undefined, { details: { blockers: plan.blockers } });
-    }
-  }
+  if (mode !== 'noop' && !input.dryRun) assertCanMove(pair, target, targetObs, targetStatus, plan.blockers);
   if (mode === 'proceed' && reason === '') {
     reason = `${input.action}: ${pair.firewalls[from].name} (${fromStatus}) -> ${pair.firewalls[target].name} (${targetStatus}), ${plan.changes.length} object(s) to move`;
   }
@@ -179,6 +119,100 @@ export async function recheck(deps: FirewallStepDeps, state: FlowState): Promise
     },
     phases: endPhase({ ...state, phases }, 'recheck', deps.clock.now(), mode),
   };
+}
+
+/** The target of the requested action from the current owner; a failover whose origin is no longer the owner is stale (or an interrupted move). */
+function chooseTarget(pair: PairConfig, input: FlowState['input'], current: Role, awsOwner: ReturnType<typeof effectiveOwner>): RecheckVerdict & { target: Role } {
+  switch (input.action) {
+    case 'failover': {
+      if (input.from === undefined || input.from === current) return { target: otherRole(current), mode: 'proceed', reason: '' };
+      // The firewall the trigger names is no longer the owner: a failover already happened.
+      const mode = awsOwner === current ? 'noop' : 'proceed';
+      const reason =
+        mode === 'noop'
+          ? `stale trigger: ${pair.firewalls[input.from].name} is no longer the active firewall (${pair.firewalls[current].name} is)`
+          : `completing an interrupted move to ${pair.firewalls[current].name}`;
+      return { target: current, mode, reason };
+    }
+    case 'failback':
+      return { target: 'primary', mode: 'proceed', reason: '' };
+    case 'reconcile':
+      return { target: current, mode: 'proceed', reason: '' };
+    case 'drill':
+      // A drill has its own re-check (DrillRecheck, shared/usecases/drill.ts): it moves nothing.
+      throw new InputInvalidError('flow state', [{ path: 'input.action', message: 'a drill runs DrillRecheck, not Recheck' }]);
+  }
+}
+
+/** Observes both firewalls now and classifies them (the origin with the tunnels a failover cares about). */
+async function observeDirection(
+  deps: FirewallStepDeps,
+  pair: PairConfig,
+  input: FlowState['input'],
+  from: Role,
+  target: Role,
+  byId: ReadonlyMap<string, InstanceInfo | undefined>,
+  record: OwnerRecord | undefined,
+): Promise<{ fromStatus: FirewallStatus; targetStatus: FirewallStatus; targetObs: FirewallObservation }> {
+  const [fromObs, targetObs] = await Promise.all([
+    observe(deps, pair, from, byId.get(pair.firewalls[from].instanceId), input.action === 'failover' && pair.tunnels.length > 0),
+    observe(deps, pair, target, byId.get(pair.firewalls[target].instanceId), false),
+  ]);
+  // The recorded owner was carrying traffic (a flow saw it ready) since `record.since`: if that is
+  // after its instance started, its silence now is a failure, not a boot.
+  const fromMemory = record?.owner === from ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
+  const fromStatus = classifyFirewall(fromObs, fromMemory, pair.probe, input.action === 'failover' ? pair.tunnels : []).status;
+  const targetStatus = classifyFirewall(targetObs, emptyFirewallMemory, pair.probe, []).status;
+  return { fromStatus, targetStatus, targetObs };
+}
+
+/**
+ * For a move that would proceed: nothing to do when everything is already on the recorded
+ * target, finishing when it is there but not recorded, and no failover away from a firewall
+ * that is not failing (unless forced), no repair toward an owner that is not ready.
+ * `undefined`: proceed as chosen.
+ */
+function proceedVerdict(
+  pair: PairConfig,
+  input: FlowState['input'],
+  seen: { from: Role; target: Role; fromStatus: FirewallStatus; targetStatus: FirewallStatus; recorded: Role | undefined; alreadyThere: boolean },
+): RecheckVerdict | undefined {
+  const { from, target, fromStatus, targetStatus, recorded, alreadyThere } = seen;
+  if (alreadyThere && recorded === target) {
+    return { mode: 'noop', reason: `every managed object already points at ${pair.firewalls[target].name}, the recorded owner` };
+  }
+  if (alreadyThere) {
+    // Moved, but not recorded (a run interrupted after the cutover): finish the job.
+    return { mode: 'complete', reason: `managed objects already on ${pair.firewalls[target].name}; recording and fencing` };
+  }
+  if (input.action === 'failover' && !input.force) {
+    const tunnelsMatter = input.source === 'probe' && pair.probe.tunnelDown === 'failover';
+    const fromOk = fromStatus === 'healthy' || (fromStatus === 'degraded' && !tunnelsMatter);
+    if (fromOk) {
+      return { mode: 'noop', reason: `re-checked: ${pair.firewalls[from].name} is ${fromStatus}; no failover away from a healthy firewall (use force to override)` };
+    }
+    if (fromStatus === 'booting' || fromStatus === 'auth-error' || fromStatus === 'untrusted') {
+      return { mode: 'noop', reason: `re-checked: ${pair.firewalls[from].name} is ${fromStatus}, which is not a failure; no failover (use force to override)` };
+    }
+    return undefined;
+  }
+  if (input.action === 'reconcile' && targetStatus !== 'healthy' && targetStatus !== 'degraded') {
+    return { mode: 'noop', reason: `drift not repaired: the recorded owner ${pair.firewalls[target].name} is ${targetStatus}` };
+  }
+  return undefined;
+}
+
+/** Refuses a move (before anything is started) to a target that cannot take the traffic, or when a managed object is missing. */
+function assertCanMove(pair: PairConfig, target: Role, targetObs: FirewallObservation, targetStatus: FirewallStatus, blockers: readonly string[]): void {
+  const problem = targetProblem(targetObs, targetStatus);
+  if (problem) {
+    throw new TargetUnusableError(`${pair.firewalls[target].name} cannot take the traffic: ${problem}`, {
+      details: { target, status: targetStatus },
+    });
+  }
+  if (blockers.length > 0) {
+    throw new ManagedResourceNotFoundError('re-check', blockers.join('; '), undefined, { details: { blockers } });
+  }
 }
 
 /**
