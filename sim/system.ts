@@ -31,7 +31,7 @@ import type { DnsPort } from '#shared/ports/dns.js';
 import type { FirewallApiFactory } from '#shared/ports/firewall.js';
 import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
 import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
-import { readPlacement } from '#shared/usecases/flow/cutover.js';
+import { readPlacement } from '#shared/usecases/placement.js';
 import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import type { ProbeMemory } from '#shared/usecases/probe.js';
@@ -48,7 +48,7 @@ import { SimClock } from './clock.js';
 import { startAwsSimulator, type AwsSimulator } from './aws/server.js';
 import { startPanosSimulator, type FaultPatch, type FirewallProfileInput, type SimFirewall } from './panos/index.js';
 import { World } from './world/world.js';
-import { createDirectPorts } from './world/ports.js';
+import { createDirectPorts, type DirectPorts } from './world/ports.js';
 import type { FaultSpecInput } from './world/faults.js';
 import type { WorldTimings } from './world/context.js';
 import type { ExecutionRecord } from './world/sfn.js';
@@ -687,12 +687,19 @@ export class SimSystem {
   }
 
   #directStore() {
-    return createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn }).store;
+    return this.#personPorts().store;
   }
 
   /** Where the managed objects point now (read through the world's ports: scenario faults apply). */
   placement(pair = this.pair()): Promise<PairPlacement> {
-    return readPlacement(createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn }).ec2, pair);
+    return readPlacement(this.#personPorts().ec2, pair);
+  }
+
+  #personView: DirectPorts | undefined;
+  /** The world's ports as a person uses them (no function's role), built once on first use. */
+  #personPorts(): DirectPorts {
+    this.#personView ??= createDirectPorts(this.world, { tableName: SIM_TABLE, topicArn: this.topicArn, stateMachineArn: this.stateMachineArn });
+    return this.#personView;
   }
 
   /**

@@ -40,7 +40,7 @@ import { formatDuration } from './flow/notifications.js';
 import { beginPhase, endPhase, lockHolder, pairOf, timeline, type DrillOutcome, type DrillProgress, type FlowState } from './flow/state.js';
 import { describeInstancesTolerant } from './instances.js';
 import { observeFirewallApi } from './observe.js';
-import { isTransient, MIN_CALL_MS, withRetry } from './pacing.js';
+import { isThrottleOrTransient, MIN_CALL_MS, withRetry } from './pacing.js';
 import { PANOS_READ_TIMEOUT_MS, panosResults, readFirewall } from './preflight.js';
 
 /** Looks at the active before a drill is refused: one slow answer is not a sick firewall. */
@@ -65,7 +65,8 @@ async function stillHeld(deps: { store: AwsStepDeps['store']; clock: AwsStepDeps
   return held !== undefined && held.holder === lockHolder(state) && held.expiresAt > deps.clock.now();
 }
 
-async function describe(deps: Pick<AwsStepDeps, 'clock' | 'ec2'>, ids: string[]): Promise<Map<string, InstanceInfo | undefined>> {
+/** The instances' states, with the usual retries (an id EC2 no longer knows maps to `undefined`). */
+async function describeWithRetry(deps: Pick<AwsStepDeps, 'clock' | 'ec2'>, ids: string[]): Promise<Map<string, InstanceInfo | undefined>> {
   return withRetry(deps.clock, () => describeInstancesTolerant(deps.ec2, ids));
 }
 
@@ -81,7 +82,7 @@ export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Pr
   const record = await deps.store.getOwner(pair.name);
   const active: Role = record?.owner ?? 'primary';
   const standby = otherRole(active);
-  const instances = await describe(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
+  const instances = await describeWithRetry(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
   const standbyState = instances.get(pair.firewalls[standby].instanceId)?.state ?? 'not found';
   // The owner was carrying traffic (a flow saw it ready) since `record.since`.
   const memory = record?.owner === active ? { ...emptyFirewallMemory, lastReadyAt: record.since } : emptyFirewallMemory;
@@ -92,7 +93,7 @@ export async function drillRecheck(deps: FirewallStepDeps, state: FlowState): Pr
     const nextLookMs = gapMs + pair.probe.timeoutSeconds * 1000;
     if (look > 0 && (deps.clock.now() - now + nextLookMs > LOOKS_BUDGET_MS || timeLeftMs(deps.clock) < nextLookMs + MIN_CALL_MS)) break;
     if (look > 0) await deps.clock.sleep(gapMs);
-    const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describe(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
+    const info = look === 0 ? instances.get(pair.firewalls[active].instanceId) : (await describeWithRetry(deps, [pair.firewalls[active].instanceId])).get(pair.firewalls[active].instanceId);
     // Tunnels are not read: down tunnels only make the active `degraded`, which is drilled beside.
     const obs = await observe(deps, pair, active, info, false);
     activeStatus = classifyFirewall(obs, memory, pair.probe, []).status;
@@ -127,7 +128,7 @@ export async function drillStart(deps: AwsStepDeps, state: FlowState): Promise<F
     return withDrill(state, { notes: [...d.notes, `${fw.name} was already ${d.standbyState}: no boot measured, left as it was`] }, endPhase({ ...state, phases }, 'start', deps.clock.now(), `already ${d.standbyState}`));
   }
   try {
-    await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), { attempts: 3, baseDelayMs: 500, maxDelayMs: 4000, retryIf: isTransient });
+    await withRetry(deps.clock, () => deps.ec2.startInstance(fw.instanceId), { attempts: 3, baseDelayMs: 500, maxDelayMs: 4000, retryIf: isThrottleOrTransient });
   } catch (e) {
     const name = e instanceof Error ? e.name : 'Error';
     return withDrill(
@@ -155,7 +156,7 @@ export async function drillCheckReady(deps: FirewallStepDeps, state: FlowState):
     return withDrill(state, { yielded: true, detail: `a failover took the pair's lock while ${fw.name} was booting: it goes on as the failover's target` }, endPhase({ ...state, phases }, 'boot', deps.clock.now(), 'yielded'));
   }
   const deadlineAt = d.deadlineAt ?? (phases.boot?.startedAt ?? now) + pair.readiness.deadlineSeconds * 1000;
-  const info = (await describe(deps, [fw.instanceId])).get(fw.instanceId);
+  const info = (await describeWithRetry(deps, [fw.instanceId])).get(fw.instanceId);
   let ready = false;
   let detail: string;
   if (info?.state === 'running') {
@@ -192,7 +193,7 @@ export async function drillChecks(deps: FirewallStepDeps, state: FlowState): Pro
   const d = progress(state);
   const now = deps.clock.now();
   const phases = beginPhase(state, 'check', now);
-  const instances = await describe(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
+  const instances = await describeWithRetry(deps, ROLES.map((r) => pair.firewalls[r].instanceId));
   // Five reads one after the other per firewall (system info, licences, three config reads):
   // each bounded so that all of them end before the invocation's deadline.
   const readTimeoutMs = Math.max(MIN_CALL_MS, Math.min(PANOS_READ_TIMEOUT_MS, Math.floor(timeLeftMs(deps.clock) / 5)));
@@ -224,7 +225,7 @@ export async function drillStop(deps: AwsStepDeps, state: FlowState): Promise<Fl
     return withDrill(state, { yielded: true }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `not stopped: a failover holds the pair`));
   }
   if (d.standbyState !== 'stopped') return withDrill(state, {}, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `left ${d.standbyState}, as found`));
-  const info = (await describe(deps, [fw.instanceId])).get(fw.instanceId);
+  const info = (await describeWithRetry(deps, [fw.instanceId])).get(fw.instanceId);
   if (!info || info.state === 'stopped' || info.state === 'stopping' || info.state === 'terminated' || info.state === 'shutting-down') {
     return withDrill(state, { stopped: info?.state === 'stopped' || info?.state === 'stopping' }, endPhase({ ...state, phases }, 'stop', deps.clock.now(), `already ${info?.state ?? 'gone'}`));
   }

@@ -74,7 +74,7 @@ export function isRetryable(e: unknown): boolean {
 }
 
 /** Throttling and transient transport errors only: what is worth retrying at once, in place. */
-export function isTransient(e: unknown): boolean {
+export function isThrottleOrTransient(e: unknown): boolean {
   return isPanFailoverError(e) && (e.name === 'AwsThrottledError' || e.name === 'AwsTransientError');
 }
 

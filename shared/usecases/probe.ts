@@ -11,7 +11,6 @@ import type { Config, PairConfig, Role } from '../config/schema.js';
 import { ROLES, otherRole } from '../config/schema.js';
 import {
   decide,
-  type ControllerSignals,
   type DecideOutput,
   type FirewallObservation,
   type FirewallStatus,
@@ -32,12 +31,13 @@ import { flowExecutionName, type FlowInput } from './flow-input.js';
 import { holderEnded } from './flow/control-steps.js';
 import { isDrillHolder } from '../domain/drill.js';
 import { describeInstancesTolerant } from './instances.js';
+import { readPlacement } from './placement.js';
 import { observeFirewallApi } from './observe.js';
 import { composeText } from '../notify/compose.js';
 import { alertKind, DECISION_ALERTS, type AlertCode } from '../notify/kinds.js';
 import { executionConsoleUrl, stateMachineConsoleUrl } from '../notify/render.js';
 import type { TextContext } from '../notify/texts.js';
-import { isTransient, withRetry } from './pacing.js';
+import { isThrottleOrTransient, withRetry } from './pacing.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
 export interface ProbeMemory extends PairMemory {
@@ -147,32 +147,34 @@ export async function probeRound(deps: ProbeDeps, options: ProbeOptions = {}): P
   return results;
 }
 
-async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions, aws: Promise<AwsView>): Promise<PairRoundResult> {
-  const { clock, telemetry } = deps;
-  const now = clock.now();
-  const log = telemetry.log;
+/** What one round reads of a pair before observing its firewalls. */
+interface PairReading {
+  readonly instances: Map<string, InstanceInfo> | undefined;
+  readonly awsReachable: boolean;
+  readonly placement: PairPlacement | undefined;
+  readonly stored: Versioned<ProbeMemory | undefined>;
+  readonly record: OwnerRecord | undefined;
+  readonly canaries: boolean | undefined;
+  readonly pause: Versioned<PauseRecord | undefined>;
+}
 
-  const [{ instances, awsReachable, placements }, stored, record, canaries, pause] = await Promise.all([
-    aws,
-    options.readOnly ? Promise.resolve({ value: undefined, version: undefined }) : deps.store.loadProbeState(pair.name),
-    deps.store.getOwner(pair.name),
-    checkCanaries(deps, pair),
-    deps.store.getPause(pair.name),
-  ]);
-  const placement = placements.get(pair.name);
+/** One pair's round: read, observe, decide, log and publish; then record and act on the decision (unless read-only). */
+async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions, aws: Promise<AwsView>): Promise<PairRoundResult> {
+  const now = deps.clock.now();
+  const reading = await readPairState(deps, pair, options, aws);
+  const { stored, record, placement, pause } = reading;
   const pauseNow = pauseState(pause.value, now);
   const paused = pauseNow === 'active' && pause.value ? { until: pause.value.until, by: pause.value.by, reason: pause.value.reason } : undefined;
 
   const { owner, ownerSource } = resolveOwner(record, placement);
-  const observations = await observeBoth(deps, pair, owner, instances);
-  const controller: ControllerSignals = { awsReachable, canariesReachable: canaries };
+  const observations = await observeBoth(deps, pair, owner, reading.instances);
   const out = decide({
     pair,
     owner,
     ownerSince: record && record.changedBy !== 'bootstrap' ? record.since : undefined,
     observations,
     memory: stored.value,
-    controller,
+    controller: { awsReachable: reading.awsReachable, canariesReachable: reading.canaries },
     now,
     lastDecidedAt: stored.value?.lastRoundAt,
   });
@@ -196,17 +198,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     ...(paused ? { paused } : {}),
   };
   publishMetrics(deps, pair, result);
-  log.info('probe round', {
-    pair: pair.name,
-    owner,
-    primary: out.statuses.primary,
-    secondary: out.statuses.secondary,
-    action: out.decision.action,
-    code: out.decision.code,
-    reason: out.decision.reason,
-    drift: drift?.length,
-    ...(paused ? { pausedUntil: iso(paused.until) } : {}),
-  });
+  logRound(deps, result, out);
   if (options.readOnly) return { ...result, acted: [] };
   // A pair decides at most once per its own interval: two invocations interleaving their rounds
   // (a duplicate EventBridge delivery), or an invocation ticking at a shorter interval of another
@@ -216,10 +208,53 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   if (lastRound !== undefined && Math.abs(now - lastRound) < pair.probe.intervalSeconds * 1000 * MIN_DECIDING_GAP) {
     return { ...result, acted: [`nothing: another invocation probed this pair ${Math.round((now - lastRound) / 1000)} s ago`] };
   }
+  const acted = await recordAndAct(deps, pair, reading, { out, owner, ownerSource, now, pauseNow });
+  return { ...result, acted };
+}
 
-  // Decide what to do, record it (conditional write), and only then do it: two overlapping
-  // invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
-  // both alert or both start a flow, because only one of them wins the write.
+/** Deciding rounds of one pair are at least this fraction of its interval apart (timer jitter allowed). */
+export const MIN_DECIDING_GAP = 0.8;
+
+/** The round's EC2 view of the pair, with what the store remembers of it (nothing in read-only mode), its owner record, canaries and pause. */
+async function readPairState(deps: ProbeDeps, pair: PairConfig, options: ProbeOptions, aws: Promise<AwsView>): Promise<PairReading> {
+  const [{ instances, awsReachable, placements }, stored, record, canaries, pause] = await Promise.all([
+    aws,
+    options.readOnly ? Promise.resolve({ value: undefined, version: undefined }) : deps.store.loadProbeState(pair.name),
+    deps.store.getOwner(pair.name),
+    checkCanaries(deps, pair),
+    deps.store.getPause(pair.name),
+  ]);
+  return { instances, awsReachable, placement: placements.get(pair.name), stored, record, canaries, pause };
+}
+
+/** The round's one log line: owner, statuses, decision, drift and pause. */
+function logRound(deps: ProbeDeps, result: Omit<PairRoundResult, 'acted'>, out: DecideOutput): void {
+  deps.telemetry.log.info('probe round', {
+    pair: result.pair,
+    owner: result.owner,
+    primary: out.statuses.primary,
+    secondary: out.statuses.secondary,
+    action: out.decision.action,
+    code: out.decision.code,
+    reason: out.decision.reason,
+    drift: result.drift?.length,
+    ...(result.paused ? { pausedUntil: iso(result.paused.until) } : {}),
+  });
+}
+
+/**
+ * Decide what to do, record it (conditional write), and only then do it: two overlapping
+ * invocations (EventBridge may deliver twice, a slow round may overlap the next minute) cannot
+ * both alert or both start a flow, because only one of them wins the write. Returns what was done.
+ */
+async function recordAndAct(
+  deps: ProbeDeps,
+  pair: PairConfig,
+  reading: PairReading,
+  round: { out: DecideOutput; owner: Role; ownerSource: PairRoundResult['ownerSource']; now: number; pauseNow: ReturnType<typeof pauseState> },
+): Promise<string[]> {
+  const { stored, record, placement, pause } = reading;
+  const { out, owner, ownerSource, now, pauseNow } = round;
   const lock = await deps.store.get(pair.name);
   // A standby drill's lock does not hold the pair: a failover takes it over (the drill yields).
   const held = lock !== undefined && lock.expiresAt > now && !isDrillHolder(lock.holder) && !(await holderEnded((n) => deps.flows.status(n), lock.holder));
@@ -242,12 +277,12 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
     await deps.store.saveProbeState(pair.name, plan.memory, stored.version);
   } catch (e) {
     if (!(e instanceof StateConflictError)) throw e;
-    log.warn('probe state conflict: another invocation acts on this round', { pair: pair.name });
-    return { ...result, acted: ['nothing: another probe invocation recorded this round first'] };
+    deps.telemetry.log.warn('probe state conflict: another invocation acts on this round', { pair: pair.name });
+    return ['nothing: another probe invocation recorded this round first'];
   }
   const { acted, failedAlerts } = await execute(deps, pair, plan.intents);
   if (failedAlerts.length > 0) await forgetFailedAlerts(deps, pair, plan.memory, stored.version, failedAlerts, stored.value?.alerts ?? {});
-  return { ...result, acted };
+  return acted;
 }
 
 /**
@@ -608,7 +643,7 @@ interface AwsView {
  * objects (the adapter splits them in chunks EC2 accepts). Never rejects.
  */
 async function observeAws(deps: ProbeDeps, pairs: readonly PairConfig[]): Promise<AwsView> {
-  const [described, placements] = await Promise.all([describe(deps, pairs), readPlacements(deps, pairs)]);
+  const [described, placements] = await Promise.all([describeRoundInstances(deps, pairs), readPlacements(deps, pairs)]);
   return { ...described, placements };
 }
 
@@ -618,7 +653,7 @@ async function observeAws(deps: ProbeDeps, pairs: readonly PairConfig[]): Promis
  * (no answer) is evidence of a broken network. An instance EC2 no longer knows (terminated and
  * gone) costs its own pairs nothing: `describeInstancesTolerant` asks again id by id.
  */
-async function describe(
+async function describeRoundInstances(
   deps: ProbeDeps,
   pairs: readonly PairConfig[],
 ): Promise<{ instances: Map<string, InstanceInfo> | undefined; awsReachable: boolean }> {
@@ -629,7 +664,7 @@ async function describe(
       attempts: 2,
       baseDelayMs: 300,
       maxDelayMs: 1000,
-      retryIf: isTransient,
+      retryIf: isThrottleOrTransient,
     });
     return { instances: new Map([...found].filter((e): e is [string, InstanceInfo] => e[1] !== undefined)), awsReachable: true };
   } catch (e) {
@@ -644,7 +679,7 @@ async function describe(
  * so that only the broken pair goes without.
  */
 async function readPlacements(deps: ProbeDeps, pairs: readonly PairConfig[]): Promise<Map<string, PairPlacement | undefined>> {
-  if (pairs.length <= 1) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacement(deps, p)] as const)));
+  if (pairs.length <= 1) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacementOrNone(deps, p)] as const)));
   const tables = [...new Set(pairs.flatMap((p) => p.routes.map((r) => r.routeTableId)))];
   const allocations = [...new Set(pairs.flatMap((p) => p.elasticIps.map((e) => e.allocationId)))];
   try {
@@ -654,23 +689,17 @@ async function readPlacements(deps: ProbeDeps, pairs: readonly PairConfig[]): Pr
     ]);
     return new Map(pairs.map((p) => [p.name, observePlacement(p, routeTables, addresses)]));
   } catch (e) {
-    if (e instanceof ManagedResourceNotFoundError) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacement(deps, p)] as const)));
+    if (e instanceof ManagedResourceNotFoundError) return new Map(await Promise.all(pairs.map(async (p) => [p.name, await readPlacementOrNone(deps, p)] as const)));
     // Throttled, unreachable: the same for every pair; asking again pair by pair would only add calls.
     for (const pair of pairs) deps.telemetry.log.warn('describe placement failed', { pair: pair.name, error: errorMessage(e) });
     return new Map(pairs.map((p) => [p.name, undefined]));
   }
 }
 
-async function readPlacement(deps: ProbeDeps, pair: PairConfig): Promise<PairPlacement | undefined> {
+/** One pair's placement, or `undefined` (logged) when it cannot be read. */
+async function readPlacementOrNone(deps: ProbeDeps, pair: PairConfig): Promise<PairPlacement | undefined> {
   try {
-    const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
-    const [routeTables, addresses] = await Promise.all([
-      tables.length > 0 ? deps.ec2.describeRouteTables(tables) : Promise.resolve([]),
-      pair.elasticIps.length > 0
-        ? deps.ec2.describeAddresses(pair.elasticIps.map((e) => e.allocationId))
-        : Promise.resolve([]),
-    ]);
-    return observePlacement(pair, routeTables, addresses);
+    return await readPlacement(deps.ec2, pair);
   } catch (e) {
     deps.telemetry.log.warn('describe placement failed', { pair: pair.name, error: errorMessage(e) });
     return undefined;
@@ -766,9 +795,6 @@ function eventMetrics(r: Omit<PairRoundResult, 'acted'>): [string, number][] {
 }
 
 /** Runs rounds for one invocation window (EventBridge fires every minute). */
-/** Deciding rounds of one pair are at least this fraction of its interval apart (timer jitter allowed). */
-export const MIN_DECIDING_GAP = 0.8;
-
 export async function runProbeInvocation(
   deps: ProbeDeps,
   options: { windowMs?: number; remainingMs?: () => number } = {},

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { effectiveOwner } from '#shared/domain/placement.js';
-import { cutover, readPlacement } from '#shared/usecases/flow/cutover.js';
+import { cutover } from '#shared/usecases/flow/cutover.js';
+import { readPlacement } from '#shared/usecases/placement.js';
 import { ManualClock } from '#sim/manual-clock.js';
 import { SIM_STATE_MACHINE, SIM_TABLE, SIM_TOPIC, topologyFromConfig } from '#sim/scenario/topology-from-config.js';
 import { createDirectPorts } from '#sim/world/ports.js';

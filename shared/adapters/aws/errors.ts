@@ -140,14 +140,16 @@ function isManagedNotFound(name: string, context: AwsCallContext): boolean {
   return name === 'ResourceNotFoundException' && context.resource !== undefined;
 }
 
-function isTransient(shape: SdkErrorShape): boolean {
+/** A server-side or network fault (5xx, a reset connection, a timeout): the same call may pass later. */
+function isTransientFault(shape: SdkErrorShape): boolean {
   if (TRANSIENT_NAMES.has(shape.name)) return true;
   if (shape.code !== undefined && NETWORK_CODES.has(shape.code)) return true;
   if (shape.httpStatusCode !== undefined) return shape.httpStatusCode >= 500;
   return shape.fault === 'server';
 }
 
-function describe(shape: SdkErrorShape): string {
+/** The SDK error as one line: its name, and its message when it has one. */
+function errorText(shape: SdkErrorShape): string {
   return shape.message === '' ? shape.name : `${shape.name}: ${shape.message}`;
 }
 
@@ -166,30 +168,30 @@ export function translateAwsError(error: unknown, context: AwsCallContext): PanF
 
   // Throttling first: EC2 sends RequestLimitExceeded with HTTP 503, which is not a server fault.
   if (THROTTLING_CODES.has(shape.name) || shape.httpStatusCode === 429 || shape.throttlingTrait) {
-    return new AwsThrottledError(operation, `throttled (${describe(shape)})`, shape.name, options);
+    return new AwsThrottledError(operation, `throttled (${errorText(shape)})`, shape.name, options);
   }
   if (shape.name === 'IncorrectInstanceState') {
-    return new InstanceStateConflictError(operation, describe(shape), shape.name, options);
+    return new InstanceStateConflictError(operation, errorText(shape), shape.name, options);
   }
   if (shape.name === 'InsufficientInstanceCapacity') {
-    return new InsufficientCapacityError(operation, describe(shape), shape.name, options);
+    return new InsufficientCapacityError(operation, errorText(shape), shape.name, options);
   }
   if (isManagedNotFound(shape.name, context)) {
     const what = context.resource ?? 'a managed object';
     return new ManagedResourceNotFoundError(
       operation,
-      `${what} does not exist (${describe(shape)})`,
+      `${what} does not exist (${errorText(shape)})`,
       shape.name,
       options,
     );
   }
   if (ACCESS_DENIED_CODES.has(shape.name)) {
-    return new AwsAccessDeniedError(operation, `access denied (${describe(shape)})`, shape.name, options);
+    return new AwsAccessDeniedError(operation, `access denied (${errorText(shape)})`, shape.name, options);
   }
-  if (isTransient(shape)) {
-    return new AwsTransientError(operation, describe(shape), shape.code ?? shape.name, options);
+  if (isTransientFault(shape)) {
+    return new AwsTransientError(operation, errorText(shape), shape.code ?? shape.name, options);
   }
-  return new AwsCallError(operation, describe(shape), shape.name, options);
+  return new AwsCallError(operation, errorText(shape), shape.name, options);
 }
 
 /** Runs one SDK call; any failure leaves as a typed error naming the operation. */

@@ -13,8 +13,9 @@ import {
 } from '../../errors.js';
 import type { DnsRecordValue } from '../../ports/dns.js';
 import { describeInstancesTolerant } from '../instances.js';
-import { isTransient, withRetry } from '../pacing.js';
-import { cutover, readPlacement } from './cutover.js';
+import { isThrottleOrTransient, withRetry } from '../pacing.js';
+import { cutover } from './cutover.js';
+import { readPlacement } from '../placement.js';
 import type { AwsStepDeps } from './deps.js';
 import { beginPhase, directionOf, endPhase, originUsable, pairOf, type FlowState } from './state.js';
 
@@ -135,7 +136,7 @@ export async function startTarget(deps: AwsStepDeps, state: FlowState): Promise<
       attempts: 3,
       baseDelayMs: 500,
       maxDelayMs: 4000,
-      retryIf: isTransient,
+      retryIf: isThrottleOrTransient,
     });
     return finish(after, [...base.notes, `StartInstances on ${info.instanceType}`]);
   } catch (e) {

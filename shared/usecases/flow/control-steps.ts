@@ -15,7 +15,8 @@ import { parseFlowInput } from '../flow-input.js';
 import { flowPauseGate, readPauseForFlow } from '../pause.js';
 import { iso } from '../../domain/pause.js';
 import { dnsUpsert, fence } from './aws-steps.js';
-import { cutover, readPlacement } from './cutover.js';
+import { cutover } from './cutover.js';
+import { readPlacement } from '../placement.js';
 import type { ControlDeps } from './deps.js';
 import { causeMessage, phaseNotification, type FlowNotifySettings, type NotifyPhase } from './notifications.js';
 

@@ -10,7 +10,6 @@ import type { PairConfig, Role } from '../../config/schema.js';
 import {
   changeLabel,
   effectiveOwner,
-  observePlacement,
   planCutover,
   type Change,
   type CutoverPlan,
@@ -19,19 +18,14 @@ import {
 import { CutoverFailedError, CutoverNotVerifiedError, ManagedResourceNotFoundError, StepTimeBudgetError, errorMessage } from '../../errors.js';
 import { timeLeftMs, type Clock } from '../../ports/clock.js';
 import type { Ec2Port } from '../../ports/ec2.js';
+import { readPlacement } from '../placement.js';
 import { DEFAULT_RETRY, MIN_CALL_MS, TokenBucket, isRetryable, isThrottle, mapBounded, withRetry, type RetryPolicy } from '../pacing.js';
+
+// Callers that read the placement around a cutover (status, report, bench) find it here too.
+export { readPlacement };
 
 /** Time a cutover keeps free after its last move: to put moves back, and to verify. */
 export const CUTOVER_RESERVE_MS = 60_000;
-
-export async function readPlacement(ec2: Ec2Port, pair: PairConfig): Promise<PairPlacement> {
-  const tables = [...new Set(pair.routes.map((r) => r.routeTableId))];
-  const [routeTables, addresses] = await Promise.all([
-    tables.length > 0 ? ec2.describeRouteTables(tables) : Promise.resolve([]),
-    pair.elasticIps.length > 0 ? ec2.describeAddresses(pair.elasticIps.map((e) => e.allocationId)) : Promise.resolve([]),
-  ]);
-  return observePlacement(pair, routeTables, addresses);
-}
 
 /** Plans a move and refuses it as a whole if any managed object is missing. */
 export function planOrThrow(pair: PairConfig, placement: PairPlacement, target: Role): CutoverPlan {
