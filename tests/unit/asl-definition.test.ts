@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ERROR_NAMES } from '#shared/errors.js';
+import { errorNames } from '#shared/errors.js';
 import { functionKeyOf, loadDefinition, resolvedDefinition, type AslState } from '#shared/adapters/sfn-local/runner.js';
 import { AWS_STEPS, CONTROL_STEPS, FIREWALL_STEPS } from '#shared/usecases/flow/events.js';
 
@@ -69,7 +69,7 @@ describe('state machine definition', () => {
   });
 
   it('retries and catches only errors the code can throw or the service raises', () => {
-    const known = new Set<string>([...ERROR_NAMES, ...SERVICE_ERRORS]);
+    const known = new Set<string>([...errorNames(), ...SERVICE_ERRORS]);
     const used = new Set<string>();
     for (const [, s] of states) {
       for (const r of [...((s.Retry as { ErrorEquals: string[] }[]) ?? []), ...((s.Catch as { ErrorEquals: string[] }[]) ?? [])]) {
