@@ -9,7 +9,7 @@
  * Every ARN is built with CloudFormation pseudo-parameters (`${AWS::Region}`, ...): packaging needs
  * no AWS credentials.
  */
-import type { Config, DeploymentConfig, PairConfig } from '#shared/config/schema.js';
+import type { Config, DeploymentConfig, PairConfig, Role } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
 import { ConfigInvalidError, type ValidationIssue } from '#shared/errors.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/observability/powertools.js';
@@ -510,81 +510,99 @@ const logicalName = (s: string) =>
  */
 export const POWERTOOLS_DIMENSIONS = { service: SERVICE_NAME } as const;
 
+/** Every alarm of the stack: per pair, then the probe function's and the flow's; `triggers` names those that start the flow. */
 function alarms(config: Config, names: Deployment['names']): { resources: Cfn; triggers: string[] } {
   const resources: Cfn = {};
   const triggers: string[] = [];
-  const lambda = (fn: FunctionKey) => ({ FunctionName: names.functions[fn] });
   config.pairs.forEach((pair, p) => {
     for (const role of ROLES) {
-      const fw = pair.firewalls[role];
       const name = statusCheckAlarmName(names.prefix, pair, role);
       triggers.push(name);
-      // Two failed minutes in a row (not one blip); a stopped standby has no data: not breaching.
-      resources[`StatusCheckPair${p + 1}${logicalName(role)}Alarm`] = alarm({
-        name,
-        description: `EC2 status checks of ${fw.name} (${pair.name}, ${role}) failed for 2 minutes: starts the failover flow, which re-checks both firewalls before it moves anything`,
-        namespace: 'AWS/EC2',
-        metric: 'StatusCheckFailed',
-        dimensions: { InstanceId: fw.instanceId },
-        statistic: 'Maximum',
-        threshold: 1,
-        comparison: 'GreaterThanOrEqualToThreshold',
-        periods: 2,
-        missing: 'notBreaching',
-        okActions: false,
-      });
+      resources[`StatusCheckPair${p + 1}${logicalName(role)}Alarm`] = statusCheckAlarm(name, pair, role);
     }
-    const id = `Pair${p + 1}`;
-    if (pair.drill.schedule !== undefined) {
-      // One data point per scheduled drill (DrillFinish): 1 if it failed. No OK message: the
-      // next minute has no data, and the next drill's notification says how it went.
-      resources[`DrillFailed${id}Alarm`] = alarm({
-        name: drillAlarmName(names.prefix, pair),
-        description: `The scheduled standby drill of ${pair.name} failed: its standby could not be started, never became ready, or could not be stopped again. Until a drill succeeds, a failover would likely fail the same way (docs/runbook.md#drill-failed)`,
-        namespace: METRICS_NAMESPACE,
-        metric: 'ScheduledDrillFailed',
-        dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
-        statistic: 'Maximum',
-        threshold: 1,
-        comparison: 'GreaterThanOrEqualToThreshold',
-        periods: 1,
-        missing: 'notBreaching',
-        okActions: false,
-      });
-    }
-    resources[`ProbeSilent${id}Alarm`] = alarm({
-      name: `${names.prefix}-${pair.name}-probe-silent`,
-      description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
+    Object.assign(resources, pairProbeAlarms(names.prefix, pair, `Pair${p + 1}`));
+  });
+  Object.assign(resources, functionAndFlowAlarms(names));
+  return { resources, triggers };
+}
+
+/** A firewall's EC2 status checks failed for two minutes: the alarm that starts the failover flow. */
+function statusCheckAlarm(name: string, pair: PairConfig, role: Role): Cfn {
+  const fw = pair.firewalls[role];
+  // Two failed minutes in a row (not one blip); a stopped standby has no data: not breaching.
+  return alarm({
+    name,
+    description: `EC2 status checks of ${fw.name} (${pair.name}, ${role}) failed for 2 minutes: starts the failover flow, which re-checks both firewalls before it moves anything`,
+    namespace: 'AWS/EC2',
+    metric: 'StatusCheckFailed',
+    dimensions: { InstanceId: fw.instanceId },
+    statistic: 'Maximum',
+    threshold: 1,
+    comparison: 'GreaterThanOrEqualToThreshold',
+    periods: 2,
+    missing: 'notBreaching',
+    okActions: false,
+  });
+}
+
+/** A pair's alarms on the probe's and the drill's metrics: drill failed, probe silent, controller blind. */
+function pairProbeAlarms(prefix: string, pair: PairConfig, id: string): Cfn {
+  const resources: Cfn = {};
+  if (pair.drill.schedule !== undefined) {
+    // One data point per scheduled drill (DrillFinish): 1 if it failed. No OK message: the
+    // next minute has no data, and the next drill's notification says how it went.
+    resources[`DrillFailed${id}Alarm`] = alarm({
+      name: drillAlarmName(prefix, pair),
+      description: `The scheduled standby drill of ${pair.name} failed: its standby could not be started, never became ready, or could not be stopped again. Until a drill succeeds, a failover would likely fail the same way (docs/runbook.md#drill-failed)`,
       namespace: METRICS_NAMESPACE,
-      metric: 'ProbeRound',
-      dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
-      statistic: 'Sum',
-      threshold: 1,
-      comparison: 'LessThanThreshold',
-      periods: 3,
-      missing: 'breaching',
-      okActions: true,
-    });
-    resources[`ControllerBlind${id}Alarm`] = alarm({
-      name: `${names.prefix}-${pair.name}-controller-blind`,
-      description: `For 2 minutes the probe could not observe ${pair.name}: it reached neither firewall nor the EC2 API (check the controller's subnets, endpoints, security group), or it cannot read the active firewall's API key (check Secrets Manager and its endpoint). It will not fail over while blind`,
-      namespace: METRICS_NAMESPACE,
-      metric: 'ControllerBlind',
+      metric: 'ScheduledDrillFailed',
       dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
       statistic: 'Maximum',
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
-      periods: 2,
+      periods: 1,
       missing: 'notBreaching',
-      okActions: true,
+      okActions: false,
     });
+  }
+  resources[`ProbeSilent${id}Alarm`] = alarm({
+    name: `${prefix}-${pair.name}-probe-silent`,
+    description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
+    namespace: METRICS_NAMESPACE,
+    metric: 'ProbeRound',
+    dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
+    statistic: 'Sum',
+    threshold: 1,
+    comparison: 'LessThanThreshold',
+    periods: 3,
+    missing: 'breaching',
+    okActions: true,
   });
+  resources[`ControllerBlind${id}Alarm`] = alarm({
+    name: `${prefix}-${pair.name}-controller-blind`,
+    description: `For 2 minutes the probe could not observe ${pair.name}: it reached neither firewall nor the EC2 API (check the controller's subnets, endpoints, security group), or it cannot read the active firewall's API key (check Secrets Manager and its endpoint). It will not fail over while blind`,
+    namespace: METRICS_NAMESPACE,
+    metric: 'ControllerBlind',
+    dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
+    statistic: 'Maximum',
+    threshold: 1,
+    comparison: 'GreaterThanOrEqualToThreshold',
+    periods: 2,
+    missing: 'notBreaching',
+    okActions: true,
+  });
+  return resources;
+}
+
+/** The controller's own alarms: the probe function failing, a flow execution failed or timed out. */
+function functionAndFlowAlarms(names: Deployment['names']): Cfn {
+  const resources: Cfn = {};
   resources.ProbeErrorsAlarm = alarm({
     name: `${names.prefix}-probe-errors`,
     description: 'The health-probe function failed 3 minutes in a row (see its log)',
     namespace: 'AWS/Lambda',
     metric: 'Errors',
-    dimensions: lambda('healthProbe'),
+    dimensions: { FunctionName: names.functions.healthProbe },
     statistic: 'Sum',
     threshold: 1,
     comparison: 'GreaterThanOrEqualToThreshold',
@@ -610,7 +628,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
       okActions: false,
     });
   }
-  return { resources, triggers };
+  return resources;
 }
 
 /**
@@ -833,33 +851,12 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
   return { widgets };
 }
 
+/** The stack's part that depends on the configuration: names, roles and their policies, alarms, dashboard, table, topic. */
 export function deployment(config: Config, options: DeploymentOptions = {}): Deployment {
   const section = deploymentSection(config);
   assertDeployableSecrets(config);
-  const service = options.service ?? 'pan-failover';
-  const stage = options.stage ?? 'dev';
-  if (!/^[a-z0-9-]{1,16}$/.test(stage)) {
-    throw new ConfigInvalidError('for deployment', [{ path: 'stage', message: `"${stage}" must be 1 to 16 lower-case letters, digits or dashes` }]);
-  }
-  const { prefix, stateMachine, table, topic } = stageNames(stage, service);
-  const regions = unique(config.pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].availabilityZone.slice(0, -1))));
-  if (regions.length !== 1) {
-    throw new ConfigInvalidError('for deployment', [
-      { path: 'pairs', message: `the firewalls are in several regions (${regions.join(', ')}): deploy one controller per region, each with its own configuration` },
-    ]);
-  }
-  const region = regions[0] ?? '';
-  const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
-  const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
-  // Dashboards are account-wide too.
-  const names = { prefix, functions, stateMachine, table, topic, dashboard: `${prefix}-${region}`, roles };
-  const quota = options.managedPolicyQuota ?? IAM_LIMITS.managedPerRoleDefault;
-  if (!Number.isInteger(quota) || quota < 0 || quota > IAM_LIMITS.managedPerRoleMax) {
-    throw new ConfigInvalidError('for deployment', [
-      { path: 'managedPolicyQuota', message: `${quota} must be a whole number from 0 to ${IAM_LIMITS.managedPerRoleMax} (IAM's highest quota of managed policies per role)` },
-    ]);
-  }
-  const packed = packPolicies(config, names, region, quota);
+  const { stage, region, names } = deploymentNames(config, options);
+  const packed = packPolicies(config, names, region, managedPolicyQuota(options));
   const policies: Deployment['policies'] = perFunction((fn) => ({ inline: packed[fn].inline, managed: packed[fn].managed, sizes: roleSizes(packed[fn], region) }));
   const perms = perFunction((fn) => [packed[fn].inline, ...packed[fn].managed].flatMap((doc) => doc.Statement));
   const { resources: alarmResources, triggers } = alarms(config, names);
@@ -877,10 +874,65 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       Properties: { DashboardName: names.dashboard, DashboardBody: sub(JSON.stringify(dashboardBody(config, names))) },
     },
     ...alarmResources,
-    ...selftestResources(config, { prefix, stateMachineRef: LOGICAL.stateMachine, topicRef: LOGICAL.topic, namespace: METRICS_NAMESPACE, dimensions: POWERTOOLS_DIMENSIONS }),
+    ...selftestResources(config, { prefix: names.prefix, stateMachineRef: LOGICAL.stateMachine, topicRef: LOGICAL.topic, namespace: METRICS_NAMESPACE, dimensions: POWERTOOLS_DIMENSIONS }),
   };
   Object.assign(resources, alarmTrigger(names, triggers));
-  // The drill schedule of each pair that has one (off by default): the same role starts the drill.
+  Object.assign(resources, drillScheduleRules(config));
+  resources.NotificationTopicPolicy = notificationTopicPolicy();
+  section.notifyEmails.forEach((email, i) => {
+    resources[`NotifyEmail${i + 1}Subscription`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: LOGICAL.topic }, Protocol: 'email', Endpoint: email },
+    };
+  });
+  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    resources[LOGICAL.role(fn)] = role(fn, packed[fn], names);
+    Object.assign(resources, managedPolicies(fn, packed[fn], names));
+  }
+  assertWithinResourceLimit(config, resources);
+  const outputs: Cfn = {
+    StateTableName: { Value: names.table },
+    NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
+    DashboardName: { Value: names.dashboard },
+  };
+  return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), memory: { probe: probeMemoryFor(config) }, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
+}
+
+/** The stage (checked), the one region of every firewall, and the names of the resources (roles and dashboards carry the region: they are account-wide). */
+function deploymentNames(config: Config, options: DeploymentOptions): Pick<Deployment, 'stage' | 'region' | 'names'> {
+  const service = options.service ?? 'pan-failover';
+  const stage = options.stage ?? 'dev';
+  if (!/^[a-z0-9-]{1,16}$/.test(stage)) {
+    throw new ConfigInvalidError('for deployment', [{ path: 'stage', message: `"${stage}" must be 1 to 16 lower-case letters, digits or dashes` }]);
+  }
+  const { prefix, stateMachine, table, topic } = stageNames(stage, service);
+  const regions = unique(config.pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].availabilityZone.slice(0, -1))));
+  if (regions.length !== 1) {
+    throw new ConfigInvalidError('for deployment', [
+      { path: 'pairs', message: `the firewalls are in several regions (${regions.join(', ')}): deploy one controller per region, each with its own configuration` },
+    ]);
+  }
+  const region = regions[0] ?? '';
+  const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
+  const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
+  // Dashboards are account-wide too.
+  return { stage, region, names: { prefix, functions, stateMachine, table, topic, dashboard: `${prefix}-${region}`, roles } };
+}
+
+/** The account's quota of managed policies per role (checked), IAM's default when not given. */
+function managedPolicyQuota(options: DeploymentOptions): number {
+  const quota = options.managedPolicyQuota ?? IAM_LIMITS.managedPerRoleDefault;
+  if (!Number.isInteger(quota) || quota < 0 || quota > IAM_LIMITS.managedPerRoleMax) {
+    throw new ConfigInvalidError('for deployment', [
+      { path: 'managedPolicyQuota', message: `${quota} must be a whole number from 0 to ${IAM_LIMITS.managedPerRoleMax} (IAM's highest quota of managed policies per role)` },
+    ]);
+  }
+  return quota;
+}
+
+/** The drill schedule of each pair that has one (off by default): the alarm trigger's role starts the drill. */
+function drillScheduleRules(config: Config): Cfn {
+  const resources: Cfn = {};
   config.pairs.forEach((pair, p) => {
     if (pair.drill.schedule === undefined) return;
     resources[`DrillSchedulePair${p + 1}Rule`] = {
@@ -893,7 +945,12 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       },
     };
   });
-  resources.NotificationTopicPolicy = {
+  return resources;
+}
+
+/** The notification topic's policy: CloudWatch alarms of this account may publish to it. */
+function notificationTopicPolicy(): Cfn {
+  return {
     Type: 'AWS::SNS::TopicPolicy',
     Properties: {
       Topics: [{ Ref: LOGICAL.topic }],
@@ -912,17 +969,10 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       },
     },
   };
-  section.notifyEmails.forEach((email, i) => {
-    resources[`NotifyEmail${i + 1}Subscription`] = {
-      Type: 'AWS::SNS::Subscription',
-      Properties: { TopicArn: { Ref: LOGICAL.topic }, Protocol: 'email', Endpoint: email },
-    };
-  });
-  for (const fn of Object.keys(FUNCTIONS) as FunctionKey[]) {
-    resources[LOGICAL.role(fn)] = role(fn, packed[fn], names);
-    Object.assign(resources, managedPolicies(fn, packed[fn], names));
-  }
+}
 
+/** Refuses a stack larger than CloudFormation allows (with what serverless.yml adds). */
+function assertWithinResourceLimit(config: Config, resources: Cfn): void {
   const total = Object.keys(resources).length + OSLS_RESOURCES;
   if (total > CFN_RESOURCE_LIMIT) {
     throw new ConfigInvalidError('for deployment (CloudFormation limits)', [
@@ -932,12 +982,6 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       },
     ]);
   }
-  const outputs: Cfn = {
-    StateTableName: { Value: names.table },
-    NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
-    DashboardName: { Value: names.dashboard },
-  };
-  return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), memory: { probe: probeMemoryFor(config) }, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
 }
 
 export { IAM_LIMITS };
