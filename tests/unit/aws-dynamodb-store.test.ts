@@ -154,6 +154,16 @@ describe('DynamoStateStore lock', () => {
       .resolves({ Item: { ...lockKey, holder: { S: 'exec-9' }, expiresAt: { S: 'soon' } } });
     await expect(store.get('edge')).rejects.toThrow(AwsCallError);
   });
+
+  it('an attribute of a type DynamoDB does not define is a typed error naming the item', async () => {
+    ddbMock.on(GetItemCommand).resolves({ Item: { ...lockKey, holder: { S: 'exec-9' }, expiresAt: { $unknown: ['X', '1'] } } as never });
+    await expect(store.get('edge')).rejects.toThrow(/dynamodb:GetItem: unexpected response: item pair#edge\/lock cannot be read/);
+  });
+
+  it('a number stored beyond the safe integer range is refused, not rounded', async () => {
+    ddbMock.on(GetItemCommand).resolves({ Item: { ...lockKey, holder: { S: 'exec-9' }, expiresAt: { N: '99999999999999999999' } } });
+    await expect(store.get('edge')).rejects.toThrow(/lacks number attribute expiresAt/);
+  });
 });
 
 describe('DynamoStateStore owner', () => {

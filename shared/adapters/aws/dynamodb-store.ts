@@ -1,7 +1,8 @@
 /**
  * The controller's own state (lock, owner, probe memory) in one DynamoDB table, with the
- * low-level client only (no lib-dynamodb: smaller bundle, and the attribute types on the wire
- * stay explicit for the simulator).
+ * low-level client and the SDK's `marshall`/`unmarshall` (no lib-dynamodb document client: a
+ * smaller bundle). Every attribute is a string (S) or a number (N); records are read back
+ * field by field, so an item of the wrong shape is refused by name.
  *
  * The condition expressions are a contract with the simulator's evaluator (see
  * `shared/ports/store.ts`): change them in both places or not at all. None of the attribute
@@ -10,6 +11,7 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ROLES } from '#shared/config/schema.js';
 import type { Role } from '#shared/config/schema.js';
 import { DRILL_HISTORY } from '#shared/ports/store.js';
@@ -45,17 +47,20 @@ export const PAUSE_UPDATE_CONDITION = 'version = :expected';
 const LOCK_TTL_GRACE_SECONDS = 86_400;
 
 type Item = Record<string, AttributeValue>;
+/** An item's attributes as plain values (strings and numbers), before marshalling or after unmarshalling. */
+type Fields = Record<string, unknown>;
 
 export function pairKey(pair: string): string {
   return `pair#${pair}`;
 }
 
-function key(pair: string, kind: ItemKind): Item {
-  return { pk: { S: pairKey(pair) }, sk: { S: kind } };
+function keyFields(pair: string, kind: ItemKind): { pk: string; sk: string } {
+  return { pk: pairKey(pair), sk: kind };
 }
 
-const n = (value: number): AttributeValue => ({ N: String(value) });
-const s = (value: string): AttributeValue => ({ S: value });
+function key(pair: string, kind: ItemKind): Item {
+  return marshall(keyFields(pair, kind));
+}
 
 function isConditionalFailure(error: unknown): boolean {
   return awsErrorCode(error) === 'ConditionalCheckFailedException';
@@ -98,7 +103,7 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
   /** Takes the lock only from `staleHolder`; refused, it names who holds it now (or `LOCK_RELEASED`). */
   async takeOver(pair: string, holder: string, staleHolder: string, nowMs: number, leaseMs: number): Promise<LockResult> {
     const expiresAt = nowMs + leaseMs;
-    const put = await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': s(staleHolder) });
+    const put = await this.#putLock(pair, holder, nowMs, expiresAt, LOCK_TAKEOVER_CONDITION, { ':stale': staleHolder });
     if (put.written) return { acquired: true, expiresAt };
     return { acquired: false, heldBy: put.current?.holder ?? LOCK_RELEASED, expiresAt: put.current?.expiresAt ?? nowMs };
   }
@@ -109,21 +114,21 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     nowMs: number,
     expiresAt: number,
     condition: string = LOCK_ACQUIRE_CONDITION,
-    values: Record<string, AttributeValue> = { ':now': n(nowMs), ':holder': s(holder) },
+    values: Fields = { ':now': nowMs, ':holder': holder },
   ): Promise<{ readonly written: true } | { readonly written: false; readonly current: { holder: string; expiresAt: number } | undefined }> {
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: {
-            ...key(pair, ITEM_KINDS.lock),
-            holder: s(holder),
-            acquiredAt: n(nowMs),
-            expiresAt: n(expiresAt),
-            ttl: n(Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS),
-          },
+          Item: marshall({
+            ...keyFields(pair, ITEM_KINDS.lock),
+            holder,
+            acquiredAt: nowMs,
+            expiresAt,
+            ttl: Math.ceil(expiresAt / 1000) + LOCK_TTL_GRACE_SECONDS,
+          }),
           ConditionExpression: condition,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: marshall(values),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -131,7 +136,7 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     } catch (error) {
       if (!isConditionalFailure(error)) throw translateAwsError(error, { operation: 'dynamodb:PutItem' });
       const old = (error as { Item?: Item }).Item;
-      return { written: false, current: old === undefined ? undefined : lockOf(old, `${pairKey(pair)}/lock`) };
+      return { written: false, current: old === undefined ? undefined : lockOf(fieldsOf(old, 'dynamodb:PutItem'), `${pairKey(pair)}/lock`) };
     }
   }
 
@@ -142,7 +147,7 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
           TableName: this.#table,
           Key: key(pair, ITEM_KINDS.lock),
           ConditionExpression: LOCK_RELEASE_CONDITION,
-          ExpressionAttributeValues: { ':holder': s(holder) },
+          ExpressionAttributeValues: marshall({ ':holder': holder }),
         }),
       );
       return true;
@@ -177,13 +182,13 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: {
-            ...key(pair, ITEM_KINDS.owner),
-            owner: s(record.owner),
-            since: n(record.since),
-            changedBy: s(record.changedBy),
-            reason: s(record.reason),
-          },
+          Item: marshall({
+            ...keyFields(pair, ITEM_KINDS.owner),
+            owner: record.owner,
+            since: record.since,
+            changedBy: record.changedBy,
+            reason: record.reason,
+          }),
           ...(options.ifAbsent ? { ConditionExpression: OWNER_CREATE_CONDITION } : {}),
         }),
       );
@@ -222,13 +227,13 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
         ? { ConditionExpression: PROBE_CREATE_CONDITION }
         : {
             ConditionExpression: PROBE_UPDATE_CONDITION,
-            ExpressionAttributeValues: { ':expected': n(expectedVersion) },
+            ExpressionAttributeValues: marshall({ ':expected': expectedVersion }),
           };
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: { ...key(pair, ITEM_KINDS.probe), state: s(state), version: n((expectedVersion ?? 0) + 1) },
+          Item: marshall({ ...keyFields(pair, ITEM_KINDS.probe), state, version: (expectedVersion ?? 0) + 1 }),
           ...conditional,
         }),
       );
@@ -269,21 +274,21 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
     const conditional =
       expectedVersion === undefined
         ? { ConditionExpression: PAUSE_CREATE_CONDITION }
-        : { ConditionExpression: PAUSE_UPDATE_CONDITION, ExpressionAttributeValues: { ':expected': n(expectedVersion) } };
+        : { ConditionExpression: PAUSE_UPDATE_CONDITION, ExpressionAttributeValues: marshall({ ':expected': expectedVersion }) };
     try {
       await this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: {
-            ...key(pair, ITEM_KINDS.pause),
-            since: n(record.since),
-            until: n(record.until),
-            by: s(record.by),
-            reason: s(record.reason),
-            ...(record.endedAt === undefined ? {} : { endedAt: n(record.endedAt) }),
-            ...(record.endedBy === undefined ? {} : { endedBy: s(record.endedBy) }),
-            version: n(version),
-          },
+          Item: marshall({
+            ...keyFields(pair, ITEM_KINDS.pause),
+            since: record.since,
+            until: record.until,
+            by: record.by,
+            reason: record.reason,
+            ...(record.endedAt === undefined ? {} : { endedAt: record.endedAt }),
+            ...(record.endedBy === undefined ? {} : { endedBy: record.endedBy }),
+            version,
+          }),
           ...conditional,
         }),
       );
@@ -318,43 +323,53 @@ export class DynamoStateStore<T = unknown> implements LockStore, OwnerStore, Pro
   async recordDrill(pair: string, record: DrillRecord): Promise<void> {
     const drills = [...(await this.getDrills(pair)), record].slice(-DRILL_HISTORY);
     await callAws({ operation: 'dynamodb:PutItem' }, () =>
-      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...key(pair, ITEM_KINDS.drill), drills: s(JSON.stringify(drills)) } })),
+      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: marshall({ ...keyFields(pair, ITEM_KINDS.drill), drills: JSON.stringify(drills) }) })),
     );
   }
 
   // ---- helpers -------------------------------------------------------------------------------
 
   /** Strongly consistent: a lock or version read just after a write must see that write. */
-  async #read(pair: string, kind: ItemKind): Promise<Item | undefined> {
+  async #read(pair: string, kind: ItemKind): Promise<Fields | undefined> {
     const out = await callAws({ operation: 'dynamodb:GetItem' }, () =>
       this.#client.send(
         new GetItemCommand({ TableName: this.#table, Key: key(pair, kind), ConsistentRead: true }),
       ),
     );
-    return out.Item;
+    return out.Item === undefined ? undefined : fieldsOf(out.Item, 'dynamodb:GetItem');
   }
 }
 
-function lockOf(item: Item, where: string): { holder: string; expiresAt: number } {
+/** An item's attributes as plain values; an attribute of a type DynamoDB does not define is a malformed answer. */
+function fieldsOf(item: Item, operation: string): Fields {
+  try {
+    return unmarshall(item);
+  } catch (error) {
+    throw malformedResponse(operation, `item ${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'} cannot be read (${(error as Error).message})`);
+  }
+}
+
+function lockOf(item: Fields, where: string): { holder: string; expiresAt: number } {
   return { holder: str(item, 'holder', where), expiresAt: num(item, 'expiresAt', where) };
 }
 
-function str(item: Item, name: string, where: string): string {
-  const value = item[name]?.S;
-  if (value === undefined)
+/** A string attribute (S) of a stored record. */
+function str(item: Fields, name: string, where: string): string {
+  const value = item[name];
+  if (typeof value !== 'string')
     throw malformedResponse('dynamodb:GetItem', `${where} lacks string attribute ${name}`);
   return value;
 }
 
-function num(item: Item, name: string, where: string): number {
-  const text = item[name]?.N;
-  const value = text === undefined ? Number.NaN : Number(text);
-  if (!Number.isFinite(value))
+/** A number attribute (N) of a stored record. */
+function num(item: Fields, name: string, where: string): number {
+  const value = item[name];
+  if (typeof value !== 'number' || !Number.isFinite(value))
     throw malformedResponse('dynamodb:GetItem', `${where} lacks number attribute ${name}`);
   return value;
 }
 
-function role(item: Item, where: string): Role {
+function role(item: Fields, where: string): Role {
   const value = str(item, 'owner', where);
   const found = ROLES.find((r) => r === value);
   if (found === undefined)
