@@ -9,6 +9,8 @@ import * as z from 'zod/mini';
 import type { Config, PairConfig, Role } from '../config/schema.js';
 import { ROLES, formatPath } from '../config/schema.js';
 import { InputInvalidError, type ValidationIssue } from '../errors.js';
+import { API_OUTCOMES, DECISION_ACTIONS, FIREWALL_STATUSES } from '../domain/health.js';
+import { STREAK_DETAIL_MAX, STREAK_MAX_ROUNDS, STREAK_REASON_MAX, STREAK_TUNNEL_NAME_MAX, STREAK_TUNNELS_MAX } from '../domain/streak.js';
 
 /**
  * `drill`: the standby drill (boot the standby, check it against the active, stop it again;
@@ -22,6 +24,23 @@ export type FlowAction = (typeof FLOW_ACTIONS)[number];
 export const FLOW_SOURCES = ['probe', 'alarm', 'manual', 'drift', 'drill'] as const;
 
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+/**
+ * One failed round of the probe's streak (`shared/domain/streak.ts`): bounded in count and in
+ * every string, because it travels through every step of the state machine.
+ */
+const failedRoundSchema = z.strictObject({
+  at: z.int().check(z.minimum(0)),
+  firewall: z.enum(ROLES),
+  status: z.enum(FIREWALL_STATUSES),
+  standby: z.enum(FIREWALL_STATUSES),
+  api: z.enum(API_OUTCOMES),
+  apiError: z.optional(text(STREAK_DETAIL_MAX)),
+  ec2: text(STREAK_DETAIL_MAX),
+  tunnelsDown: z.array(text(STREAK_TUNNEL_NAME_MAX)).check(z.maxLength(STREAK_TUNNELS_MAX, `at most ${STREAK_TUNNELS_MAX} tunnel names`)),
+  action: z.enum(DECISION_ACTIONS),
+  reason: text(STREAK_REASON_MAX),
+});
 
 export const flowInputSchema = z.strictObject({
   pair: z.string().check(z.minLength(1, 'must name a pair')),
@@ -39,6 +58,11 @@ export const flowInputSchema = z.strictObject({
   incidentId: z.optional(text(200)),
   /** Who asked (IAM principal or name), for the notifications. */
   requestedBy: z.optional(text(200)),
+  /**
+   * The probe's failed rounds that led to its decision (the last ones, oldest first): only the
+   * probe sends them; a person's or an alarm's trigger has none.
+   */
+  rounds: z.optional(z.array(failedRoundSchema).check(z.maxLength(STREAK_MAX_ROUNDS, `at most ${STREAK_MAX_ROUNDS} rounds (the last ones)`))),
 });
 
 export type FlowInput = z.input<typeof flowInputSchema>;
@@ -97,8 +121,8 @@ export function parseFlowInput(raw: unknown, config: Config): ValidFlowInput {
     const known = config.pairs.map((p) => p.name).join(', ');
     throw new InputInvalidError('flow input', [{ path: 'pair', message: `unknown pair "${parsed.data.pair}" (configured: ${known})` }]);
   }
-  const drillIssues = drillInputIssues(parsed.data);
-  if (drillIssues.length > 0) throw new InputInvalidError('flow input', drillIssues);
+  const issues = [...drillInputIssues(parsed.data), ...roundsIssues(parsed.data)];
+  if (issues.length > 0) throw new InputInvalidError('flow input', issues);
   return parsed.data;
 }
 
@@ -116,6 +140,20 @@ function drillInputIssues(input: ValidFlowInput): ValidationIssue[] {
   } else if (input.source === 'drill') {
     issues.push({ path: 'source', message: `source "drill" (the drill schedule) only starts action "drill", not "${input.action}"` });
   }
+  return issues;
+}
+
+/** The probe's rounds come from the probe, in time order, about the firewall the failover leaves. */
+function roundsIssues(input: ValidFlowInput): ValidationIssue[] {
+  const rounds = input.rounds;
+  if (rounds === undefined) return [];
+  if (input.source !== 'probe') return [{ path: 'rounds', message: `only the health probe sends its failed rounds, not a "${input.source}" trigger` }];
+  const issues: ValidationIssue[] = [];
+  rounds.forEach((r, i) => {
+    const before = rounds[i - 1];
+    if (before !== undefined && r.at < before.at) issues.push({ path: `rounds[${i}].at`, message: 'rounds must be in time order (oldest first)' });
+    if (input.from !== undefined && r.firewall !== input.from) issues.push({ path: `rounds[${i}].firewall`, message: `a round of ${r.firewall}, but the trigger names ${input.from} as the failed firewall` });
+  });
   return issues;
 }
 

@@ -17,6 +17,7 @@ import {
   type InstanceObservation,
   type PairMemory,
 } from '../domain/health.js';
+import { nextStreak, type FailedRound } from '../domain/streak.js';
 import { driftFrom, effectiveOwner, objectLabel, observePlacement, type PairPlacement } from '../domain/placement.js';
 import { errorMessage, isPanFailoverError, ManagedResourceNotFoundError, StateConflictError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -55,6 +56,8 @@ export interface ProbeMemory extends PairMemory {
   readonly lastRoundAt?: number;
   /** Last drift repair started. */
   readonly lastRepair?: { readonly execution: string; readonly at: number };
+  /** The active firewall's current failure streak (`domain/streak.ts`): carried in the failover's input. */
+  readonly streak?: readonly FailedRound[];
 }
 
 export type CanaryCheck = (host: string, port: number, timeoutMs: number) => Promise<boolean>;
@@ -208,7 +211,7 @@ async function probePair(deps: ProbeDeps, pair: PairConfig, options: ProbeOption
   if (lastRound !== undefined && Math.abs(now - lastRound) < pair.probe.intervalSeconds * 1000 * MIN_DECIDING_GAP) {
     return { ...result, acted: [`nothing: another invocation probed this pair ${Math.round((now - lastRound) / 1000)} s ago`] };
   }
-  const acted = await recordAndAct(deps, pair, reading, { out, owner, ownerSource, now, pauseNow });
+  const acted = await recordAndAct(deps, pair, reading, { out, owner, ownerSource, now, pauseNow, observations });
   return { ...result, acted };
 }
 
@@ -237,6 +240,7 @@ function logRound(deps: ProbeDeps, result: Omit<PairRoundResult, 'acted'>, out: 
     action: out.decision.action,
     code: out.decision.code,
     reason: out.decision.reason,
+    roundAt: new Date(result.at).toISOString(),
     drift: result.drift?.length,
     ...(result.paused ? { pausedUntil: iso(result.paused.until) } : {}),
   });
@@ -251,16 +255,16 @@ async function recordAndAct(
   deps: ProbeDeps,
   pair: PairConfig,
   reading: PairReading,
-  round: { out: DecideOutput; owner: Role; ownerSource: PairRoundResult['ownerSource']; now: number; pauseNow: ReturnType<typeof pauseState> },
+  round: { out: DecideOutput; owner: Role; ownerSource: PairRoundResult['ownerSource']; now: number; pauseNow: ReturnType<typeof pauseState>; observations: Readonly<Record<Role, FirewallObservation>> },
 ): Promise<string[]> {
   const { stored, record, placement, pause } = reading;
-  const { out, owner, ownerSource, now, pauseNow } = round;
+  const { out, owner, ownerSource, now, pauseNow, observations } = round;
   const lock = await deps.store.get(pair.name);
   // A standby drill's lock does not hold the pair: a failover takes it over (the drill yields).
   const held = lock !== undefined && lock.expiresAt > now && !isDrillHolder(lock.holder) && !(await holderEnded((n) => deps.flows.status(n), lock.holder));
   const plan = await planActions(deps, pair, {
     out,
-    memory: { ...stored.value, ...out.memory, lastRoundAt: now },
+    memory: { ...stored.value, ...out.memory, lastRoundAt: now, streak: nextStreak(stored.value?.streak, { now, owner, observations, out }) },
     locked: held,
     holder: lock?.holder,
     // An unanswered lookup is not "unknown holder": only Step Functions saying it has no such execution is.
@@ -447,6 +451,8 @@ async function planFlow(
     source: 'probe',
     from: out.decision.from,
     incidentId: `${pair.name}@${new Date(since).toISOString()}`,
+    // The failed rounds behind a failover (the flow's record and its report show them).
+    ...(action === 'failover' && memory.streak?.length ? { rounds: [...memory.streak] } : {}),
   });
   if (prev) {
     const status = await deps.flows.status(prev.execution);

@@ -55,6 +55,19 @@ describe('probe: failover through the FlowStarter port', () => {
           source: 'probe',
           from: 'primary',
           incidentId: 'hq-egress@2026-01-01T09:00:00.000Z',
+          // The failed rounds behind the decision: one per round, in order, what failed in each.
+          rounds: [0, 1, 2].map((i) => ({
+            at: t0 + i * INTERVAL,
+            firewall: 'primary',
+            status: 'unreachable',
+            standby: 'stopped',
+            api: 'unreachable',
+            apiError: 'FirewallUnreachableError: 10.10.0.10:443: connect ECONNREFUSED (fake)',
+            ec2: 'running; checks system ok, instance ok',
+            tunnelsDown: [],
+            action: i === 2 ? 'failover' : 'none',
+            reason: results[i]?.decision.reason,
+          })),
         },
       },
     ]);
