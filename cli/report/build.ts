@@ -6,6 +6,8 @@
  * round) pass it in; the rest is derived from the flow's own record, and says so.
  */
 import { ROLES, type Config, type PairConfig, type Role } from '#shared/config/schema.js';
+import { failedPhrase, type FailedRound } from '#shared/domain/streak.js';
+import { flowInputSchema } from '#shared/usecases/flow-input.js';
 import { failedPhase, timeline, type FlowState } from '#shared/usecases/flow/state.js';
 import type { Move, PhaseBar, ProbeRound, ReportKind, ReportModel, SideName, Snapshot, Topology, TopologyEni } from './model.js';
 
@@ -146,20 +148,101 @@ const ROUTE_MOVE = /^(create|replace) route (\S+) in (\S+): (\S+) -> (\S+)$/;
 const EIP_MOVE = /^associate EIP (\S+)(?: \((\S+)\))?: (\S+)\/(\S+) -> (\S+)\/(\S+)$/;
 const DNS_MOVE = /^(\S+) (\S+) -> (.*)$/;
 
+const ROUTE_OBJECT = /^route (\S+) in (\S+)$/;
+const EIP_OBJECT = /^EIP (\S+)(?: \(\S+\))?$/;
+
+/** The report key of an object as `objectLabel` names it (Abort's record of what it found). */
+function objectKey(label: string): string | undefined {
+  const r = ROUTE_OBJECT.exec(label);
+  if (r) return routeKey(r[2] ?? '', r[1] ?? '');
+  const e = EIP_OBJECT.exec(label);
+  return e ? eipKey(e[1] ?? '') : undefined;
+}
+
+export const DIED = 'cutover (an attempt that did not return)';
+
+/** A move of a managed object from one firewall to the other, as the configuration names both ends. */
+function configuredMove(pair: PairConfig, key: string, from: Role, to: Role, by: string): Move | undefined {
+  const route = pair.routes.find((r) => routeKey(r.routeTableId, r.destination) === key);
+  if (route) return { key, kind: 'route', object: `route ${route.destination} in ${route.routeTableId}`, from, to, detail: `${route.targets[from]} → ${route.targets[to]}`, by };
+  const eip = pair.elasticIps.find((e) => eipKey(e.allocationId) === key);
+  if (!eip) return undefined;
+  return {
+    key,
+    kind: 'eip',
+    object: `EIP ${eip.publicIp ?? eip.allocationId}`,
+    from,
+    to,
+    detail: `${eip[from].networkInterfaceId}/${eip[from].privateIp} → ${eip[to].networkInterfaceId}/${eip[to].privateIp}`,
+    by,
+  };
+}
+
 /**
- * The moves a flow made, from its own record: the cutover's change labels (changeLabel in
- * shared/domain/placement.ts) and the DNS changes. Labels it cannot read are kept as notes.
+ * Moves made by cutover attempts that died before returning their state (a Lambda timeout or
+ * crash), told apart by what the flow recorded: the re-check found everything on the origin,
+ * and then either the successful attempt found an object already on the target (it counts it
+ * as unchanged and does not list it), or Abort found it there.
+ */
+function diedMoves(pair: PairConfig, state: FlowState | undefined, made: ReadonlySet<string>): Move[] {
+  const from = state?.from;
+  const to = state?.target;
+  if (!state || !from || !to || state.recheck?.awsOwner !== from || state.recheck.mode !== 'proceed') return [];
+  const keys = [...pair.routes.map((r) => routeKey(r.routeTableId, r.destination)), ...pair.elasticIps.map((e) => eipKey(e.allocationId))].filter((k) => !made.has(k));
+  let moved: string[];
+  if (state.abort) {
+    const found = new Map(state.abort.found.map((f) => [objectKey(f.object), f.side]));
+    moved = keys.filter((k) => found.get(k) === to);
+  } else if (state.cutover && state.cutover.unchanged > 0) {
+    // The cutover returned: everything was verified on the target.
+    moved = keys;
+  } else moved = [];
+  return moved.map((k) => configuredMove(pair, k, from, to, DIED)).filter((m): m is Move => m !== undefined);
+}
+
+/**
+ * The moves a flow made, from its own record, in order: the cutover's change labels (changeLabel
+ * in shared/domain/placement.ts), the moves of cutover attempts that died before returning (a
+ * planned move the successful attempt found already made, or that Abort found made), Abort's own
+ * moves (forward onto the target, or back), and the DNS changes. Labels it cannot read are kept
+ * as notes.
  */
 export function movesOf(pair: PairConfig, state: FlowState | undefined): { moves: Move[]; unread: string[] } {
-  const moves: Move[] = [];
   const unread: string[] = [];
-  for (const label of state?.cutover?.moved ?? []) {
+  const cut = movesOfLabels(pair, state?.cutover?.moved ?? [], 'cutover', unread);
+  const died = diedMoves(pair, state, new Set(cut.map((m) => m.key)));
+  const aborted = movesOfLabels(pair, state?.abort?.moved ?? [], 'abort', unread);
+  const moves: Move[] = [...died, ...cut, ...aborted];
+  for (const c of state?.dns?.changes ?? []) {
+    const d = DNS_MOVE.exec(c.record);
+    const rec = d ? pair.dnsRecords.find((x) => x.name === d[1] && x.type === d[2]) : undefined;
+    if (!d || !rec) {
+      unread.push(`DNS ${c.record}`);
+      continue;
+    }
+    moves.push({
+      key: dnsKey(rec.name, rec.type),
+      kind: 'dns',
+      object: `DNS ${rec.name} ${rec.type}`,
+      from: state?.from ?? 'unknown',
+      to: state?.target ?? 'unknown',
+      detail: `UPSERT ${d[3] ?? ''} (${c.status})`,
+      by: 'dns',
+    });
+  }
+  return { moves, unread };
+}
+
+/** Route and EIP change labels read back as moves; labels it cannot read go to `unread`. */
+function movesOfLabels(pair: PairConfig, labels: readonly string[], by: string, unread: string[]): Move[] {
+  const moves: Move[] = [];
+  for (const label of labels) {
     const r = ROUTE_MOVE.exec(label);
     if (r) {
       const [, , destination = '', rtb = '', from = '', to = ''] = r;
       const route = pair.routes.find((x) => x.routeTableId === rtb && x.destination === destination);
       const side = (eni: string): SideName => (eni === '(none)' ? 'missing' : (ROLES.find((role) => route?.targets[role] === eni) ?? 'elsewhere'));
-      moves.push({ key: routeKey(rtb, destination), kind: 'route', object: `route ${destination} in ${rtb}`, from: side(from), to: side(to), detail: `${from} → ${to}` });
+      moves.push({ key: routeKey(rtb, destination), kind: 'route', object: `route ${destination} in ${rtb}`, from: side(from), to: side(to), detail: `${from} → ${to}`, by });
       continue;
     }
     const e = EIP_MOVE.exec(label);
@@ -175,28 +258,13 @@ export function movesOf(pair: PairConfig, state: FlowState | undefined): { moves
         from: side(fromEni, fromIp),
         to: side(toEni, toIp),
         detail: `${fromEni}/${fromIp} → ${toEni}/${toIp}`,
+        by,
       });
       continue;
     }
     unread.push(label);
   }
-  for (const c of state?.dns?.changes ?? []) {
-    const d = DNS_MOVE.exec(c.record);
-    const rec = d ? pair.dnsRecords.find((x) => x.name === d[1] && x.type === d[2]) : undefined;
-    if (!d || !rec) {
-      unread.push(`DNS ${c.record}`);
-      continue;
-    }
-    moves.push({
-      key: dnsKey(rec.name, rec.type),
-      kind: 'dns',
-      object: `DNS ${rec.name} ${rec.type}`,
-      from: state?.from ?? 'unknown',
-      to: state?.target ?? 'unknown',
-      detail: `UPSERT ${d[3] ?? ''} (${c.status})`,
-    });
-  }
-  return { moves, unread };
+  return moves;
 }
 
 export function allKeys(t: Topology): string[] {
@@ -216,11 +284,14 @@ export function deriveBefore(topology: Topology, after: Snapshot, moves: readonl
 /** Where things pointed after the flow, from what the flow verified and moved. */
 export function deriveAfter(topology: Topology, state: FlowState | undefined, moves: readonly Move[], source: string): Snapshot {
   const objects: Record<string, { side: SideName }> = {};
-  const verified = state?.phases.cutover?.outcome === 'ok' && state.target !== undefined;
-  const noop = state?.recheck?.mode === 'noop' ? state.recheck.awsOwner : undefined;
+  // A cutover that returned its state verified every object on the target.
+  const verified = state?.cutover !== undefined && state.target !== undefined;
+  // Where a no-op found everything, or where Abort converged it.
+  const known = state?.recheck?.mode === 'noop' ? state.recheck.awsOwner : state?.abort?.side;
   for (const key of allKeys(topology)) {
-    const m = moves.find((x) => x.key === key);
-    const side: SideName = m ? m.to : verified && state.target ? state.target : noop === 'primary' || noop === 'secondary' ? noop : 'unknown';
+    // An object moved and moved back ends where its last move put it.
+    const m = moves.findLast((x) => x.key === key);
+    const side: SideName = m ? m.to : verified && state.target ? state.target : known === 'primary' || known === 'secondary' ? known : 'unknown';
     objects[key] = { side };
   }
   return { at: undefined, source, objects };
@@ -291,6 +362,41 @@ export function bootPhases(states: readonly { at: number; state: string; flow: F
   }));
 }
 
+/** The probe's failed rounds carried in a flow's input, as report rounds. */
+export function roundsOfInput(rounds: readonly FailedRound[] | undefined): ProbeRound[] {
+  return (rounds ?? []).map((r) => ({
+    at: r.at,
+    primary: r.firewall === 'primary' ? r.status : r.standby,
+    secondary: r.firewall === 'secondary' ? r.status : r.standby,
+    action: r.action,
+    reason: r.reason,
+    failed: failedPhrase(r),
+  }));
+}
+
+const LOG_HINT = "Every round, failed or not: the `probe round` lines of the health-probe function's log (CloudWatch Logs).";
+
+/** Where the rounds of a real flow come from, or why there are none. */
+function roundsNoteOf(source: string, rounds: number, reason: string, pair: PairConfig): string {
+  if (rounds > 0) {
+    return `The failed rounds the health probe counted before it started this flow, carried in the flow's input (the last ${rounds}; every ${pair.probe.intervalSeconds} s, ${pair.probe.failuresBeforeFailover} failed rounds make a failover). ${LOG_HINT}`;
+  }
+  switch (source) {
+    case 'alarm':
+      return `Started by a CloudWatch alarm, which said: ${reason || '(nothing)'}. The trigger carried no probe rounds.`;
+    case 'manual':
+      return 'Started by a person: the trigger carried no probe rounds.';
+    case 'drift':
+      return 'Started by the probe to repair drift: no failed rounds behind it.';
+    case 'drill':
+      return 'Started by the drill schedule: no failed rounds behind it.';
+    case 'probe':
+      return `The trigger carried no failed rounds (a failback, or a probe older than this report). ${LOG_HINT}`;
+    default:
+      return `The trigger (${source}) carried no probe rounds.`;
+  }
+}
+
 function incidentTime(incidentId: string | undefined): number | undefined {
   const iso = incidentId?.split('@').at(-1);
   const t = iso ? Date.parse(iso) : NaN;
@@ -318,6 +424,12 @@ function notesOf(state: FlowState | undefined, pair: PairConfig): string[] {
   }
   if (state.verify) notes.push(`verify: tunnels up ${state.verify.tunnelsUp.join(', ') || 'none'}${state.verify.tunnelsDown.length ? `; DOWN ${state.verify.tunnelsDown.join(', ')}` : ''}${state.verify.timedOut ? ' (timed out)' : ''}`);
   return notes;
+}
+
+/** The rounds of an execution's input when no flow state holds them (a flow that failed at once); none from an input the flow would refuse. */
+function inputRounds(raw: unknown): readonly FailedRound[] | undefined {
+  const parsed = flowInputSchema.safeParse(raw);
+  return parsed.success ? parsed.data.rounds : undefined;
 }
 
 export function buildReport(input: BuildInput): ReportModel {
@@ -354,6 +466,11 @@ export function buildReport(input: BuildInput): ReportModel {
   const outcome = final?.result?.outcome ?? (x.status === 'FAILED' ? 'failed' : x.status === 'RUNNING' ? 'in progress' : 'unknown');
   const summary = final?.result?.summary ?? (x.status === 'FAILED' ? `${x.error ?? 'failed'}: ${x.cause ?? ''}` : x.status);
 
+  // Rounds the source saw itself (the rehearsal saw every one), else those the flow's input carries.
+  const source = final?.input.source ?? (typeof rawInput.source === 'string' ? rawInput.source : 'unknown');
+  const reason = final?.input.reason ?? (typeof rawInput.reason === 'string' ? rawInput.reason : '');
+  const rounds = input.rounds ?? roundsOfInput(final?.input.rounds ?? inputRounds(x.input));
+
   const verdict: ReportModel['verdict'] =
     input.verdict ??
     (outcome === 'succeeded' || outcome === 'noop'
@@ -378,12 +495,12 @@ export function buildReport(input: BuildInput): ReportModel {
     moves,
     phases,
     trigger: {
-      source: final?.input.source ?? (typeof rawInput.source === 'string' ? rawInput.source : 'unknown'),
-      reason: final?.input.reason ?? (typeof rawInput.reason === 'string' ? rawInput.reason : ''),
+      source,
+      reason,
       requestedBy: final?.input.requestedBy,
       incidentAt,
-      rounds: input.rounds ?? [],
-      roundsNote: input.roundsNote,
+      rounds,
+      roundsNote: input.roundsNote ?? roundsNoteOf(source, rounds.length, reason, pair),
     },
     errors,
     notes: [...notesOf(final, pair), ...unread.map((u) => `unrecognised change: ${u}`), ...(input.notes ?? [])],

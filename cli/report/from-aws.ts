@@ -160,7 +160,6 @@ export async function flowReport(deps: AwsReportDeps, executionArn: string): Pro
     history: events,
     generatedAt: now,
     after,
-    roundsNote: 'The probe keeps no round-by-round record in AWS: the rounds are the `probe round` lines of the health-probe function\'s log (CloudWatch Logs) around the incident start.',
     verdict:
       problems.length === 0
         ? { status: 'consistent', detail: `now: everything points at ${aws === 'primary' || aws === 'secondary' ? pair.firewalls[aws].name : aws}, the recorded owner; lock free`, problems }

@@ -91,6 +91,8 @@ export interface Move {
   readonly to: SideName;
   /** What the call changed (ENIs, addresses, record values). */
   readonly detail: string;
+  /** Which step made it: `cutover`, `cutover (an attempt that did not return)`, `abort`, `dns`. */
+  readonly by: string;
 }
 
 export interface PhaseBar {
@@ -110,6 +112,8 @@ export interface ProbeRound {
   readonly secondary: string;
   readonly action: string;
   readonly reason: string;
+  /** What failed, in words (API, EC2, tunnels), where the source says. */
+  readonly failed?: string;
 }
 
 export interface ReportModel {

@@ -350,11 +350,12 @@ function MovesTable({ model }: { model: ReportModel }) {
           <th>From</th>
           <th>To</th>
           <th>Change</th>
+          <th>By</th>
         </tr>
       </thead>
       <tbody>
         {model.moves.map((m) => (
-          <tr data-move={m.key}>
+          <tr data-move={m.key} data-by={m.by} data-from={m.from} data-to={m.to}>
             <td>
               {m.object}
               {nameOf(m) ? <div class="muted small">{nameOf(m)}</div> : null}
@@ -364,6 +365,7 @@ function MovesTable({ model }: { model: ReportModel }) {
               <strong>{sideText(fws, m.to)}</strong>
             </td>
             <td class="mono small">{m.detail}</td>
+            <td class="small">{m.by === 'abort' && model.from !== undefined && m.to === model.from ? 'abort (moved back)' : m.by}</td>
           </tr>
         ))}
       </tbody>
@@ -520,17 +522,19 @@ function Page({ model }: { model: ReportModel }) {
                   <th>Probe round</th>
                   <th>{fws[0].name}</th>
                   <th>{fws[1].name}</th>
+                  {model.trigger.rounds.some((r) => r.failed) ? <th>What failed</th> : null}
                   <th>Decision</th>
                 </tr>
               </thead>
               <tbody>
                 {model.trigger.rounds.map((r) => (
-                  <tr data-round={r.action}>
+                  <tr data-round={r.action} data-at={String(r.at)}>
                     <td>
                       <Time ms={r.at} tz={tz} />
                     </td>
                     <td class={r.primary === 'healthy' ? '' : 'warn'}>{r.primary}</td>
                     <td class={r.secondary === 'healthy' ? '' : 'muted'}>{r.secondary}</td>
+                    {model.trigger.rounds.some((x) => x.failed) ? <td class="small">{r.failed ?? ''}</td> : null}
                     <td>
                       <strong>{r.action}</strong> <span class="small">{r.reason}</span>
                     </td>

@@ -111,6 +111,96 @@ describe('report model', () => {
   });
 });
 
+const run = (state: FlowState, status = 'SUCCEEDED') =>
+  buildReport({ kind: 'flow', config: makeConfig(), execution: { name: 'x', arn: undefined, status, startedAt: T0, endedAt: T0 + 1, input: state.input, output: state, error: undefined, cause: undefined }, history: [], generatedAt: T0 });
+
+describe('report model: why the flow started', () => {
+  it('the probe rounds carried in the input are the rounds of the report, with what failed in each', () => {
+    const rounds = [0, 1, 2].map((i) => ({
+      at: T0 - 30_000 + i * 10_000,
+      firewall: 'primary' as const,
+      status: 'unreachable' as const,
+      standby: 'stopped' as const,
+      api: 'timeout' as const,
+      apiError: 'PanOsTimeoutError: no answer in 5 s',
+      ec2: 'running; checks system ok, instance ok',
+      tunnelsDown: i === 2 ? ['tun-head-office'] : [],
+      action: i === 2 ? ('failover' as const) : ('none' as const),
+      reason: `fw-a failed ${i + 1} of 3 rounds`,
+    }));
+    const state = failoverState();
+    const model = run({ ...state, input: { ...state.input, rounds } });
+    expect(model.trigger.rounds).toEqual(
+      rounds.map((r, i) => ({
+        at: r.at,
+        primary: 'unreachable',
+        secondary: 'stopped',
+        action: r.action,
+        reason: r.reason,
+        failed: `API timeout (PanOsTimeoutError: no answer in 5 s); EC2 running; checks system ok, instance ok${i === 2 ? '; tunnels down: tun-head-office' : ''}`,
+      })),
+    );
+    const html = renderReport(model);
+    expect(html.match(/<tr data-round=/g)).toHaveLength(3);
+    expect(html).toContain('<th>What failed</th>');
+  });
+
+  it('an alarm\'s flow shows what the alarm said and says it carried no rounds; a person\'s says so too', () => {
+    const state = failoverState();
+    const alarm = run({ ...state, input: { ...state.input, source: 'alarm', reason: 'CloudWatch alarm pan-failover-prod-hq-egress-fw-a-status: Threshold Crossed: 2 datapoints' } });
+    expect(alarm.trigger.rounds).toEqual([]);
+    expect(alarm.trigger.roundsNote).toBe('Started by a CloudWatch alarm, which said: CloudWatch alarm pan-failover-prod-hq-egress-fw-a-status: Threshold Crossed: 2 datapoints. The trigger carried no probe rounds.');
+    const manual = run({ ...state, input: { ...state.input, source: 'manual' } });
+    expect(manual.trigger.roundsNote).toBe('Started by a person: the trigger carried no probe rounds.');
+    expect(renderReport(manual)).toContain('Started by a person: the trigger carried no probe rounds.');
+  });
+});
+
+describe('report model: what moved when a step died', () => {
+  /** A failover whose cutover never returned, then Abort: what it found, what it moved. */
+  function aborted(abort: NonNullable<FlowState['abort']>): FlowState {
+    const { cutover: _cutover, result: _result, ...state } = failoverState();
+    return { ...state, recheck: { mode: 'proceed', reason: 'failover', recordedOwner: 'primary', awsOwner: 'primary', statuses: { primary: 'unreachable', secondary: 'stopped' }, repairDns: false }, abort, result: { outcome: 'failed', summary: 'Lambda.Unknown in phase cutover' } };
+  }
+  const pair = makePair();
+  const labels = planCutover(pair, onPrimary(pair), 'secondary').changes.map(changeLabel);
+  const objects = [...pair.routes.map((r) => `route ${r.destination} in ${r.routeTableId}`), ...pair.elasticIps.map((e) => `EIP ${e.allocationId}${e.publicIp ? ` (${e.publicIp})` : ''}`)];
+
+  it('forward: what the dead attempts had moved (Abort found it on the target) and what Abort moved, each object once', () => {
+    // The dead attempts moved the first two objects; Abort moved the other four.
+    const model = run(aborted({ found: objects.map((object, i) => ({ object, side: i < 2 ? 'secondary' : 'primary' })), moved: labels.slice(2), side: 'secondary' }), 'FAILED');
+    expect(model.moves.map((m) => [m.by, m.from, m.to])).toEqual([
+      ['cutover (an attempt that did not return)', 'primary', 'secondary'],
+      ['cutover (an attempt that did not return)', 'primary', 'secondary'],
+      ...labels.slice(2).map(() => ['abort', 'primary', 'secondary']),
+    ]);
+    expect(new Set(model.moves.map((m) => m.key)).size).toBe(6);
+  });
+
+  it('back: what the dead attempts had moved and what Abort moved back onto the origin, both listed', () => {
+    const back = planCutover(pair, onPrimary(pair), 'secondary').changes.slice(0, 2).map((c) =>
+      changeLabel(c.kind === 'route' ? { ...c, from: c.to, to: c.from ?? '' } : { ...c, fromEni: c.toEni, fromPrivateIp: c.toPrivateIp, toEni: c.fromEni ?? '', toPrivateIp: c.fromPrivateIp ?? '' }),
+    );
+    const model = run(aborted({ found: objects.map((object, i) => ({ object, side: i < 2 ? 'secondary' : 'primary' })), moved: back, side: 'primary' }), 'FAILED');
+    expect(model.moves.map((m) => [m.key, m.by, m.from, m.to])).toEqual([
+      [model.moves[0]?.key, 'cutover (an attempt that did not return)', 'primary', 'secondary'],
+      [model.moves[1]?.key, 'cutover (an attempt that did not return)', 'primary', 'secondary'],
+      [model.moves[0]?.key, 'abort', 'secondary', 'primary'],
+      [model.moves[1]?.key, 'abort', 'secondary', 'primary'],
+    ]);
+    // The derived end state is where the last move put each object: back on the primary.
+    expect(new Set(Object.entries(model.after.objects).filter(([k]) => !k.startsWith('dns:')).map(([, o]) => o.side))).toEqual(new Set(['primary']));
+    const html = renderReport(model);
+    expect(html.match(/abort \(moved back\)/g)).toHaveLength(2);
+  });
+
+  it('a retried cutover lists the moves of the attempt that died, not only the retry\'s', () => {
+    const state = failoverState();
+    const model = run({ ...state, recheck: { mode: 'proceed', reason: 'failover', recordedOwner: 'primary', awsOwner: 'primary', statuses: { primary: 'unreachable', secondary: 'stopped' }, repairDns: false }, cutover: { ...state.cutover!, moved: labels.slice(1), unchanged: 1 } });
+    expect(model.moves.map((m) => m.by)).toEqual(['cutover (an attempt that did not return)', ...labels.slice(1).map(() => 'cutover')]);
+  });
+});
+
 describe('times', () => {
   it('UTC and the configured zone side by side; durations for people', () => {
     expect(utc(T0)).toBe('2026-12-07 06:00:00 UTC');

@@ -7,7 +7,7 @@
  */
 import type { PairConfig, Role } from '../../config/schema.js';
 import { allPlacements, effectiveOwner, objectLabel } from '../../domain/placement.js';
-import { CutoverNotVerifiedError, errorMessage } from '../../errors.js';
+import { CutoverFailedError, CutoverNotVerifiedError, errorMessage } from '../../errors.js';
 import { holderExecution, isDrillHolder } from '../../domain/drill.js';
 import type { ExecutionStatus } from '../../ports/messaging.js';
 import { withRetry } from '../pacing.js';
@@ -260,39 +260,48 @@ export const CONVERGE_VERIFY_MS = 120_000;
  * could move are on the ready target (the notification says what is where; "not yet visible" is
  * not a failure to undo).
  */
+type Converged = { side: Role | undefined; note: string; forward?: Role; found: NonNullable<FlowState['abort']>['found']; moved: readonly string[] };
+
 async function converge(
   deps: ControlDeps,
   pair: PairConfig,
   state: FlowState,
-): Promise<{ side: Role | undefined; note: string; forward?: Role }> {
+): Promise<Converged> {
   const placement = await withRetry(deps.clock, () => readPlacement(deps.ec2, pair));
   const owner = effectiveOwner(placement);
-  if (owner === 'primary' || owner === 'secondary') return { side: owner, note: `consistent on ${pair.firewalls[owner].name}` };
+  const found = allPlacements(placement).map((p) => ({ object: objectLabel(p), side: p.side }));
+  const result = (r: Omit<Converged, 'found' | 'moved'>, moved: readonly string[] = []): Converged => ({ ...r, found, moved });
+  if (owner === 'primary' || owner === 'secondary') return result({ side: owner, note: `consistent on ${pair.firewalls[owner].name}` });
   const split = allPlacements(placement).map((p) => `${objectLabel(p)} -> ${p.side}`);
   const forward = state.ready?.ready === true && state.target !== undefined;
   // A repair never moves anything away from the recorded owner (its target).
   if (!forward && state.input.action === 'reconcile') {
-    return { side: undefined, note: `managed objects are split (${owner}); a repair whose owner was not found ready leaves them` };
+    return result({ side: undefined, note: `managed objects are split (${owner}); a repair whose owner was not found ready leaves them` });
   }
   const origin = state.from ?? 'primary';
   if (!forward && !originUsable(state)) {
-    return {
+    return result({
       side: undefined,
       note: `managed objects are split (${split.join('; ')}); left as they are: ${pair.firewalls[origin].name} was not found able to carry traffic and the target was not found ready`,
-    };
+    });
   }
   const side: Role = forward && state.target ? state.target : origin;
   try {
     // Forward: never put anything back on the origin, even if some moves fail again.
-    await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS, rollback: !forward });
-    return { side, note: `managed objects were split; converged on ${pair.firewalls[side].name}` };
+    const done = await cutover(deps.ec2, pair, side, deps.clock, { verifyTimeoutMs: CONVERGE_VERIFY_MS, rollback: !forward });
+    return result({ side, note: `managed objects were split; converged on ${pair.firewalls[side].name}` }, done.moved);
   } catch (e) {
     const what = e instanceof CutoverNotVerifiedError ? 'moved, not yet visible in Describe' : 'could not converge';
-    return {
-      side: undefined,
-      note: `managed objects were split (${split.join('; ')}); ${what} on ${pair.firewalls[side].name}: ${errorMessage(e)}`,
-      ...(forward ? { forward: side } : {}),
-    };
+    // What a failed converge moved and left moved (forward: kept on the target); a rollback's moves went back.
+    const kept = e instanceof CutoverFailedError ? (e.details as { keptOnTarget?: unknown }).keptOnTarget : undefined;
+    return result(
+      {
+        side: undefined,
+        note: `managed objects were split (${split.join('; ')}); ${what} on ${pair.firewalls[side].name}: ${errorMessage(e)}`,
+        ...(forward ? { forward: side } : {}),
+      },
+      Array.isArray(kept) ? kept.filter((k): k is string => typeof k === 'string') : [],
+    );
   }
 }
 
@@ -305,12 +314,13 @@ async function converge(
  * probe then reports the rest as drift); nothing is fenced while objects still point at the
  * origin.
  */
-async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowState, errorName: string): Promise<string[]> {
+async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowState, errorName: string): Promise<{ notes: string[]; abort: NonNullable<FlowState['abort']> }> {
   const notes: string[] = [];
-  const { side, note, forward } = await converge(deps, pair, state);
+  const { side, note, forward, found, moved } = await converge(deps, pair, state);
   notes.push(note);
+  const made = { notes, abort: { found, moved, ...(side !== undefined ? { side } : {}) } };
   const owner = side ?? forward;
-  if (owner === undefined) return notes;
+  if (owner === undefined) return made;
   // Record where the traffic is first: a failure below must not leave the probe guarding the
   // old owner (it would take the new one's objects for drift).
   const record = await deps.store.getOwner(pair.name);
@@ -324,7 +334,7 @@ async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowSt
     });
     notes.push(`recorded ${pair.firewalls[owner].name} as owner${side === undefined ? ' (it carries what could be moved)' : ''}`);
   }
-  if (side === undefined || side !== state.target) return notes;
+  if (side === undefined || side !== state.target) return made;
   // Everything is on the target: finish what the flow had left (each step is idempotent, each
   // reported on its own).
   if (record?.owner !== side) {
@@ -341,7 +351,7 @@ async function makeConsistent(deps: ControlDeps, pair: PairConfig, state: FlowSt
   } catch (e) {
     notes.push(`DNS update failed (pan-failover repair puts it right): ${errorMessage(e)}`);
   }
-  return notes;
+  return made;
 }
 
 /** Any failure: nothing half-moved, lock released, the phase and the error reported. */
@@ -351,6 +361,7 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   const errorName = state.error?.Error ?? 'UnknownError';
   const message = causeMessage(state.error?.Cause);
   const notes: string[] = [];
+  let aborted: FlowState['abort'];
   // A step that dies part-way never returns its state, so the cutover may have begun without
   // the state saying so: look at AWS itself whenever the flow held the pair and meant to move
   // things (a no-op flow leaves whatever it found, drift included, to the probe and to people).
@@ -360,8 +371,11 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
       // Only the lock's holder changes AWS: after a lost lock (a take-over, a redriven
       // execution) another execution owns the pair.
       const held = await deps.store.get(pair.name);
-      if (held?.holder === lockHolder(state)) notes.push(...(await makeConsistent(deps, pair, state, errorName)));
-      else notes.push(`AWS left as it is: the pair's lock is ${held ? `held by ${held.holder}` : 'not held'}, not by this execution`);
+      if (held?.holder === lockHolder(state)) {
+        const made = await makeConsistent(deps, pair, state, errorName);
+        notes.push(...made.notes);
+        aborted = made.abort;
+      } else notes.push(`AWS left as it is: the pair's lock is ${held ? `held by ${held.holder}` : 'not held'}, not by this execution`);
     } catch (e) {
       notes.push(`consistency check failed: ${errorMessage(e)}`);
     }
@@ -375,6 +389,7 @@ export async function abort(deps: ControlDeps, state: FlowState): Promise<FlowSt
   const failed: FlowState = {
     ...state,
     error: { Error: errorName, Cause: message || errorName },
+    ...(aborted ? { abort: aborted } : {}),
     phases: endPhase(state, phase, now, `failed: ${errorName}`),
     result: {
       outcome: 'failed',

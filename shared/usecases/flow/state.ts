@@ -132,6 +132,17 @@ export interface FlowState {
     readonly outcome: 'succeeded' | 'noop' | 'skipped-locked' | 'skipped-paused' | 'dry-run' | 'failed';
     readonly summary: string;
   };
+  /**
+   * What Abort found and did (after a failure once the flow held the pair): where each managed
+   * object pointed when it looked (a step that dies part-way never returns its state: this is the
+   * record of what it had moved), and the changes it made to converge (change labels).
+   */
+  readonly abort?: {
+    readonly found: readonly { readonly object: string; readonly side: string }[];
+    readonly moved: readonly string[];
+    /** The side everything ended on, when it converged. */
+    readonly side?: Role;
+  };
   /** Set by a Catch: `{ Error, Cause }`. */
   readonly error?: { readonly Error: string; readonly Cause: string };
   /** The standby drill (`action: drill`): its own part, filled by the Drill* steps. */
