@@ -25,14 +25,14 @@ import { validateConfig } from '#shared/config/load.js';
 import { isolateFromRealAws } from '#shared/runtime/local-aws.js';
 import type { Config, PairConfig } from '#shared/config/schema.js';
 import { ROLES } from '#shared/config/schema.js';
-import { effectiveOwner, planCutover, type PairPlacement } from '#shared/domain/placement.js';
+import { planCutover, type PairPlacement } from '#shared/domain/placement.js';
 import type { Ec2Port } from '#shared/ports/ec2.js';
 import type { DnsPort } from '#shared/ports/dns.js';
 import type { FirewallApiFactory } from '#shared/ports/firewall.js';
 import type { FlowStarter, Notifier, SecretReader } from '#shared/ports/messaging.js';
 import type { DrillStore, LockStore, OwnerStore, PauseStore, ProbeStateStore } from '#shared/ports/store.js';
 import { readPlacement } from '#shared/usecases/placement.js';
-import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
+import { pairConsistency } from '#shared/domain/consistency.js';
 import type { FlowState } from '#shared/usecases/flow/state.js';
 import type { ProbeMemory } from '#shared/usecases/probe.js';
 import { createProbeHandler, type ProbeSummary } from '#functions/health-probe/handler.js';
@@ -714,22 +714,14 @@ export class SimSystem {
     const problems: string[] = [];
     {
       const placement = await this.placement(pair);
-      const owner = effectiveOwner(placement);
-      if (owner !== 'primary' && owner !== 'secondary') problems.push(`managed objects are ${owner}: ${JSON.stringify(placement.routes.map((r) => r.side).concat(placement.eips.map((e) => e.side)))}`);
       const store = this.#directStore();
-      const record = await store.getOwner(pair.name);
-      if (owner === 'primary' || owner === 'secondary') {
-        if (record && record.owner !== owner) problems.push(`recorded owner ${record.owner} but AWS points at ${owner}`);
-        if (!record && owner !== 'primary') problems.push(`no recorded owner while AWS points at ${owner}`);
-        for (const rec of pair.dnsRecords) {
-          const want = desiredRecord(pair, rec, owner);
-          const have = this.world.route53.resolve(rec.name, rec.type);
-          const values = (have as { values?: readonly string[] } | undefined)?.values ?? [];
-          if ([...values].sort().join(',') !== [...want.values].sort().join(',')) problems.push(`DNS ${rec.name} is ${values.join(',') || '(absent)'}, expected ${want.values.join(',')}`);
-        }
-      }
-      const lock = await store.get(pair.name);
-      if (lock && lock.expiresAt > this.clock.now()) problems.push(`lock still held by ${lock.holder}`);
+      const [record, lock] = await Promise.all([store.getOwner(pair.name), store.get(pair.name)]);
+      // The rule `status` and the report use (shared/domain/consistency.ts), then what only a run can add.
+      const dns = pair.dnsRecords.map((rec) => (this.world.route53.resolve(rec.name, rec.type) as { values?: readonly string[] } | undefined)?.values);
+      const verdict = pairConsistency({ pair, placement, dns, recordedOwner: record?.owner, lock, now: this.clock.now() });
+      const owner = verdict.aws;
+      problems.push(...verdict.problems.map((p) => (p.code === 'split' ? `${p.text}: ${JSON.stringify(placement.routes.map((r) => r.side).concat(placement.eips.map((e) => e.side)))}` : p.text)));
+      if (!record && owner === 'secondary') problems.push(`no recorded owner while AWS points at ${owner}`);
       if (options.rerun !== false && problems.length === 0 && (owner === 'primary' || owner === 'secondary')) {
         const before = this.world.events.list().length;
         const res = await this.runFlow(

@@ -4,10 +4,9 @@
  */
 import type { Command } from 'commander';
 import { ROLES, type PairConfig } from '#shared/config/schema.js';
-import { effectiveOwner } from '#shared/domain/placement.js';
+import { pairConsistency } from '#shared/domain/consistency.js';
 import { expectedRto } from '#shared/domain/drill.js';
 import { readPlacement } from '#shared/usecases/flow/cutover.js';
-import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import { describeInstancesTolerant } from '#shared/usecases/instances.js';
 import { table } from '../format.js';
 import { cliConfig, cliDeps, requirePair, type CliOptions } from '../context.js';
@@ -44,21 +43,10 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
       deps.store.getDrills(pair.name).catch(() => []),
     ]);
     const rto = expectedRto(pair, drills);
-    const aws = effectiveOwner(placement);
-    const dns = await Promise.all(
-      pair.dnsRecords.map(async (r) => {
-        const have = await deps.dns.getRecord(r.hostedZoneId, r.name, r.type);
-        const matches = (role: (typeof ROLES)[number]) =>
-          have !== undefined && [...have.values].sort().join() === [...desiredRecord(pair, r, role).values].sort().join();
-        // A record that follows an EIP has the same value on both sides: it is where its EIP is.
-        const followed = r.followElasticIp ? placement.eips.find((e) => e.eip.allocationId === r.followElasticIp)?.side : undefined;
-        const side = have === undefined ? 'missing' : followed !== undefined ? (matches('primary') ? followed : 'elsewhere') : (ROLES.find(matches) ?? 'elsewhere');
-        return { name: r.name, type: r.type, values: have?.values ?? [], side };
-      }),
-    );
-    const consistent = (aws === 'primary' || aws === 'secondary') && (!record || record.owner === aws) && dns.every((d) => d.side === aws);
+    const values = await Promise.all(pair.dnsRecords.map(async (r) => (await deps.dns.getRecord(r.hostedZoneId, r.name, r.type))?.values));
+    const { aws, dns, consistent, problems } = pairConsistency({ pair, placement, dns: values, recordedOwner: record?.owner, lock, now: Date.now() });
     if (!consistent) worst = EXIT.notDone;
-    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, pause, lastDrill: drills.at(-1), expectedRto: rto });
+    reports.push({ pair, placement, record, lock, instances, aws, dns, consistent, problems: problems.map((p) => p.text), pause, lastDrill: drills.at(-1), expectedRto: rto });
   }
   // The last self-test of the deployment (not a pair's): shown, never part of the exit code.
   let selftest: SelftestRecord | undefined;
@@ -106,7 +94,7 @@ export async function statusCommand(options: CliOptions & { pair?: string; json?
         ? `expected RTO: ${rto.totalSeconds.toFixed(0)} s (detection ${rto.detectionSeconds} s + boot ${(rto.bootSeconds ?? 0).toFixed(0)} s, median of the last ${rto.boots} drill(s))`
         : `expected RTO: detection ${rto.detectionSeconds} s + the standby's boot, not measured yet (no drill)`,
     );
-    out.push(r.consistent ? 'consistent' : 'NOT CONSISTENT: managed objects are split, or differ from the recorded owner');
+    out.push(r.consistent ? 'consistent' : `NOT CONSISTENT: ${r.problems.join('; ')}`);
     if (!r.consistent) out.push(...statusAdvice(p, r.record?.owner, r.lock, Date.now()));
     process.stdout.write(`${out.join('\n')}\n\n`);
   }

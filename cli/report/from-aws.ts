@@ -8,7 +8,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { awsErrorCode, callAws } from '#shared/adapters/aws/errors.js';
 import type { Config, PairConfig } from '#shared/config/schema.js';
-import { effectiveOwner } from '#shared/domain/placement.js';
+import { pairConsistency } from '#shared/domain/consistency.js';
 import { InputInvalidError } from '#shared/errors.js';
 import type { DnsPort } from '#shared/ports/dns.js';
 import type { Ec2Port } from '#shared/ports/ec2.js';
@@ -140,14 +140,10 @@ export async function flowReport(deps: AwsReportDeps, executionArn: string): Pro
     deps.store.loadProbeState(pair.name).then((v) => v.value),
   ]);
   const after = observedSnapshot(pair, placement, dns, now, `observed now${execution.endedAt !== undefined ? `, ${duration(now - execution.endedAt)} after the flow ended` : ' (the flow is still running)'}`);
-  const aws = effectiveOwner(placement);
-  const problems: string[] = [];
-  const sides = new Set(Object.values(after.objects).map((o) => o.side));
-  if (aws !== 'primary' && aws !== 'secondary') problems.push(`routes and EIPs are ${aws === 'split' ? 'split between the firewalls (or point elsewhere)' : 'on neither firewall'}`);
-  else if (sides.size > 1) problems.push('a DNS record does not match the firewall that carries the routes and EIPs');
-  if (record && (aws === 'primary' || aws === 'secondary') && record.owner !== aws) problems.push(`the recorded owner is ${pair.firewalls[record.owner].name}, AWS points at ${pair.firewalls[aws].name}`);
+  const verdictNow = pairConsistency({ pair, placement, dns: pair.dnsRecords.map((r) => dns[dnsValueKey(r.name, r.type)]), recordedOwner: record?.owner, lock, now });
+  const aws = verdictNow.aws;
+  const problems = verdictNow.problems.map((p) => p.text);
   const lockHeld = lock !== undefined && lock.expiresAt > now;
-  if (lockHeld) problems.push(`the pair's lock is held by ${lock.holder} until ${utc(lock.expiresAt)}`);
 
   const notes = [
     `state table: recorded owner ${record ? `${pair.firewalls[record.owner].name} since ${utc(record.since)} (by ${record.changedBy}: ${record.reason})` : 'none'}; lock ${lockHeld ? `held by ${lock.holder}` : 'free'}${probe?.incident ? `; the probe's current incident began ${utc(probe.incident.since)} (${probe.incident.action}, attempt ${probe.incident.attempts}, ${probe.incident.execution})` : ''}`,
@@ -161,8 +157,8 @@ export async function flowReport(deps: AwsReportDeps, executionArn: string): Pro
     generatedAt: now,
     after,
     verdict:
-      problems.length === 0
-        ? { status: 'consistent', detail: `now: everything points at ${aws === 'primary' || aws === 'secondary' ? pair.firewalls[aws].name : aws}, the recorded owner; lock free`, problems }
+      verdictNow.consistent
+        ? { status: 'consistent', detail: `now: everything points at ${aws === 'primary' || aws === 'secondary' ? pair.firewalls[aws].name : aws}, the recorded owner; no flow holds the lock`, problems }
         : { status: 'inconsistent', detail: 'now: see the problems below; `pan-failover status` shows the details and `pan-failover repair` converges', problems },
     notes,
   });

@@ -1,16 +1,14 @@
 /** A report snapshot from what AWS shows: the placement of routes and EIPs, and the DNS records. */
-import { ROLES, type PairConfig } from '#shared/config/schema.js';
+import type { PairConfig } from '#shared/config/schema.js';
+import { dnsSide } from '#shared/domain/consistency.js';
 import type { PairPlacement } from '#shared/domain/placement.js';
-import { desiredRecord } from '#shared/usecases/flow/aws-steps.js';
 import { dnsKey, eipKey, routeKey } from './build.js';
-import type { ObjectState, SideName, Snapshot } from './model.js';
+import type { ObjectState, Snapshot } from './model.js';
 
 export type DnsValues = Readonly<Record<string, readonly string[] | undefined>>;
 
 /** Key of `dnsValues`: `name type`. */
 export const dnsValueKey = (name: string, type: string) => `${name} ${type}`;
-
-const norm = (v: readonly string[]) => [...v].map((x) => x.toLowerCase().replace(/\.$/, '')).sort().join(',');
 
 export function observedSnapshot(pair: PairConfig, placement: PairPlacement, dns: DnsValues, at: number, source: string): Snapshot {
   const objects: Record<string, ObjectState> = {};
@@ -22,14 +20,7 @@ export function observedSnapshot(pair: PairConfig, placement: PairPlacement, dns
   }
   for (const rec of pair.dnsRecords) {
     const have = dns[dnsValueKey(rec.name, rec.type)];
-    let side: SideName;
-    if (have === undefined) side = 'missing';
-    else if (rec.followElasticIp) {
-      // A record that follows an EIP has the same value on both sides: it is where its EIP is.
-      const eip = placement.eips.find((e) => e.eip.allocationId === rec.followElasticIp);
-      side = norm(have) === norm(desiredRecord(pair, rec, 'primary').values) ? (eip?.side ?? 'unknown') : 'elsewhere';
-    } else side = ROLES.find((role) => norm(have) === norm(desiredRecord(pair, rec, role).values)) ?? 'elsewhere';
-    objects[dnsKey(rec.name, rec.type)] = { side, detail: have?.join(', ') ?? '(absent)' };
+    objects[dnsKey(rec.name, rec.type)] = { side: dnsSide(pair, placement, rec, have), detail: have?.join(', ') ?? '(absent)' };
   }
   return { at, source, objects };
 }

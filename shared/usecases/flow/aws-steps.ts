@@ -2,7 +2,8 @@
  * Steps that only call AWS APIs (they run outside the VPC, so they never depend on the network
  * path the failover repairs): dry-run plan, starting the target, the cutover, fencing, DNS.
  */
-import type { DnsRecordConfig, PairConfig, Role } from '../../config/schema.js';
+import type { PairConfig } from '../../config/schema.js';
+import { desiredRecord, sameValues } from '../../domain/consistency.js';
 import { changeLabel, planCutover } from '../../domain/placement.js';
 import {
   errorMessage,
@@ -22,18 +23,11 @@ import { beginPhase, directionOf, endPhase, originUsable, pairOf, type FlowState
 /** Seconds to wait before asking again while the target is still `stopping`. */
 const STOPPING_POLL_SECONDS = 5;
 
-/** The record's wanted value on `target`. */
-export function desiredRecord(pair: PairConfig, rec: DnsRecordConfig, target: Role): DnsRecordValue {
-  const values = rec.values
-    ? rec.values[target]
-    : [pair.elasticIps.find((e) => e.allocationId === rec.followElasticIp)?.publicIp ?? ''];
-  return { name: rec.name, type: rec.type, ttl: rec.ttl, values };
-}
+/** The record's wanted value on `target` (the one rule: `domain/consistency.ts`). */
+export { desiredRecord };
 
 function sameRecord(a: DnsRecordValue | undefined, b: DnsRecordValue): boolean {
-  if (!a) return false;
-  const norm = (v: readonly string[]) => [...v].map((x) => x.toLowerCase().replace(/\.$/, '')).sort().join(',');
-  return a.ttl === b.ttl && norm(a.values) === norm(b.values);
+  return a !== undefined && a.ttl === b.ttl && sameValues(a.values, b.values);
 }
 
 function fencingApplies(pair: PairConfig, state: FlowState): boolean {
