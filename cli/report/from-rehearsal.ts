@@ -1,14 +1,14 @@
 /**
  * The report of a rehearsal: the main flow's execution and history as the simulated Step
  * Functions keeps them (the same records `report --execution` reads from AWS), plus what only
- * the simulator can know: where everything pointed before the fault, every probe round, and the
+ * the simulator can know: where everything pointed before the fault, when it was injected, and the
  * consistency check at the end.
  */
 import type { Config } from '#shared/config/schema.js';
 import type { ExecutionRecord, SfnHistoryEvent } from '#sim/world/sfn.js';
 import type { ScenarioRun } from '#sim/scenario/run.js';
 import { buildReport, type ExecutionFacts, type HistoryItem } from './build.js';
-import type { ProbeRound, ReportModel } from './model.js';
+import type { ReportModel } from './model.js';
 import { observedSnapshot } from './snapshot.js';
 import { duration } from './time.js';
 
@@ -60,12 +60,6 @@ export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now(), conf
   const r = run.report;
   const failureAt = r.failureAt === undefined ? undefined : run.startedAt + r.failureAt;
   const detectedAt = r.detectedAt === undefined ? undefined : run.startedAt + r.detectedAt;
-  const rounds: ProbeRound[] = system.timeline
-    .filter((e) => e.source === 'probe' && failureAt !== undefined && e.at >= failureAt && e.at <= (detectedAt ?? x.startDate))
-    .map((e) => {
-      const d = (e.data ?? {}) as { primary?: string; secondary?: string; action?: string; reason?: string; code?: string };
-      return { at: e.at, primary: d.primary ?? '?', secondary: d.secondary ?? '?', action: d.action ?? '?', reason: d.reason ?? d.code ?? '' };
-    });
   const end = system.clock.now();
   const facts = [
     { label: 'Scenario', value: `${run.scenario.name}: ${run.scenario.description}` },
@@ -83,8 +77,8 @@ export function rehearsalReport(run: ScenarioRun, generatedAt = Date.now(), conf
     title: `${pair.name} rehearsal: ${run.scenario.name}`,
     before: observedSnapshot(pair, run.initial.placement, run.initial.dns, run.startedAt, 'observed in the simulated AWS at T+0'),
     after: observedSnapshot(pair, run.final.placement, run.final.dns, end, 'observed at the end of the rehearsal'),
-    rounds,
-    roundsNote: failureAt === undefined ? 'No fault was injected: the flow was started by the scenario.' : `Probe rounds from the injected failure to the decision (every ${pair.probe.intervalSeconds} s; ${pair.probe.failuresBeforeFailover} failed rounds make a failover).`,
+    // The rounds behind the decision are those the flow's input carries, as for a real flow.
+    ...(failureAt === undefined ? { roundsNote: 'No fault was injected: the flow was started by the scenario.' } : {}),
     failureAt,
     decidedAt: detectedAt,
     verdict: {

@@ -143,6 +143,10 @@ describe('report files', () => {
     const boot = r?.model.phases.find((p) => p.id === 'boot');
     expect(boot?.sub?.map((s) => s.label)).toEqual(['instance pending / starting', 'management plane not answering', 'API answers 403 (auth not up yet)', 'API up, chassis-ready no']);
     expect(r?.model.trigger.rounds.filter((x) => x.action === 'failover')).toHaveLength(1);
+    // The rounds behind the decision come from the flow's input, as for a real flow: the streak the probe counted.
+    expect(r?.model.trigger.source).toBe('probe');
+    expect(r?.model.trigger.rounds).toHaveLength(3);
+    expect(r?.model.trigger.rounds.every((x) => x.primary !== 'healthy' && (x.failed ?? '').length > 0)).toBe(true);
     expect(r?.model.verdict.status).toBe('consistent');
     const failed = rendered.find((x) => x.name === 'failed-flow');
     expect(failed?.html).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);

@@ -57,7 +57,7 @@ describe('pairConsistency', () => {
     const [first] = pair.dnsRecords;
     const dns = dnsOn('secondary');
     const v = pairConsistency(input({ dns: [dnsOn('primary')[0], ...dns.slice(1)] }));
-    expect(v.problems).toEqual([{ code: 'dns', text: `DNS ${first.name} ${first.type} points at fw-a, not at fw-b which carries the routes and EIPs` }]);
+    expect(v.problems).toEqual([{ code: 'dns', text: `DNS ${first?.name} ${first?.type} points at fw-a, not at fw-b which carries the routes and EIPs` }]);
     const absent = pairConsistency(input({ dns: [undefined, ...dns.slice(1)] }));
     expect(absent.problems.map((p) => p.text)).toEqual([`DNS ${first?.name} ${first?.type} points at missing, not at fw-b which carries the routes and EIPs`]);
   });
