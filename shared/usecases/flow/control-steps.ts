@@ -251,6 +251,9 @@ async function notifySafely(deps: ControlDeps, pair: PairConfig, state: FlowStat
 /** Abort runs within its task timeout: its convergence verifies for at most this long. */
 export const CONVERGE_VERIFY_MS = 120_000;
 
+/** What converging found (each object's side before it acted) and did (its change labels). */
+type Converged = { side: Role | undefined; note: string; forward?: Role; found: NonNullable<FlowState['abort']>['found']; moved: readonly string[] };
+
 /**
  * Converges a split pair onto one firewall: forward onto the target once it was found ready
  * (the origin is the firewall that failed: never move traffic back onto it), otherwise back onto
@@ -260,8 +263,6 @@ export const CONVERGE_VERIFY_MS = 120_000;
  * could move are on the ready target (the notification says what is where; "not yet visible" is
  * not a failure to undo).
  */
-type Converged = { side: Role | undefined; note: string; forward?: Role; found: NonNullable<FlowState['abort']>['found']; moved: readonly string[] };
-
 async function converge(
   deps: ControlDeps,
   pair: PairConfig,
