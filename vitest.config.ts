@@ -11,6 +11,7 @@ export default defineConfig({
     // failing the run when a figure drops below its threshold. A targeted run
     // (`npx vitest run tests/unit/x.test.ts`) collects none. The thresholds sit just below
     // what the whole suite measures (README, "npm test"); raise them when coverage rises.
+    // Measured 2026-12-07: lines 94.15, branches 81.2, functions 92.65, statements 92.46 %.
     coverage: {
       provider: 'v8',
       include: ['shared/**'],
@@ -18,7 +19,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // The figures are worth seeing when a test failed too.
       reportOnFailure: true,
-      thresholds: { lines: 0, branches: 0, functions: 0, statements: 0 },
+      thresholds: { lines: 92, branches: 79, functions: 90, statements: 90 },
     },
   },
 });
