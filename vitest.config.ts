@@ -11,7 +11,8 @@ export default defineConfig({
     // failing the run when a figure drops below its threshold. A targeted run
     // (`npx vitest run tests/unit/x.test.ts`) collects none. The thresholds sit just below
     // what the whole suite measures (README, "npm test"); raise them when coverage rises.
-    // Measured 2026-12-07: lines 94.15, branches 81.2, functions 92.65, statements 92.46 %.
+    // Measured 2026-12-07 on the day's last commit (CI, clean clone): lines 94.75, branches 81.74,
+    // functions 93.66, statements 93.06 %; the thresholds one point under, rounded down.
     coverage: {
       provider: 'v8',
       include: ['shared/**'],
@@ -19,7 +20,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // The figures are worth seeing when a test failed too.
       reportOnFailure: true,
-      thresholds: { lines: 92, branches: 79, functions: 90, statements: 90 },
+      thresholds: { lines: 93, branches: 80, functions: 92, statements: 92 },
     },
   },
 });
