@@ -2,7 +2,7 @@
  * What CLI commands run against: the real AWS SDK clients (credentials and region from the
  * usual chain; AWS_ENDPOINT_URL points them at the simulator) and the PAN-OS client.
  */
-import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient } from '#shared/adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient, createSsmClient } from '#shared/adapters/aws/clients.js';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '#shared/adapters/aws/ec2.js';
 import { Route53Adapter } from '#shared/adapters/aws/route53.js';
@@ -123,7 +123,7 @@ export function cliDeps(config: Config, options: CliOptions, clock: Clock = syst
     dns: new Route53Adapter(createRoute53Client(aws)),
     store: namingTheTable(new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: tableName(options) }), tableName(options), options),
     notifier: topicArn ? createNotifier({ client: createSnsClient(aws), topicArn, chatbot: config.notifications.chatbot }) : createLogOnlyNotifier(telemetry.log),
-    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient(aws) }) }),
+    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient(aws), ssm: createSsmClient(aws) }) }),
     flows: sm
       ? createFlowStarter({ client: createSfnClient(aws), stateMachineArn: sm })
       : {

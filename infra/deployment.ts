@@ -122,6 +122,22 @@ export function secretResource(ref: string): Json {
   return arn('secretsmanager', `secret:${ref}-??????`);
 }
 
+/** A Parameter Store reference as IAM needs it: the parameter's ARN (`/a/b` is `...:parameter/a/b`). */
+export function parameterResource(ref: string): Json {
+  return ref.startsWith('arn:') ? ref : arn('ssm', `parameter${ref.startsWith('/') ? '' : '/'}${ref}`);
+}
+
+function parameterRefs(pairs: readonly PairConfig[]): string[] {
+  const refs: string[] = [];
+  for (const pair of pairs) {
+    for (const role of ROLES) {
+      const key = pair.firewalls[role].apiKey;
+      if ('ssmParameter' in key) refs.push(key.ssmParameter);
+    }
+  }
+  return unique(refs);
+}
+
 function secretRefs(pairs: readonly PairConfig[]): string[] {
   const refs: string[] = [];
   for (const pair of pairs) {
@@ -195,6 +211,7 @@ function scopeOf(pairs: readonly PairConfig[]) {
     recordNames: unique(pairs.flatMap((p) => p.dnsRecords.map((d) => normalizedRecordName(d.name)))),
     recordTypes: unique(pairs.flatMap((p) => p.dnsRecords.map((d) => d.type))),
     secrets: secretRefs(pairs),
+    parameters: parameterRefs(pairs),
     // The table holds one item set per pair: a function can only touch the listed pairs' items.
     leadingKeys: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': pairs.map((p) => `pair#${p.name}`) } } as Cfn,
   };
@@ -281,6 +298,10 @@ function pairStatements(pairs: readonly PairConfig[], names: Deployment['names']
   const item = (sid: string, actions: string[]): Statement => ({ Sid: sid, Effect: 'Allow', Action: actions, Resource: table, Condition: scope.leadingKeys });
   const readSecrets: Statement[] =
     scope.secrets.length === 0 ? [] : [{ Sid: 'ApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: scope.secrets.map(secretResource) }];
+  // SecureString parameters under the AWS managed key aws/ssm: its key policy lets Parameter
+  // Store decrypt for any principal of the account allowed to read the parameter, so no
+  // kms:Decrypt here (a customer-managed key is not supported: ADR 0010).
+  if (scope.parameters.length > 0) readSecrets.push({ Sid: 'ApiKeyParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: scope.parameters.map(parameterResource) });
   return {
     healthProbe: [item('State', ['dynamodb:GetItem', 'dynamodb:PutItem']), ...readSecrets],
     flowControl: [

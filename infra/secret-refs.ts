@@ -1,5 +1,5 @@
 /**
- * A deployment reads the API keys from Secrets Manager only. `{ file }` and `{ env }` key
+ * A deployment reads the API keys from Secrets Manager or SSM Parameter Store (SecureString) only. `{ file }` and `{ env }` key
  * references are for the CLI on an engineer's machine: packaged, a file reference would need
  * the key file inside the function's zip and an environment reference would need the key in a
  * plaintext Lambda environment variable (readable by anyone with `lambda:GetFunctionConfiguration`,
@@ -14,12 +14,12 @@ export function assertDeployableSecrets(config: Config): void {
   config.pairs.forEach((pair, p) => {
     for (const role of ROLES) {
       const key = pair.firewalls[role].apiKey;
-      if ('secretsManager' in key) continue;
+      if ('secretsManager' in key || 'ssmParameter' in key) continue;
       const kind = 'file' in key ? 'a file reference' : 'an environment variable reference';
       const where = 'file' in key ? 'inside the function zip' : 'in a plaintext Lambda environment variable';
       issues.push({
         path: `pairs[${p}].firewalls.${role}.apiKey`,
-        message: `is ${kind} (${'file' in key ? 'file' : 'env'}); a deployment reads API keys from Secrets Manager only, since this would put the key ${where}: store it in Secrets Manager and use { secretsManager: <name or ARN> }`,
+        message: `is ${kind} (${'file' in key ? 'file' : 'env'}); a deployment reads API keys from Secrets Manager or SSM Parameter Store only, since this would put the key ${where}: store it as a SecureString parameter and use { ssmParameter: <name or ARN> }, or in Secrets Manager and use { secretsManager: <name or ARN> }`,
       });
     }
   });

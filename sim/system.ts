@@ -12,7 +12,7 @@
 import '#shared/polyfills.js';
 import type { Context } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
-import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient } from '#shared/adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSnsClient, createSsmClient } from '#shared/adapters/aws/clients.js';
 import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '#shared/adapters/aws/ec2.js';
 import { Route53Adapter } from '#shared/adapters/aws/route53.js';
@@ -159,6 +159,7 @@ async function warmDecision(world: World, principal: IamPrincipal, request: Auth
  */
 function expectedRequests(config: Config, world: World, principal: IamPrincipal): AuthorizationRequest[] {
   const out: AuthorizationRequest[] = [];
+  const parameterArns = [...parameterNamesOf(config).values()].map((name) => world.parameters.arnOf(name));
   const secretArns = [...secretIdsOf(config).values()].flatMap((id) => {
     try {
       return [world.secrets.get(id).arn];
@@ -177,6 +178,8 @@ function expectedRequests(config: Config, world: World, principal: IamPrincipal)
           for (const r of resources) for (const pair of config.pairs) out.push({ action, resource: r, context: { 'dynamodb:LeadingKeys': [`pair#${pair.name}`] } });
         } else if (action === 'secretsmanager:GetSecretValue') {
           for (const r of secretArns) out.push({ action, resource: r, context: {} });
+        } else if (action === 'ssm:GetParameter') {
+          for (const r of parameterArns) out.push({ action, resource: r, context: {} });
         } else if (action === 'route53:ChangeResourceRecordSets') {
           for (const pair of config.pairs) {
             for (const rec of pair.dnsRecords) {
@@ -223,16 +226,20 @@ function runConfig(config: Config, firewalls: ReadonlyMap<string, SimFirewall>):
   return validateConfig(raw, 'simulator run configuration');
 }
 
-function secretIdsOf(config: Config): Map<string, string> {
+/** Firewall name -> the id of its key in one store (`secretsManager` or `ssmParameter`). */
+function keyIdsOf(config: Config, store: 'secretsManager' | 'ssmParameter'): Map<string, string> {
   const ids = new Map<string, string>();
   for (const pair of config.pairs) {
     for (const role of ROLES) {
-      const ref = pair.firewalls[role].apiKey;
-      if ('secretsManager' in ref) ids.set(pair.firewalls[role].name, ref.secretsManager);
+      const ref: Record<string, unknown> = pair.firewalls[role].apiKey;
+      const id = ref[store];
+      if (typeof id === 'string') ids.set(pair.firewalls[role].name, id);
     }
   }
   return ids;
 }
+const secretIdsOf = (config: Config) => keyIdsOf(config, 'secretsManager');
+const parameterNamesOf = (config: Config) => keyIdsOf(config, 'ssmParameter');
 
 export class SimSystem {
   readonly clock: SimClock;
@@ -296,10 +303,12 @@ export class SimSystem {
     const clock = new SimClock({ speed: options.speed, start: options.clockStart });
     const world = World.create({ clock, seed: options.seed ?? 1, timings: options.worldTimings });
     const keys = new Map<string, string>();
-    for (const [fw] of secretIdsOf(options.config)) keys.set(fw, apiKey());
+    for (const [fw] of [...secretIdsOf(options.config), ...parameterNamesOf(options.config)]) keys.set(fw, apiKey());
     const secrets: Record<string, string> = {};
     for (const [fw, id] of secretIdsOf(options.config)) secrets[id] = keys.get(fw) ?? apiKey();
-    world.load(topologyFromConfig(options.config, { secrets, unmanagedRoutes: options.unmanagedRoutes }));
+    const parameters: Record<string, string> = {};
+    for (const [fw, name] of parameterNamesOf(options.config)) parameters[name] = keys.get(fw) ?? apiKey();
+    world.load(topologyFromConfig(options.config, { secrets, parameters, unmanagedRoutes: options.unmanagedRoutes }));
     if (options.awsFaults) world.faults.set(options.awsFaults);
     const principals = simPrincipals(options.config, { region: world.region, accountId: world.accountId }, options.iam);
     world.iam.enforce(createPolicyEvaluator(), Object.values(principals));
@@ -350,7 +359,7 @@ export class SimSystem {
         store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(aws), tableName: SIM_TABLE }),
         notifier: createNotifier({ client: createSnsClient(aws), topicArn: this.topicArn, chatbot: this.config.notifications.chatbot }),
         flows: createFlowStarter({ client: createSfnClient(aws), stateMachineArn: this.stateMachineArn }),
-        secrets: createSecretReader({ client: createSecretsManagerClient(aws), clock: this.clock }),
+        secrets: createSecretReader({ client: createSecretsManagerClient(aws), ssm: createSsmClient(aws), clock: this.clock }),
       };
     }
     const direct = createDirectPorts<ProbeMemory>(this.world, {

@@ -11,6 +11,7 @@ import en from 'zod/v4/locales/en.js';
 import type { ValidationIssue } from '../errors.js';
 import { canonicalCidr, classifyIpv4, isIpv4, isIpv4Cidr } from './net.js';
 import { drillScheduleIssue } from './drill-schedule.js';
+import { ssmParameterIssue } from './ssm-parameter.js';
 
 export const ROLES = ['primary', 'secondary'] as const;
 export type Role = (typeof ROLES)[number];
@@ -84,6 +85,18 @@ const apiKeySchema = z.union([
     /** Secrets Manager secret id or ARN holding the key (plain string, or JSON with `field`). */
     secretsManager: matching(SECRET_ID, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or a secret ARN, without wildcards'),
     field: z.optional(text(1)),
+  }),
+  /**
+   * SSM Parameter Store SecureString parameter (name or ARN) holding the key as a plain string,
+   * encrypted with the AWS managed key `aws/ssm` (ADR 0010; shared/config/ssm-parameter.ts).
+   */
+  z.strictObject({
+    ssmParameter: z.string().check(
+      z.superRefine((v, ctx) => {
+        const issue = ssmParameterIssue(v);
+        if (issue !== undefined) ctx.issues.push({ code: 'custom', message: issue, input: v });
+      }),
+    ),
   }),
   /** A file holding the key (CLI use; never in Lambda). */
   z.strictObject({ file: text(1) }),
@@ -365,6 +378,7 @@ export type ReadinessPolicy = z.infer<typeof readinessSchema>;
 /** How an API key reference is named in errors and logs (never the value). */
 export function describeApiKeyRef(ref: ApiKeyRef): string {
   if ('secretsManager' in ref) return `secretsManager:${ref.secretsManager}${ref.field === undefined ? '' : `#${ref.field}`}`;
+  if ('ssmParameter' in ref) return `ssmParameter:${ref.ssmParameter}`;
   if ('file' in ref) return `file:${ref.file}`;
   return `env:${ref.env}`;
 }

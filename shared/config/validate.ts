@@ -12,7 +12,7 @@ export function validateConfig(raw: unknown, source = '(inline)'): Config {
   }
   const shape = configSchema.safeParse(raw);
   if (!shape.success) {
-    const issues: ValidationIssue[] = shape.error.issues.map((i) => ({
+    const issues: ValidationIssue[] = shape.error.issues.map(unionBranchIssue).map((i) => ({
       path: formatPath(i.path),
       message: describeIssue(i, raw),
     }));
@@ -32,6 +32,20 @@ interface ZodIssueLike {
   message: string;
   path: readonly PropertyKey[];
   keys?: readonly string[];
+  errors?: readonly (readonly ZodIssueLike[])[];
+}
+
+/**
+ * A union of strict objects (`apiKey`, `tls`) fails as a whole with "Invalid input". When exactly
+ * one branch recognised the object's keys (its only complaints are about the values), that
+ * branch's first complaint is the one to show: `apiKey.ssmParameter` says what is wrong with
+ * the name instead of "Invalid input".
+ */
+function unionBranchIssue(issue: ZodIssueLike): ZodIssueLike {
+  if (issue.code !== 'invalid_union' || issue.errors === undefined) return issue;
+  const keyed = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.code !== 'unrecognized_keys' && i.path.length > 0 && !(i.code === 'invalid_type' && i.message.includes('undefined'))));
+  const only = keyed.length === 1 ? keyed[0]?.[0] : undefined;
+  return only === undefined ? issue : unionBranchIssue({ ...only, path: [...issue.path, ...only.path] });
 }
 
 function describeIssue(issue: ZodIssueLike, raw: unknown): string {

@@ -63,4 +63,12 @@ export interface SecretReader {
   getSecretString(secretId: string): Promise<string>;
   /** Drops a cached value (the firewall refused it: the key may have been rotated). Optional. */
   invalidate?(secretId: string): void;
+  /**
+   * An SSM Parameter Store SecureString parameter's decrypted value (name or ARN). Throws
+   * `SecretUnavailableError` naming the parameter, also when it is not a SecureString. Optional:
+   * a reader without it cannot serve `{ ssmParameter }` keys (the factory says so by name).
+   */
+  getParameterString?(name: string): Promise<string>;
+  /** Like `invalidate`, for a parameter. Optional. */
+  invalidateParameter?(name: string): void;
 }

@@ -3,7 +3,7 @@
  * handlers pass `tracedClients(tracer)`, so each AWS call is an X-Ray subsegment
  * (shared/observability/tracing.ts).
  */
-import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createRoute53Client, createSecretsManagerClient, createSfnClient, createSsmClient } from '../adapters/aws/clients.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { Route53Adapter } from '../adapters/aws/route53.js';
@@ -64,7 +64,7 @@ export async function firewallStepDepsFromEnv(telemetry: Telemetry, capture: Cli
   const { env, ...common } = await base(telemetry, capture);
   return {
     ...common,
-    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: capture(createSecretsManagerClient()) }) }),
+    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: capture(createSecretsManagerClient()), ssm: capture(createSsmClient()) }) }),
     store: store(env, capture),
   };
 }

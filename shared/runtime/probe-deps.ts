@@ -1,5 +1,5 @@
 /** Composition root of the health-probe function (one builder per function keeps bundles lean). */
-import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, createSfnClient } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, createSfnClient, createSsmClient } from '../adapters/aws/clients.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { createSecretReader } from '../adapters/aws/secrets.js';
@@ -21,7 +21,7 @@ export async function probeDepsFromEnv(telemetry: Telemetry): Promise<ProbeDeps>
     clock: systemClock,
     telemetry,
     ec2: new Ec2Adapter(createEc2Client()),
-    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient() }) }),
+    firewalls: createFirewallApiFactory({ secrets: createSecretReader({ client: createSecretsManagerClient(), ssm: createSsmClient() }) }),
     store: new DynamoStateStore<ProbeMemory>({ client: createDynamoDbClient(), tableName: env.PAN_FAILOVER_TABLE }),
     flows: createFlowStarter({ client: createSfnClient(), stateMachineArn: env.PAN_FAILOVER_STATE_MACHINE_ARN ?? '' }),
     notifier: notifierFrom(env.PAN_FAILOVER_TOPIC_ARN, telemetry, { chatbot: config.notifications.chatbot }),

@@ -3,7 +3,7 @@
  * environment, built at the first self-test event. The API keys are read by a reader of its
  * own, without the probe's cache: a key read earlier must not hide an unreachable Secrets Manager.
  */
-import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, type AwsClientOptions } from '../adapters/aws/clients.js';
+import { createDynamoDbClient, createEc2Client, createSecretsManagerClient, createSsmClient, type AwsClientOptions } from '../adapters/aws/clients.js';
 import { DynamoStateStore } from '../adapters/aws/dynamodb-store.js';
 import { Ec2Adapter } from '../adapters/aws/ec2.js';
 import { createSecretReader } from '../adapters/aws/secrets.js';
@@ -23,7 +23,7 @@ export type ProbeSelftestParts = (stateMachineArn: string | undefined, aws?: Aws
 
 /** `aws`: the clients' options (the simulator signs each function's calls with its role's key). */
 export function vpcSideSelftestDeps(config: Config, identity: SelftestIdentity, options: { aws?: AwsClientOptions; stateMachineArn?: string; probeParts?: ProbeSelftestParts } = {}): VpcSideDeps {
-  const secrets = createSecretReader({ client: createSecretsManagerClient(options.aws) });
+  const secrets = createSecretReader({ client: createSecretsManagerClient(options.aws), ssm: createSsmClient(options.aws) });
   return {
     config,
     ec2: new Ec2Adapter(createEc2Client(options.aws)),

@@ -473,6 +473,26 @@ async function vpcSide(fn: 'health-probe' | 'flow-firewall', deps: VpcSideDeps):
         }));
         keyOk = secretRow.result === 'pass';
         rows.push(secretRow);
+      } else if ('ssmParameter' in ref) {
+        const resource = `${ref.ssmParameter} (${fw.name}'s API key)`;
+        const check = 'read ssm:GetParameter';
+        const read = deps.secrets.getParameterString?.bind(deps.secrets);
+        const parameterRow = await attempt(fn, check, resource, async () => {
+          if (read === undefined) throw new SecretUnavailableError(ref.ssmParameter, 'this function has no Parameter Store reader');
+          await read(ref.ssmParameter);
+          return 'read and decrypted (value not shown)';
+        }, (e) =>
+          // Read but refused by the reader: a String parameter (plaintext) or an empty one.
+          e instanceof SecretUnavailableError && !(e.cause instanceof AwsError)
+            ? { function: fn, check, resource, result: 'unknown', detail: errorMessage(e), fix: `store ${fw.name}'s API key as a SecureString: aws ssm put-parameter --name ${ref.ssmParameter} --type SecureString --overwrite --value file://<key file>` }
+            : awsFailure(fn, check, resource, e, {
+                ...vpc,
+                service: 'ssm',
+                missingFix: `create the SecureString parameter ${ref.ssmParameter} with ${fw.name}'s API key (aws ssm put-parameter --type SecureString), or correct pairs[].firewalls.${role}.apiKey.ssmParameter`,
+              }),
+        );
+        keyOk = parameterRow.result === 'pass';
+        rows.push(parameterRow);
       }
       const resource = `${fw.name} ${fw.management.host}:${fw.management.port}`;
       const state = instances?.get(fw.instanceId)?.state;

@@ -1,6 +1,6 @@
 /**
  * The JSON protocols, chosen by `X-Amz-Target`: DynamoDB and Step Functions (awsJson1_0),
- * Secrets Manager (awsJson1_1), CloudWatch (awsJson1_0 in query-compatible mode: the error code
+ * Secrets Manager and SSM Parameter Store (awsJson1_1), CloudWatch (awsJson1_0 in query-compatible mode: the error code
  * travels in the `x-amzn-query-error` header). Timestamps are epoch seconds.
  */
 import { SimAwsError, type ServiceName } from '#sim/world/aws-error.js';
@@ -240,6 +240,28 @@ const secretsmanager: JsonService = {
   },
 };
 
+const ssm: JsonService = {
+  service: 'ssm',
+  contentType: 'application/x-amz-json-1.1',
+  errorNamespace: '',
+  operations: {
+    GetParameter: (b, w) => {
+      const p = w.parameters.getParameter(b);
+      return {
+        Parameter: {
+          Name: p.name,
+          ARN: p.arn,
+          Type: p.type,
+          Value: p.value,
+          Version: p.version,
+          LastModifiedDate: seconds(p.lastModifiedDate),
+          DataType: 'text',
+        },
+      };
+    },
+  },
+};
+
 function dimensions(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const d of Array.isArray(v) ? (v as { Name?: unknown; Value?: unknown }[]) : []) {
@@ -373,6 +395,7 @@ const BY_PREFIX: Readonly<Record<string, JsonService>> = {
   DynamoDB_20120810: dynamodb,
   AWSStepFunctions: sfn,
   secretsmanager,
+  AmazonSSM: ssm,
   GraniteServiceVersion20100801: cloudwatch,
 };
 

@@ -28,6 +28,8 @@ export const SIM_INSTANCE_TYPE = 'm5.xlarge';
 export interface TopologyOptions {
   /** API key value per secret id. */
   readonly secrets: Readonly<Record<string, string>>;
+  /** API key value per SSM parameter name (SecureString parameters). */
+  readonly parameters?: Readonly<Record<string, string>>;
   /**
    * Routes that point at the primary's ENI (the one the table's managed routes use) but are not
    * in the configuration: the controller must never touch them.
@@ -205,6 +207,7 @@ export function topologyFromConfig(config: Config, options: TopologyOptions): Wo
     elasticIps,
     hostedZones: [...zones.values()],
     secrets,
+    parameters: Object.entries(options.parameters ?? {}).map(([name, value]) => ({ name, value, type: 'SecureString' as const })),
     tables: [{ name: SIM_TABLE }],
     topics: [{ name: SIM_TOPIC }],
     stateMachines: [{ name: SIM_STATE_MACHINE }],

@@ -4,7 +4,7 @@
  * the direct ports translate them into the typed errors of `shared/errors.ts`.
  */
 
-export const SERVICES = ['ec2', 'route53', 'dynamodb', 'sfn', 'sns', 'secretsmanager', 'cloudwatch', 'iam', 'lambda'] as const;
+export const SERVICES = ['ec2', 'route53', 'dynamodb', 'sfn', 'sns', 'secretsmanager', 'ssm', 'cloudwatch', 'iam', 'lambda'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export class SimAwsError extends Error {
@@ -49,6 +49,7 @@ export const THROTTLE_ERRORS: Readonly<
   sfn: { code: 'ThrottlingException', httpStatus: 400, message: 'Rate exceeded' },
   sns: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
   secretsmanager: { code: 'ThrottlingException', httpStatus: 400, message: 'Rate exceeded' },
+  ssm: { code: 'ThrottlingException', httpStatus: 400, message: 'Rate exceeded' },
   cloudwatch: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
   iam: { code: 'Throttling', httpStatus: 400, message: 'Rate exceeded' },
   lambda: { code: 'TooManyRequestsException', httpStatus: 429, message: 'Rate exceeded' },

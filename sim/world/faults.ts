@@ -364,6 +364,7 @@ export function serviceOf(op: string): ServiceName {
     case 'sfn':
     case 'sns':
     case 'secretsmanager':
+    case 'ssm':
     case 'cloudwatch':
     case 'iam':
     case 'lambda':

@@ -32,6 +32,7 @@ import { DynamoStateStore } from '#shared/adapters/aws/dynamodb-store.js';
 import { sanitiseSubject } from '#shared/adapters/aws/sns.js';
 import { snsMessage, type RenderOptions } from '#shared/notify/render.js';
 import { bareChangeId, bareHostedZoneId, normaliseDnsName } from '#shared/adapters/aws/route53.js';
+import { parameterKey } from '#shared/adapters/aws/secrets.js';
 import { SimAwsError, SimNoAnswer } from './aws-error.js';
 import type { AddressView, InstanceView, RouteTableView } from './ec2.js';
 import type { World } from './world.js';
@@ -489,6 +490,19 @@ export class WorldSecretReader implements SecretReader {
     }
     if (value === '') throw new SecretUnavailableError(secretId, 'the secret is empty');
     return value;
+  }
+
+  /** Same rules as the SDK reader (shared/adapters/aws/secrets.ts): SecureString only, decrypted. */
+  async getParameterString(name: string): Promise<string> {
+    const w = this.#world;
+    let parameter;
+    try {
+      parameter = await viaWorld(w, 'ssm:GetParameter', { operation: 'ssm:GetParameter' }, () => w.parameters.getParameter({ Name: name, WithDecryption: true }));
+    } catch (e) {
+      const retryable = typeof e === 'object' && e !== null && 'retryable' in e && e.retryable === true;
+      throw new SecretUnavailableError(name, e instanceof Error ? e.message : String(e), { cause: e, retryable });
+    }
+    return parameterKey(name, parameter.type, parameter.value);
   }
 }
 

@@ -126,6 +126,13 @@ const secretSchema = z.strictObject({
   value: z.string(),
 });
 
+/** An SSM Parameter Store parameter (API keys: SecureString). */
+const parameterSchema = z.strictObject({
+  name: z.string().min(1),
+  value: z.string(),
+  type: z.enum(['String', 'SecureString']).default('SecureString'),
+});
+
 const topicSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/) });
 const stateMachineSchema = z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
 
@@ -196,6 +203,7 @@ export const worldTopologySchema = z.strictObject({
   elasticIps: z.array(elasticIpSchema).default([]),
   hostedZones: z.array(hostedZoneSchema).default([]),
   secrets: z.array(secretSchema).default([]),
+  parameters: z.array(parameterSchema).default([]),
   tables: z.array(tableSchema).default([]),
   topics: z.array(topicSchema).default([]),
   stateMachines: z.array(stateMachineSchema).default([]),
@@ -377,6 +385,10 @@ export function referenceIssues(t: WorldTopology): ValidationIssue[] {
   unique(
     'secret',
     t.secrets.map((s, i) => ({ id: s.name, path: ['secrets', i, 'name'] })),
+  );
+  unique(
+    'parameter',
+    t.parameters.map((p, i) => ({ id: p.name, path: ['parameters', i, 'name'] })),
   );
   unique(
     'table',

@@ -17,6 +17,7 @@ import { FaultController } from './faults.js';
 import { IamApiWorld, IamWorld, type IamPrincipal } from './iam.js';
 import { LambdaWorld } from './lambda.js';
 import { SecretsWorld, SnsWorld } from './messaging.js';
+import { ParametersWorld } from './ssm.js';
 import { SeededRng } from './rng.js';
 import { Route53World } from './route53.js';
 import { Scheduler } from './scheduler.js';
@@ -67,6 +68,7 @@ export class World {
   readonly dynamodb: DynamoDbWorld;
   readonly sns: SnsWorld;
   readonly secrets: SecretsWorld;
+  readonly parameters: ParametersWorld;
   readonly sfn: SfnWorld;
   readonly cloudwatch: CloudWatchWorld;
   readonly iam: IamWorld;
@@ -102,6 +104,7 @@ export class World {
     this.dynamodb = new DynamoDbWorld(this.#ctx);
     this.sns = new SnsWorld(this.#ctx);
     this.secrets = new SecretsWorld(this.#ctx);
+    this.parameters = new ParametersWorld(this.#ctx);
     this.sfn = new SfnWorld(this.#ctx);
     this.iamApi = new IamApiWorld(this.#ctx);
     this.lambda = new LambdaWorld(this.#ctx);
@@ -137,6 +140,7 @@ export class World {
     this.dynamodb.load(t);
     this.sns.load(t);
     this.secrets.load(t);
+    this.parameters.load(t);
     this.sfn.load(t);
     for (const alarm of t.alarms) this.cloudwatch.defineAlarm(alarm);
     if (t.faults !== undefined) this.faults.set(t.faults);

@@ -79,14 +79,16 @@ describe('deployment: names, region, VPC', () => {
 describe('deployment: least-privilege roles', () => {
   it('gives the probe read access to EC2 and no way to change routes, addresses, instances or DNS', () => {
     const probe = actions('healthProbe');
-    expect(probe).toEqual(expect.arrayContaining(['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'states:StartExecution', 'secretsmanager:GetSecretValue']));
+    // The example keeps its API keys in Parameter Store (ADR 0010): no Secrets Manager action at all.
+    expect(probe).toEqual(expect.arrayContaining(['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'states:StartExecution', 'ssm:GetParameter']));
+    expect(probe).not.toContain('secretsmanager:GetSecretValue');
     for (const a of ['ec2:ReplaceRoute', 'ec2:CreateRoute', 'ec2:AssociateAddress', 'ec2:StartInstances', 'ec2:StopInstances', 'route53:ChangeResourceRecordSets', 'dynamodb:DeleteItem']) {
       expect(probe, a).not.toContain(a);
     }
     // The flow's firewall checks read; they change nothing in AWS.
     expect(actions('flowFirewall').filter((a) => !a.startsWith('ec2:Describe') && !/NetworkInterface|PrivateIp|logs:|xray:/.test(a))).toEqual([
       'dynamodb:GetItem',
-      'secretsmanager:GetSecretValue',
+      'ssm:GetParameter',
     ]);
   });
 

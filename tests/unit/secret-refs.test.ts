@@ -61,7 +61,10 @@ describe('secret ids', () => {
   });
 
   it('the API key statement never carries a wildcard but the random suffix of a name', () => {
-    const d = deployment(validateConfig(exampleRaw()), { stage: 'prod' });
+    const raw = exampleRaw();
+    firewalls(raw).primary.apiKey = { secretsManager: 'pan-failover/fw-a/api-key' };
+    firewalls(raw).secondary.apiKey = { secretsManager: 'pan-failover/fw-b/api-key' };
+    const d = deployment(validateConfig(raw), { stage: 'prod' });
     const keys = d.permissions.healthProbe.find((s) => s.Sid === 'ApiKeys');
     const resources = (keys?.Resource as { 'Fn::Sub': string }[]).map((r) => r['Fn::Sub']);
     expect(resources).toHaveLength(2);
@@ -78,7 +81,9 @@ describe('prepare-deploy refuses keys that are not in Secrets Manager', () => {
     const e = refusal(() => deployment(config, { stage: 'prod' }));
     expect(e.message).toContain(`pairs[0].firewalls.secondary.apiKey: is ${kind}`);
     expect(e.message).toContain(where);
-    expect(e.message).toContain('Secrets Manager only');
+    expect(e.message).toContain('Secrets Manager or SSM Parameter Store only');
+    expect(e.message).toContain('{ ssmParameter: <name or ARN> }');
+    expect(e.message).toContain('{ secretsManager: <name or ARN> }');
     expect(e.issues).toHaveLength(1);
   });
 
@@ -88,7 +93,7 @@ describe('prepare-deploy refuses keys that are not in Secrets Manager', () => {
       const path = join(dir, 'config.yaml');
       writeFileSync(path, stringify(withKey({ env: 'PAN_KEY' })));
       const out = join(dir, 'out');
-      await expect(prepareDeployCommand({ config: path, stage: 'prod', out })).rejects.toThrow(/Secrets Manager only/);
+      await expect(prepareDeployCommand({ config: path, stage: 'prod', out })).rejects.toThrow(/Secrets Manager or SSM Parameter Store only/);
       expect(existsSync(join(out, 'pan-failover.json'))).toBe(false);
       expect(existsSync(join(out, 'deployment.json'))).toBe(false);
     } finally {

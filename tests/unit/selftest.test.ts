@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { selftestExitCode, selftestLine } from '#cli/commands/selftest.js';
 import { isSelftestSchedule } from '#shared/config/schema.js';
-import { AwsAccessDeniedError, AwsThrottledError, AwsTransientError, InstanceStateConflictError, SecretUnavailableError } from '#shared/errors.js';
+import { AwsAccessDeniedError, AwsCallError, AwsThrottledError, AwsTransientError, InstanceStateConflictError, SecretUnavailableError } from '#shared/errors.js';
+import { validateConfig } from '#shared/config/validate.js';
+import type { Config } from '#shared/config/schema.js';
 import type { Ec2Mutation, PolicyCheck } from '#shared/ports/selftest.js';
 import {
   iamRecordName,
@@ -154,8 +156,15 @@ describe('rows from answers', () => {
   });
 });
 
-function vpcDeps(options: { secret?: (id: string) => Promise<string>; ec2Fails?: Error }): VpcSideDeps {
-  const config = makeConfig();
+function inSecretsManager(config: Config): Config {
+  const raw = JSON.parse(JSON.stringify(config)) as { pairs: { firewalls: Record<string, { name: string; apiKey: unknown }> }[] };
+  for (const fw of Object.values(raw.pairs[0]!.firewalls)) fw.apiKey = { secretsManager: `pan-failover/${fw.name}/api-key` };
+  return validateConfig(raw);
+}
+
+function vpcDeps(options: { secret?: (id: string) => Promise<string>; parameter?: (name: string) => Promise<string>; ec2Fails?: Error; inSecretsManager?: boolean }): VpcSideDeps {
+  // The example keeps its keys in Parameter Store; `inSecretsManager` moves them to Secrets Manager.
+  const config = options.inSecretsManager ? inSecretsManager(makeConfig()) : makeConfig();
   const pair = config.pairs[0]!;
   const firewalls = new FakeFirewalls(new ManualClock(0));
   return {
@@ -165,7 +174,7 @@ function vpcDeps(options: { secret?: (id: string) => Promise<string>; ec2Fails?:
         options.ec2Fails ? Promise.reject(options.ec2Fails) : Promise.resolve(ids.map((id) => ({ instanceId: id, state: id === pair.firewalls.primary.instanceId ? 'running' : 'stopped', instanceType: 'm5.xlarge', availabilityZone: undefined, launchTime: undefined, systemStatus: undefined, instanceStatus: undefined, networkInterfaces: [] }))),
     } as unknown as VpcSideDeps['ec2'],
     store: { get: () => Promise.resolve(undefined) },
-    secrets: { getSecretString: options.secret ?? (() => Promise.resolve('key')) },
+    secrets: { getSecretString: options.secret ?? (() => Promise.resolve('key')), getParameterString: options.parameter ?? (() => Promise.resolve('key')) },
     firewalls,
     identity: { roleArn: undefined, region: 'eu-central-1', tableName: 't', topicArn: undefined },
   };
@@ -189,12 +198,36 @@ describe('the in-VPC side', () => {
   it('a secret denied on its bare name is a missing secret; a secret denied on its full ARN is a missing permission', async () => {
     const absent = (id: string) =>
       Promise.reject(new SecretUnavailableError(id, 'x', { cause: new AwsAccessDeniedError('secretsmanager:GetSecretValue', `access denied (AccessDeniedException: User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: secretsmanager:GetSecretValue on resource: ${id} because no identity-based policy allows the secretsmanager:GetSecretValue action)`, 'AccessDeniedException') }));
-    const rows = await selftestHealthProbe(vpcDeps({ secret: absent }));
+    const rows = await selftestHealthProbe(vpcDeps({ secret: absent, inSecretsManager: true }));
     expect(rows.filter((r) => r.check === 'read secretsmanager:GetSecretValue').map((r) => r.result)).toEqual(['missing', 'missing']);
     const wrongArn = (id: string) =>
       Promise.reject(new SecretUnavailableError(id, 'x', { cause: new AwsAccessDeniedError('secretsmanager:GetSecretValue', `access denied (AccessDeniedException: ... on resource: arn:aws:secretsmanager:eu-central-1:1:secret:${id}-AbCdEf because ...)`, 'AccessDeniedException') }));
-    const rows2 = await selftestHealthProbe(vpcDeps({ secret: wrongArn }));
+    const rows2 = await selftestHealthProbe(vpcDeps({ secret: wrongArn, inSecretsManager: true }));
     expect(rows2.filter((r) => r.check === 'read secretsmanager:GetSecretValue').map((r) => r.result)).toEqual(['denied', 'denied']);
+  });
+  it('keys in Parameter Store: one ssm:GetParameter row per firewall, value never shown', async () => {
+    const rows = await selftestHealthProbe(vpcDeps({ secret: () => Promise.reject(new Error('Secrets Manager must not be read')) }));
+    expect(rows.filter((r) => r.check === 'read ssm:GetParameter').map((r) => [r.resource, r.result, r.detail])).toEqual([
+      ["/pan-failover/fw-a/api-key (fw-a's API key)", 'pass', 'read and decrypted (value not shown)'],
+      ["/pan-failover/fw-b/api-key (fw-b's API key)", 'pass', 'read and decrypted (value not shown)'],
+    ]);
+    expect(rows.some((r) => r.check.startsWith('read secretsmanager'))).toBe(false);
+  });
+  it('a missing parameter is "missing" with the put-parameter fix; a denial is a missing permission; a String parameter says to store it as SecureString', async () => {
+    const notFound = (name: string) =>
+      Promise.reject(new SecretUnavailableError(name, 'x', { cause: new AwsCallError('ssm:GetParameter', 'ParameterNotFound', 'ParameterNotFound') }));
+    const missing = (await selftestHealthProbe(vpcDeps({ parameter: notFound }))).filter((r) => r.check === 'read ssm:GetParameter');
+    expect(missing.map((r) => r.result)).toEqual(['missing', 'missing']);
+    expect(missing[0]?.fix).toBe('create the SecureString parameter /pan-failover/fw-a/api-key with fw-a\'s API key (aws ssm put-parameter --type SecureString), or correct pairs[].firewalls.primary.apiKey.ssmParameter');
+    const denied = (name: string) =>
+      Promise.reject(new SecretUnavailableError(name, 'x', { cause: new AwsAccessDeniedError('ssm:GetParameter', 'access denied (AccessDeniedException: not authorized)', 'AccessDeniedException') }));
+    expect((await selftestHealthProbe(vpcDeps({ parameter: denied }))).filter((r) => r.check === 'read ssm:GetParameter').map((r) => r.result)).toEqual(['denied', 'denied']);
+    const plaintext = (name: string) => Promise.reject(new SecretUnavailableError(name, 'the parameter is of type String, not SecureString'));
+    const rows = await selftestHealthProbe(vpcDeps({ parameter: plaintext }));
+    const row = rows.find((r) => r.check === 'read ssm:GetParameter');
+    expect(row).toMatchObject({ result: 'unknown', fix: expect.stringMatching(/^store fw-a's API key as a SecureString: aws ssm put-parameter --name \/pan-failover\/fw-a\/api-key --type SecureString --overwrite/) });
+    // No key, so the firewall is not called with one.
+    expect(rows.find((r) => r.resource.startsWith('fw-a '))).toMatchObject({ result: 'not-checked', detail: 'not checked (no API key: see the row above)' });
   });
 });
 

@@ -17,6 +17,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { isRetriedByCaller } from '../../runtime/retry-scope.js';
 import { guardLocalOnly } from './local-only.js';
@@ -109,6 +110,8 @@ export const createSfnClient = (options?: AwsClientOptions) => guardLocalOnly(ne
 export const createSnsClient = (options?: AwsClientOptions) => guardLocalOnly(new SNSClient(awsClientConfig(options)));
 export const createSecretsManagerClient = (options?: AwsClientOptions) =>
   guardLocalOnly(new SecretsManagerClient(awsClientConfig(options)));
+/** SSM Parameter Store (the API keys stored as SecureString parameters: ADR 0010). */
+export const createSsmClient = (options?: AwsClientOptions) => guardLocalOnly(new SSMClient(awsClientConfig(options)));
 /** IAM (the self-test's `SimulatePrincipalPolicy` on the function's own role); only the functions outside the VPC use it. */
 export const createIamClient = (options?: AwsClientOptions) => guardLocalOnly(new IAMClient(awsClientConfig(options)));
 /** Lambda (the CLI's `selftest` invokes the deployed functions). A self-test runs for seconds: a longer socket timeout. */
@@ -122,6 +125,7 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly sns: SNSClient;
   readonly secretsManager: SecretsManagerClient;
+  readonly ssm: SSMClient;
 }
 
 function once<T>(build: () => T): () => T {
@@ -140,6 +144,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const sfn = once(() => createSfnClient(options));
   const sns = once(() => createSnsClient(options));
   const secretsManager = once(() => createSecretsManagerClient(options));
+  const ssm = once(() => createSsmClient(options));
   return {
     get ec2() {
       return ec2();
@@ -158,6 +163,9 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     },
     get secretsManager() {
       return secretsManager();
+    },
+    get ssm() {
+      return ssm();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Builds one `PanosClient` per firewall from configuration: resolves the API key (Secrets
- * Manager, file or environment) and the TLS trust (pin, or a CA bundle read once per path).
+ * Manager, SSM Parameter Store, file or environment) and the TLS trust (pin, or a CA bundle read once per path).
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigInvalidError, FirewallAuthError, SecretUnavailableError, errorMessage } from '../../errors.js';
@@ -48,6 +48,16 @@ async function readRaw(ref: ApiKeyRef, reference: string, deps: Required<Omit<Fi
       throw new SecretUnavailableError(reference, errorMessage(e), { cause: e, retryable: true });
     }
     return ref.field === undefined ? secret : fieldOf(secret, ref.field, reference);
+  }
+  if ('ssmParameter' in ref) {
+    const read = deps.secrets.getParameterString?.bind(deps.secrets);
+    if (read === undefined) throw new SecretUnavailableError(reference, 'this controller cannot read SSM parameters here');
+    try {
+      return await read(ref.ssmParameter);
+    } catch (e) {
+      if (e instanceof SecretUnavailableError) throw e;
+      throw new SecretUnavailableError(reference, errorMessage(e), { cause: e, retryable: true });
+    }
   }
   if ('file' in ref) {
     try {
@@ -129,13 +139,15 @@ export function createFirewallApiFactory(deps: FirewallApiFactoryDeps): Firewall
         maxResponseBytes: deps.maxResponseBytes,
       });
       const ref = firewall.apiKey;
-      return 'secretsManager' in ref ? forgetKeyOnAuthError(client, () => deps.secrets.invalidate?.(ref.secretsManager)) : client;
+      if ('secretsManager' in ref) return forgetKeyOnAuthError(client, () => deps.secrets.invalidate?.(ref.secretsManager));
+      if ('ssmParameter' in ref) return forgetKeyOnAuthError(client, () => deps.secrets.invalidateParameter?.(ref.ssmParameter));
+      return client;
     },
   };
 }
 
 /**
- * A refused key may have been rotated in Secrets Manager since it was cached: drop the cached
+ * A refused key may have been rotated in Secrets Manager or Parameter Store since it was cached: drop the cached
  * value so the next call reads the new one (instead of failing until the cache expires).
  */
 function forgetKeyOnAuthError(api: FirewallApi, forget: () => void): FirewallApi {
