@@ -32,9 +32,17 @@ export const PRICES = {
   // Not in the reference: Secrets Manager.
   secretPerMonth: 0.4,
   secretsPer10kCalls: 0.05,
+  // Not in the reference: Parameter Store standard parameters (no storage charge, standard
+  // throughput GetParameter free) and KMS requests (SecureString decryption with aws/ssm, an
+  // AWS managed key: no monthly key charge). KMS's 20,000 free requests a month not applied.
+  parameterStandardPerMonth: 0,
+  kmsPer10kRequests: 0.03,
 } as const;
 
 export const HOURS_PER_MONTH = 730;
+
+/** The line of the firewalls' API keys, both stores (ADR 0010). */
+export const API_KEYS_LINE = 'API keys (Secrets Manager, Parameter Store)';
 
 export interface CostInputs {
   /** Probe invocations a month (EventBridge once a minute). */
@@ -56,8 +64,12 @@ export interface CostInputs {
   readonly alarms: number;
   readonly dashboards: number;
   readonly snsPublishesPerMonth: number;
+  /** API keys in Secrets Manager: secrets, and GetSecretValue calls a month. */
   readonly secrets: number;
   readonly secretCallsPerMonth: number;
+  /** API keys in Parameter Store (standard SecureString): parameters, and GetParameter calls (one KMS decrypt each) a month. */
+  readonly ssmParameters?: number;
+  readonly ssmDecryptsPerMonth?: number;
 }
 
 export interface CostLine {
@@ -154,10 +166,13 @@ export function controllerCost(i: CostInputs): CostLine[] {
       (Math.max(0, i.snsPublishesPerMonth - 1e6) / 1e6) * PRICES.snsPerMillionPublishesAfterFirstMillion,
     ),
     same(
-      'Secrets Manager (API keys)',
-      `${i.secrets} secrets, ${n(i.secretCallsPerMonth)} calls`,
-      `${PRICES.secretPerMonth} per secret + ${PRICES.secretsPer10kCalls} per 10k calls`,
-      i.secrets * PRICES.secretPerMonth + (i.secretCallsPerMonth / 10_000) * PRICES.secretsPer10kCalls,
+      API_KEYS_LINE,
+      `Secrets Manager ${i.secrets} secrets, ${n(i.secretCallsPerMonth)} calls; Parameter Store ${i.ssmParameters ?? 0} SecureString, ${n(i.ssmDecryptsPerMonth ?? 0)} KMS decrypts`,
+      `SM ${PRICES.secretPerMonth} per secret + ${PRICES.secretsPer10kCalls} per 10k calls; PS ${PRICES.parameterStandardPerMonth} + KMS ${PRICES.kmsPer10kRequests} per 10k`,
+      i.secrets * PRICES.secretPerMonth +
+        (i.secretCallsPerMonth / 10_000) * PRICES.secretsPer10kCalls +
+        (i.ssmParameters ?? 0) * PRICES.parameterStandardPerMonth +
+        ((i.ssmDecryptsPerMonth ?? 0) / 10_000) * PRICES.kmsPer10kRequests,
     ),
   ];
 }

@@ -19,6 +19,7 @@ import { SimSystem } from '#sim/system.js';
 import type { Config } from '#shared/config/schema.js';
 import { deployment, probeMemoryFor } from '../../infra/deployment.js';
 import {
+  API_KEYS_LINE,
   HOURS_PER_MONTH,
   PRICES,
   type CostLine,
@@ -64,7 +65,9 @@ export interface SteadyState {
   readonly metricCombinations: readonly string[];
   readonly logBytesPerInvocation: number;
   readonly statusCheckAlarms: number;
+  /** The example's API keys per store (ADR 0010). */
   readonly secretsInConfig: number;
+  readonly parametersInConfig: number;
   readonly firewallsProbedEachRound: number;
 }
 
@@ -145,6 +148,7 @@ export async function measureSteadyState(): Promise<SteadyState> {
       logBytesPerInvocation: logBytes,
       statusCheckAlarms: system.world.cloudwatch.describeAlarms().length,
       secretsInConfig: [pair.firewalls.primary, pair.firewalls.secondary].filter((f) => 'secretsManager' in f.apiKey).length,
+      parametersInConfig: [pair.firewalls.primary, pair.firewalls.secondary].filter((f) => 'ssmParameter' in f.apiKey).length,
       firewallsProbedEachRound: pair.standbyMode === 'cold' ? 1 : 2,
     };
   } finally {
@@ -169,15 +173,29 @@ function scaled(base: CostInputs, s: SteadyState, pairs: number, configFor: (pai
     alarms: alarmsOf(config),
     secrets: s.secretsInConfig * pairs,
     secretCallsPerMonth: base.secretCallsPerMonth * pairs,
+    ssmParameters: s.parametersInConfig * pairs,
+    ssmDecryptsPerMonth: (base.ssmDecryptsPerMonth ?? 0) * pairs,
     snsPublishesPerMonth: base.snsPublishesPerMonth * pairs,
     flowsPerMonth: base.flowsPerMonth * pairs,
   };
+}
+
+/**
+ * Reads a month of the keys of one store: each probed firewall's key is re-read when the reader's
+ * cache expires; `inStore` of the pair's keys are in that store.
+ */
+function keyReadsPerMonth(s: SteadyState, inStore: number): number {
+  const keys = s.secretsInConfig + s.parametersInConfig;
+  return keys === 0 ? 0 : ((s.firewallsProbedEachRound * inStore) / keys) * ((HOURS_PER_MONTH * 3_600_000) / DEFAULT_SECRET_CACHE_TTL_MS);
 }
 
 /** The alarms infra/deployment.ts generates for `config`. */
 function alarmsOf(config: Config): number {
   return Object.values(deployment(config, { stage: 'prod' }).resources).filter((r) => (r as { Type?: string }).Type === 'AWS::CloudWatch::Alarm').length;
 }
+
+/** Not in the reference: KMS's always-free requests a month. */
+const KMS_FREE_REQUESTS = 20_000;
 
 /** CloudWatch's and Step Functions' always-free allowances, on top of Lambda's (what an otherwise empty account would not pay). */
 function freeTierCredit(i: CostInputs, lines: readonly CostLine[]): number {
@@ -188,7 +206,9 @@ function freeTierCredit(i: CostInputs, lines: readonly CostLine[]): number {
   const dashboards = Math.min(3, i.dashboards) * PRICES.dashboardPerMonth;
   const logs = Math.min(line('CloudWatch Logs ingestion'), 5 * PRICES.logsIngestionPerGb);
   const sfn = Math.min(line('Step Functions (Standard)'), (PRICES.sfnFreeTransitions / 1000) * PRICES.sfnPerThousandTransitions);
-  return lambda + metrics + alarms + dashboards + logs + sfn;
+  // KMS: 20,000 requests a month free (the SecureString API keys' decrypts).
+  const kms = (Math.min(KMS_FREE_REQUESTS, i.ssmDecryptsPerMonth ?? 0) / 10_000) * PRICES.kmsPer10kRequests;
+  return lambda + metrics + alarms + dashboards + logs + sfn + kms;
 }
 
 export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts): Promise<SectionResult> {
@@ -222,8 +242,10 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
     dashboards: ASSUMED.dashboards,
     snsPublishesPerMonth: Math.round(ASSUMED.flowsPerMonth * snsPerFlow + ASSUMED.alertsPerMonth),
     secrets: s.secretsInConfig,
-    // Each probed firewall's key is re-read when the reader's cache expires.
-    secretCallsPerMonth: s.firewallsProbedEachRound * ((HOURS_PER_MONTH * 3_600_000) / DEFAULT_SECRET_CACHE_TTL_MS),
+    // Each probed firewall's key is re-read when the reader's cache expires, from its store.
+    secretCallsPerMonth: keyReadsPerMonth(s, s.secretsInConfig),
+    ssmParameters: s.parametersInConfig,
+    ssmDecryptsPerMonth: keyReadsPerMonth(s, s.parametersInConfig),
   };
 
   out('Measured (steady state of the hq-egress example, cold standby; deployed probe handler over the wire):');
@@ -269,7 +291,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out(`By number of pairs (arm64, USD a month; one probe function for all pairs, rounds concurrent, same duration; its memory as the deployment sizes it: ${PAIR_COUNTS.map((n) => `${n} pairs ${probeMemoryFor(configFor(n))} MB`).join(', ')}):`);
   const big = (n: number, item: string) => usd(perPairs.find((p) => p.pairs === n)?.lines.find((l) => l.item === item)?.arm64 ?? 0);
   for (const l of table(
-    ['pairs', 'total', 'with the always-free tiers', 'probe compute', 'metrics', 'alarms', 'secrets', 'DynamoDB'],
+    ['pairs', 'total', 'with the always-free tiers', 'probe compute', 'metrics', 'alarms', 'API keys', 'DynamoDB'],
     perPairs.map((p) => [
       String(p.pairs),
       usd(p.arm64),
@@ -277,12 +299,12 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
       big(p.pairs, 'probe Lambda compute'),
       big(p.pairs, 'custom metrics (EMF)'),
       big(p.pairs, 'alarms (standard resolution)'),
-      big(p.pairs, 'Secrets Manager (API keys)'),
+      big(p.pairs, API_KEYS_LINE),
       usd((p.lines.find((l) => l.item === 'DynamoDB reads (on-demand)')?.arm64 ?? 0) + (p.lines.find((l) => l.item === 'DynamoDB writes (on-demand)')?.arm64 ?? 0)),
     ]),
     [1, 2, 3, 4, 5, 6, 7],
   )) out(`  ${l}`);
-  out('  always-free tiers: Lambda 400,000 GB-s and 1M requests, 10 custom metrics, 10 alarms, 3 dashboards, 5 GB of logs, 4,000 state transitions');
+  out('  always-free tiers: Lambda 400,000 GB-s and 1M requests, 10 custom metrics, 10 alarms, 3 dashboards, 5 GB of logs, 4,000 state transitions, 20,000 KMS requests');
 
   const standby = standbyCost({ ebsGb: ASSUMED.vmSeriesDiskGb, coldRunHours: ASSUMED.coldDrillHours });
   const coldTotal = standby.cold + sum.arm64;

@@ -57,7 +57,8 @@ describe('IAM enforcement in the simulator', () => {
     const by = (fn: string) => new Set(records.filter((r) => r.principal === fn).map((r) => r.action));
     expect([...by('flow-aws')]).toEqual(expect.arrayContaining(['ec2:StartInstances', 'ec2:ReplaceRoute', 'ec2:AssociateAddress', 'ec2:StopInstances', 'route53:ChangeResourceRecordSets', 'dynamodb:GetItem']));
     expect([...by('flow-control')]).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sns:Publish']));
-    expect([...by('flow-firewall')]).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    // The example keeps its API keys in Parameter Store (ADR 0010).
+    expect([...by('flow-firewall')]).toEqual(expect.arrayContaining(['ssm:GetParameter']));
     expect(sys().iamDenials()).toEqual([]);
     // Every wire request of the flow was signed by one of the functions' roles.
     expect(sys().aws?.recentRequests().filter((r) => r.principal === undefined)).toEqual([]);

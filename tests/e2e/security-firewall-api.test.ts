@@ -221,8 +221,8 @@ describe('security: secrets stay secret', () => {
     const metrics = captureMetrics(sys);
     const keys = (['primary', 'secondary'] as const).map((role) => {
       const ref = pair.firewalls[role].apiKey;
-      if (!('secretsManager' in ref)) throw new Error('the example keeps its keys in Secrets Manager');
-      return sys.world.secrets.get(ref.secretsManager).secretString;
+      if (!('ssmParameter' in ref)) throw new Error('the example keeps its keys in Parameter Store');
+      return sys.world.parameters.getParameter({ Name: ref.ssmParameter, WithDecryption: true }).value;
     });
     for (const key of keys) expect(leakForms(key).length).toBeGreaterThan(0);
 

@@ -16,6 +16,7 @@ import { createLambdaClient } from '#shared/adapters/aws/clients.js';
 import { createFunctionInvoker } from '#shared/adapters/aws/selftest.js';
 import { simulatedDeployment } from '#sim/iam/deployed-roles.js';
 import { captureOutput, changesSince, lastSeq, startCliSim, type CliSim } from '../support/cli-sim.js';
+import { keysInSecretsManager } from '../support/config.js';
 
 let sim: CliSim | undefined;
 afterEach(async () => {
@@ -82,7 +83,8 @@ describe('selftest on the example deployment', () => {
     expect(rows.filter((r) => r.function === 'flow-control' && /^simulate (sns:Publish|dynamodb:PutItem|dynamodb:DeleteItem|states:DescribeExecution|lambda:InvokeFunction)$/.test(r.check)).length).toBeGreaterThanOrEqual(8);
     // The in-VPC functions read each key and call the running firewall; the stopped standby is not checked.
     for (const fn of ['health-probe', 'flow-firewall']) {
-      expect(rows.filter((r) => r.function === fn && r.check === 'read secretsmanager:GetSecretValue')).toHaveLength(2);
+      expect(rows.filter((r) => r.function === fn && r.check === 'read ssm:GetParameter').map((r) => r.result)).toEqual(['pass', 'pass']);
+      expect(rows.filter((r) => r.function === fn && r.check.startsWith('read secretsmanager'))).toEqual([]);
       expect(rows.find((r) => r.function === fn && r.check.startsWith('firewall API') && r.resource.startsWith('fw-a'))?.result).toBe('pass');
       expect(rows.find((r) => r.function === fn && r.check.startsWith('firewall API') && r.resource.startsWith('fw-b'))).toMatchObject({ result: 'not-checked', detail: 'not checked (stopped)' });
     }
@@ -126,22 +128,35 @@ describe('selftest names each gap', () => {
     ]);
   });
 
-  it('Secrets Manager unreachable from the probe (no VPC endpoint): its key reads are unreachable, with the endpoint to add', async () => {
-    sim = await startCliSim({ awsFaults: { unreachableFrom: { 'health-probe': ['secretsmanager:*'] } } });
+  it('Parameter Store unreachable from the probe (no VPC endpoint): its key reads are unreachable, with the endpoint to add', async () => {
+    sim = await startCliSim({ awsFaults: { unreachableFrom: { 'health-probe': ['ssm:*'] } } });
     const { code, doc } = await selftest(sim);
     expect(code).toBe(1);
     const bad = failing(doc);
     expect(bad.map((r) => `${r.function} ${r.check} ${r.resource} ${r.result}`)).toEqual([
-      "health-probe read secretsmanager:GetSecretValue pan-failover/fw-a/api-key (fw-a's API key) unreachable",
-      "health-probe read secretsmanager:GetSecretValue pan-failover/fw-b/api-key (fw-b's API key) unreachable",
+      "health-probe read ssm:GetParameter /pan-failover/fw-a/api-key (fw-a's API key) unreachable",
+      "health-probe read ssm:GetParameter /pan-failover/fw-b/api-key (fw-b's API key) unreachable",
     ]);
-    expect(bad[0]?.fix).toMatch(/interface VPC endpoint for secretsmanager/);
+    expect(bad[0]?.fix).toMatch(/interface VPC endpoint for ssm \(com\.amazonaws\.<region>\.ssm\)/);
     // flow-firewall, in other subnets' luck here, still reads its keys.
-    expect(doc.result.rows.filter((r) => r.function === 'flow-firewall' && r.check === 'read secretsmanager:GetSecretValue').map((r) => r.result)).toEqual(['pass', 'pass']);
+    expect(doc.result.rows.filter((r) => r.function === 'flow-firewall' && r.check === 'read ssm:GetParameter').map((r) => r.result)).toEqual(['pass', 'pass']);
   });
 
-  it("a missing API key (fw-b's secret deleted): both in-VPC functions name it", async () => {
-    sim = await startCliSim({ iam: { expectDenials: true } });
+  it("a missing API key (fw-b's parameter deleted): both in-VPC functions name it, with the put-parameter fix", async () => {
+    sim = await startCliSim();
+    sim.system.world.parameters.remove('/pan-failover/fw-b/api-key');
+    const { code, doc } = await selftest(sim);
+    expect(code).toBe(1);
+    const bad = failing(doc);
+    expect(bad.map((r) => `${r.function} ${r.check} ${r.resource} ${r.result}`)).toEqual([
+      "health-probe read ssm:GetParameter /pan-failover/fw-b/api-key (fw-b's API key) missing",
+      "flow-firewall read ssm:GetParameter /pan-failover/fw-b/api-key (fw-b's API key) missing",
+    ]);
+    expect(bad[0]?.fix).toMatch(/^create the SecureString parameter \/pan-failover\/fw-b\/api-key with fw-b's API key \(aws ssm put-parameter --type SecureString\)/);
+  });
+
+  it("keys in Secrets Manager, fw-b's secret deleted: both in-VPC functions name it", async () => {
+    sim = await startCliSim({ config: keysInSecretsManager(), iam: { expectDenials: true } });
     sim.system.world.secrets.remove('pan-failover/fw-b/api-key');
     const { code, doc } = await selftest(sim);
     expect(code).toBe(1);

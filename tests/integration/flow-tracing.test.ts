@@ -107,7 +107,7 @@ describe('tracing of the flow functions AWS calls', () => {
 
     const firewall = recordingCapture();
     await firewallStepDepsFromEnv(recordingTelemetry(), firewall.capture);
-    expect(firewall.clients.sort()).toEqual(['DynamoDBClient', 'EC2Client', 'SecretsManagerClient']);
+    expect(firewall.clients.sort()).toEqual(['DynamoDBClient', 'EC2Client', 'SSMClient', 'SecretsManagerClient']);
   });
 
   it('in Lambda, each call of a flow function is a subsegment named for the service, through the same endpoint and retry strategy', async () => {

@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 describe('API key rotation', () => {
-  it('a 403 drops the cached key, so the rotated key is read and accepted on the next call', async () => {
+  it.each([
+    ['Parameter Store (the example)', { ssmParameter: '/pan-failover/fw-a/api-key' }, 'ssm:/pan-failover/fw-a/api-key'],
+    ['Secrets Manager', { secretsManager: 'pan-failover/fw-a/api-key' }, 'sm:pan-failover/fw-a/api-key'],
+  ] as const)('%s: a 403 drops the cached key, so the rotated key is read and accepted on the next call', async (_store, apiKey, expected) => {
     const clock = new ManualClock();
     const host = new FakeFirewallHost(clock, { state: 'running', runningSince: clock.now() - 3_600_000 });
     sim = await startPanosSimulator({ name: 'fw-a', host, clock, apiKey: 'LUFRPT1-new-key==' });
@@ -26,18 +29,23 @@ describe('API key rotation', () => {
     const invalidated: string[] = [];
     const secrets: SecretReader = {
       getSecretString: () => Promise.resolve((cached ??= stored)),
+      getParameterString: () => Promise.resolve((cached ??= stored)),
       invalidate: (id) => {
-        invalidated.push(id);
+        invalidated.push(`sm:${id}`);
+        cached = undefined;
+      },
+      invalidateParameter: (name) => {
+        invalidated.push(`ssm:${name}`);
         cached = undefined;
       },
     };
     const pair = makePair();
-    const fw = { ...pair.firewalls.primary, management: { host: '127.0.0.1', port: sim.port, interfaceSwap: false }, tls: { pinnedSha256: sim.fingerprint256 } };
+    const fw = { ...pair.firewalls.primary, apiKey, management: { host: '127.0.0.1', port: sim.port, interfaceSwap: false }, tls: { pinnedSha256: sim.fingerprint256 } };
     const factory = createFirewallApiFactory({ secrets });
 
     const first = await factory.forFirewall(fw, { timeoutMs: 4000 });
     await expect(first.systemInfo()).rejects.toBeInstanceOf(FirewallAuthError);
-    expect(invalidated).toEqual(['pan-failover/fw-a/api-key']);
+    expect(invalidated).toEqual([expected]);
 
     stored = 'LUFRPT1-new-key==';
     const second = await factory.forFirewall(fw, { timeoutMs: 4000 });

@@ -20,14 +20,14 @@ import { manyPairConfig } from '../support/many-pairs.js';
 const FALLBACK = ['m5n.2xlarge', 'm5.2xlarge'];
 const config = manyPairConfig(50, { fallbackInstanceTypes: FALLBACK });
 const pair50 = config.pairs[49] as PairConfig;
-const secretOf = (role: 'primary' | 'secondary') => {
+const parameterOf = (role: 'primary' | 'secondary') => {
   const ref = pair50.firewalls[role].apiKey;
-  if (!('secretsManager' in ref)) throw new Error('the example keys are in Secrets Manager');
-  return ref.secretsManager;
+  if (!('ssmParameter' in ref)) throw new Error('the example keys are in Parameter Store');
+  return ref.ssmParameter;
 };
 
 /** Objects no pair names (well-formed ids, absent from the configuration). */
-const OUTSIDE = { instance: 'i-0fffffffffffffff1', routeTable: 'rtb-0ffffffffffffffff', pair: 'not-configured', secret: 'pan-failover/other/api-key', record: 'other.example.com' };
+const OUTSIDE = { instance: 'i-0fffffffffffffff1', routeTable: 'rtb-0ffffffffffffffff', pair: 'not-configured', parameter: '/pan-failover/other/api-key', record: 'other.example.com' };
 
 let world: World | undefined;
 afterEach(() => {
@@ -36,14 +36,14 @@ afterEach(() => {
 });
 
 function setup(roles: SimRolesOptions = {}) {
-  const secrets: Record<string, string> = {};
+  const parameters: Record<string, string> = { [OUTSIDE.parameter]: 'LUFRPT-sim-key-other' };
   for (const p of config.pairs) {
     for (const r of ['primary', 'secondary'] as const) {
       const ref = p.firewalls[r].apiKey;
-      if ('secretsManager' in ref) secrets[ref.secretsManager] = `LUFRPT-sim-key-${p.firewalls[r].name}`;
+      if ('ssmParameter' in ref) parameters[ref.ssmParameter] = `LUFRPT-sim-key-${p.firewalls[r].name}`;
     }
   }
-  const w = World.create({ clock: new ManualClock(), seed: 50 }).load(topologyFromConfig(config, { secrets }));
+  const w = World.create({ clock: new ManualClock(), seed: 50 }).load(topologyFromConfig(config, { secrets: {}, parameters }));
   world = w;
   const principals = simPrincipals(config, { region: w.region, accountId: w.accountId }, roles);
   w.iam.enforce(createPolicyEvaluator(), Object.values(principals));
@@ -94,8 +94,8 @@ describe('IAM enforcement on the 50-pair deployment', () => {
     // The probe and flow-firewall: the firewalls' API keys and the pair's items.
     for (const fn of ['healthProbe', 'flowFirewall'] as const) {
       const p = ports(fn);
-      expect(await p.secrets.getSecretString(secretOf('secondary')), fn).toBe(`LUFRPT-sim-key-${pair50.firewalls.secondary.name}`);
-      await expect(p.secrets.getSecretString(OUTSIDE.secret), fn).rejects.toMatchObject({ name: 'SecretUnavailableError', cause: DENIED });
+      expect(await p.secrets.getParameterString?.(parameterOf('secondary')), fn).toBe(`LUFRPT-sim-key-${pair50.firewalls.secondary.name}`);
+      await expect(p.secrets.getParameterString?.(OUTSIDE.parameter), fn).rejects.toMatchObject({ name: 'SecretUnavailableError', cause: DENIED });
       await p.store.getOwner(pair50.name);
       await expect(p.store.getOwner(OUTSIDE.pair), fn).rejects.toMatchObject(DENIED);
     }

@@ -15,6 +15,7 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCom
 import { ListSubscriptionsCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { startCliSim, type CliSim } from '../support/cli-sim.js';
+import { keysInSecretsManager } from '../support/config.js';
 
 const SCRIPT = new URL('../support/botocore-list-calls.py', import.meta.url).pathname;
 const HAS_BOTOCORE = process.env.PAN_FAILOVER_LIST_CLIENT !== 'sdk' && spawnSync('python3', ['-c', 'import botocore'], { stdio: 'ignore' }).status === 0;
@@ -61,7 +62,8 @@ afterEach(async () => {
 
 describe(`the simulator answers the AWS CLI's read and list calls (${HAS_BOTOCORE ? 'botocore' : 'AWS SDK for JavaScript'})`, () => {
   it('zones, the state table, the state machine and its execution history, the topic, the secrets', async () => {
-    sim = await startCliSim();
+    // The example keeps its keys in Parameter Store; the secrets to list are this copy's.
+    sim = await startCliSim({ config: keysInSecretsManager() });
     const s = sim;
     const pair = s.system.pair();
     s.system.world.dynamodb.putItem({ TableName: SIM_TABLE, Item: { pk: { S: pair.name }, sk: { S: 'owner' }, owner: { S: 'primary' }, since: { N: String(s.system.clock.now()) }, changedBy: { S: 'test' }, reason: { S: 'listed' } } });

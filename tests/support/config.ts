@@ -33,3 +33,13 @@ export function makePair(patch: DeepPartial<PairConfig> = {}): PairConfig {
   if (!pair) throw new Error('no pair');
   return pair;
 }
+
+/**
+ * `config` with every firewall's API key in Secrets Manager (`pan-failover/<firewall>/api-key`)
+ * instead of the example's Parameter Store parameters: the tests of the Secrets Manager path.
+ */
+export function keysInSecretsManager(config: Config = makeConfig()): Config {
+  const raw = JSON.parse(JSON.stringify(config)) as { pairs: { firewalls: Record<string, { name: string; apiKey: unknown }> }[] };
+  for (const pair of raw.pairs) for (const fw of Object.values(pair.firewalls)) fw.apiKey = { secretsManager: `pan-failover/${fw.name}/api-key` };
+  return validateConfig(raw);
+}

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  API_KEYS_LINE,
   HOURS_PER_MONTH,
   PRICES,
   controllerCost,
@@ -76,8 +77,24 @@ describe('monthly lines', () => {
   it('charges logs per GB, SNS only past the first million, secrets per secret and per call', () => {
     expect(line('CloudWatch Logs').x86).toBeCloseTo(PRICES.logsIngestionPerGb, 9);
     expect(line('SNS').x86).toBeCloseTo(0.5 * PRICES.snsPerMillionPublishesAfterFirstMillion, 9);
-    expect(line('Secrets Manager').x86).toBeCloseTo(2 * PRICES.secretPerMonth + PRICES.secretsPer10kCalls, 9);
+    expect(line(API_KEYS_LINE).x86).toBeCloseTo(2 * PRICES.secretPerMonth + PRICES.secretsPer10kCalls, 9);
     expect(line('Step Functions').x86).toBeCloseTo(0.2 * PRICES.sfnPerThousandTransitions, 9);
+  });
+
+  it('API keys: Secrets Manager per secret and per call, Parameter Store SecureString only its KMS decrypts, counted separately', () => {
+    const keys = (i: Partial<CostInputs>) => controllerCost({ ...inputs, ...i }).find((l) => l.item === API_KEYS_LINE);
+    // The example before ADR 0010: two secrets, one key read every 5 minutes.
+    expect(keys({ secrets: 2, secretCallsPerMonth: 8_760 })?.arm64).toBeCloseTo(0.8 + 0.0438, 9);
+    // After: two SecureString parameters, the same reads, each one KMS decrypt.
+    const ssm = keys({ secrets: 0, secretCallsPerMonth: 0, ssmParameters: 2, ssmDecryptsPerMonth: 8_760 });
+    expect(ssm?.arm64).toBeCloseTo((8_760 / 10_000) * 0.03, 9);
+    expect(ssm?.quantity).toBe('Secrets Manager 0 secrets, 0 calls; Parameter Store 2 SecureString, 8,760 KMS decrypts');
+    expect(PRICES.parameterStandardPerMonth).toBe(0);
+    expect(PRICES.kmsPer10kRequests).toBe(0.03);
+    // Both stores at once add up; the line is the same one in x86 and arm64.
+    const both = keys({ secrets: 1, secretCallsPerMonth: 10_000, ssmParameters: 1, ssmDecryptsPerMonth: 10_000 });
+    expect(both?.x86).toBeCloseTo(0.4 + 0.05 + 0.03, 9);
+    expect(both?.arm64).toBe(both?.x86);
   });
 
   it('totals every line, and the Lambda free tier caps at 400,000 GB-s', () => {

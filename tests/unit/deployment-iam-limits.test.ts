@@ -81,6 +81,11 @@ function expectEveryPairGranted(config: Config, d: Deployment): void {
         expect(probe).toContain(`secret:${secret}-??????`);
         expect(firewall).toContain(`secret:${secret}-??????`);
       }
+      const parameter = 'ssmParameter' in fw.apiKey ? fw.apiKey.ssmParameter : undefined;
+      if (parameter) {
+        expect(probe).toContain(`:parameter${parameter}"`);
+        expect(firewall).toContain(`:parameter${parameter}"`);
+      }
     }
     for (const r of pair.routes) expect(aws, r.routeTableId).toContain(`route-table/${r.routeTableId}"`);
     for (const e of pair.elasticIps) expect(aws, e.allocationId).toContain(`elastic-ip/${e.allocationId}"`);

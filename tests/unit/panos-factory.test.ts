@@ -88,12 +88,39 @@ describe('resolveApiKey', () => {
   });
 });
 
+describe('resolveApiKey: SSM Parameter Store', () => {
+  it('reads the parameter through getParameterString (never the Secrets Manager path) and trims it', async () => {
+    const getSecretString = vi.fn(() => Promise.reject(new Error('not this store')));
+    const getParameterString = vi.fn(() => Promise.resolve(`${KEY}\n`));
+    await expect(resolveApiKey({ ssmParameter: '/pan/fw-a' }, deps({ secrets: { getSecretString, getParameterString } }))).resolves.toBe(KEY);
+    expect(getParameterString).toHaveBeenCalledWith('/pan/fw-a');
+    expect(getSecretString).not.toHaveBeenCalled();
+  });
+
+  it('a reader without Parameter Store support is a SecretUnavailableError naming the reference', async () => {
+    const e = await failure(resolveApiKey({ ssmParameter: '/pan/fw-a' }, deps()));
+    expect(e).toBeInstanceOf(SecretUnavailableError);
+    expect(e.message).toBe('API key ssmParameter:/pan/fw-a is unavailable: this controller cannot read SSM parameters here');
+  });
+
+  it('keeps the reader\'s typed error; wraps anything else as retryable, without the value', async () => {
+    const typed = new SecretUnavailableError('/pan/fw-a', 'the parameter is of type String, not SecureString');
+    const s1: SecretReader = { getSecretString: () => Promise.reject(new Error('x')), getParameterString: () => Promise.reject(typed) };
+    expect(await failure(resolveApiKey({ ssmParameter: '/pan/fw-a' }, deps({ secrets: s1 })))).toBe(typed);
+    const s2: SecretReader = { getSecretString: () => Promise.reject(new Error('x')), getParameterString: () => Promise.reject(new Error('socket hang up')) };
+    const e = (await failure(resolveApiKey({ ssmParameter: '/pan/fw-a' }, deps({ secrets: s2 })))) as SecretUnavailableError;
+    expect(e.retryable).toBe(true);
+    expect(e.message).toContain('ssmParameter:/pan/fw-a');
+  });
+});
+
 describe('describeApiKeyRef', () => {
   it('names each kind of reference', () => {
     expect(describeApiKeyRef({ secretsManager: 'arn:aws:secretsmanager:eu-central-1:1:secret:pan' })).toBe(
       'secretsManager:arn:aws:secretsmanager:eu-central-1:1:secret:pan',
     );
     expect(describeApiKeyRef({ secretsManager: 's', field: 'f' })).toBe('secretsManager:s#f');
+    expect(describeApiKeyRef({ ssmParameter: '/pan/fw-a' })).toBe('ssmParameter:/pan/fw-a');
     expect(describeApiKeyRef({ file: '/k' })).toBe('file:/k');
     expect(describeApiKeyRef({ env: 'K' })).toBe('env:K');
   });

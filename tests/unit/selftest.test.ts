@@ -7,8 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { selftestExitCode, selftestLine } from '#cli/commands/selftest.js';
 import { isSelftestSchedule } from '#shared/config/schema.js';
 import { AwsAccessDeniedError, AwsCallError, AwsThrottledError, AwsTransientError, InstanceStateConflictError, SecretUnavailableError } from '#shared/errors.js';
-import { validateConfig } from '#shared/config/validate.js';
-import type { Config } from '#shared/config/schema.js';
 import type { Ec2Mutation, PolicyCheck } from '#shared/ports/selftest.js';
 import {
   iamRecordName,
@@ -24,7 +22,7 @@ import {
   type VpcSideDeps,
 } from '#shared/usecases/selftest.js';
 import { ManualClock } from '#sim/manual-clock.js';
-import { makeConfig, makePair } from '../support/config.js';
+import { keysInSecretsManager, makeConfig, makePair } from '../support/config.js';
 import { FakeFirewalls } from '../support/fake-firewalls.js';
 
 const calls = (fn: 'flow-aws' | 'flow-control', pair = makePair()) =>
@@ -156,15 +154,9 @@ describe('rows from answers', () => {
   });
 });
 
-function inSecretsManager(config: Config): Config {
-  const raw = JSON.parse(JSON.stringify(config)) as { pairs: { firewalls: Record<string, { name: string; apiKey: unknown }> }[] };
-  for (const fw of Object.values(raw.pairs[0]!.firewalls)) fw.apiKey = { secretsManager: `pan-failover/${fw.name}/api-key` };
-  return validateConfig(raw);
-}
-
 function vpcDeps(options: { secret?: (id: string) => Promise<string>; parameter?: (name: string) => Promise<string>; ec2Fails?: Error; inSecretsManager?: boolean }): VpcSideDeps {
   // The example keeps its keys in Parameter Store; `inSecretsManager` moves them to Secrets Manager.
-  const config = options.inSecretsManager ? inSecretsManager(makeConfig()) : makeConfig();
+  const config = options.inSecretsManager ? keysInSecretsManager() : makeConfig();
   const pair = config.pairs[0]!;
   const firewalls = new FakeFirewalls(new ManualClock(0));
   return {
