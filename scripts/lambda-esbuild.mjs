@@ -40,14 +40,41 @@ export function inlineSchemaKeys(source) {
 
 export const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
 
+/**
+ * The error classes each client's schema module keeps registered, by client; the others'
+ * `registry.registerError(X$, X)` lines are removed, so esbuild drops those classes and their
+ * schemas. SSM registers about 140 exception classes (some 60 KiB of a bundle) for the one
+ * operation the controller calls (`GetParameter`, whose documented errors are listed). An error
+ * that is not registered still arrives: the SDK throws the service's base exception with the
+ * code as its `name`, which is all the controller reads (shared/adapters/aws/errors.ts).
+ */
+export const KEPT_ERRORS = {
+  'client-ssm': ['SSMServiceException', 'InternalServerError', 'InvalidKeyId', 'ParameterNotFound', 'ParameterVersionNotFound'],
+};
+
+/** Removes `<ns>_registry.registerError(X$, X);` lines whose class is not in `keep`. */
+export function pruneErrorRegistrations(source, keep) {
+  const kept = new Set(keep);
+  let removed = 0;
+  const contents = source.replace(/^\w+_registry\.registerError\((\w+)\$, (\w+)\);$/gm, (all, schema, ctor) => {
+    if (schema !== ctor || kept.has(ctor)) return all;
+    removed += 1;
+    return '';
+  });
+  return { contents, removed };
+}
+
+const clientOf = (path) => /[\\/]@aws-sdk[\\/](client-[^\\/]+)[\\/]/.exec(path)?.[1];
+
 export function sdkSchemaTreeShaking() {
   return {
     name: 'sdk-schema-tree-shaking',
     setup(b) {
-      b.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({
-        contents: inlineSchemaKeys(await readFile(args.path, 'utf8')).contents,
-        loader: 'js',
-      }));
+      b.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
+        const inlined = inlineSchemaKeys(await readFile(args.path, 'utf8')).contents;
+        const keep = KEPT_ERRORS[clientOf(args.path) ?? ''];
+        return { contents: keep === undefined ? inlined : pruneErrorRegistrations(inlined, keep).contents, loader: 'js' };
+      });
     },
   };
 }

@@ -482,9 +482,10 @@ async function vpcSide(fn: 'health-probe' | 'flow-firewall', deps: VpcSideDeps):
           await read(ref.ssmParameter);
           return 'read and decrypted (value not shown)';
         }, (e) =>
-          // Read but refused by the reader: a String parameter (plaintext) or an empty one.
+          // Read but refused by the controller: a String parameter (plaintext) or an empty one.
+          // The probe would refuse it too, so the run fails (exit 1), as for a denied read.
           e instanceof SecretUnavailableError && !(e.cause instanceof AwsError)
-            ? { function: fn, check, resource, result: 'unknown', detail: errorMessage(e), fix: `store ${fw.name}'s API key as a SecureString: aws ssm put-parameter --name ${ref.ssmParameter} --type SecureString --overwrite --value file://<key file>` }
+            ? { function: fn, check, resource, result: 'denied', detail: errorMessage(e), fix: `store ${fw.name}'s API key as a SecureString: aws ssm put-parameter --name ${ref.ssmParameter} --type SecureString --overwrite --value file://<key file>` }
             : awsFailure(fn, check, resource, e, {
                 ...vpc,
                 service: 'ssm',

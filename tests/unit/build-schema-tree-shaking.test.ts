@@ -4,10 +4,14 @@
  * shapes a function never uses. Same objects, far smaller bundles; the deployed-bundles e2e test
  * runs a whole failover on the result.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#sim/scenario/run.js';
-import { inlineSchemaKeys, lambdaBuildOptions, SCHEMA_MODULE, sdkSchemaTreeShaking } from '../../scripts/lambda-esbuild.mjs';
+import { inlineSchemaKeys, KEPT_ERRORS, lambdaBuildOptions, pruneErrorRegistrations, SCHEMA_MODULE, sdkSchemaTreeShaking } from '../../scripts/lambda-esbuild.mjs';
 
 const SAMPLE = [
   'const _xN = "xmlName";',
@@ -68,5 +72,70 @@ describe('inlineSchemaKeys', () => {
     expect(whole).toBeGreaterThan(400 * 1024);
     expect(shaken).toBeGreaterThan(0);
     expect(shaken / whole).toBeLessThan(0.2);
+  }, 60_000);
+});
+
+describe('pruneErrorRegistrations (the SSM client keeps the errors of GetParameter only)', () => {
+  const REGISTRY = [
+    'const n0_registry = new TypeRegistry(n0);',
+    'n0_registry.registerError(AccessDeniedException$, AccessDeniedException);',
+    'n0_registry.registerError(ParameterNotFound$, ParameterNotFound);',
+    '_s_registry.registerError(SSMServiceException$, SSMServiceException);',
+    'n0_registry.registerError(Odd$, NotTheSame);',
+  ].join('\n');
+
+  it('removes the registrations of the other classes and keeps the listed ones and anything unusual', () => {
+    const { contents, removed } = pruneErrorRegistrations(REGISTRY, KEPT_ERRORS['client-ssm'] ?? []);
+    expect(removed).toBe(1);
+    expect(contents).not.toContain('AccessDeniedException');
+    expect(contents).toContain('n0_registry.registerError(ParameterNotFound$, ParameterNotFound);');
+    expect(contents).toContain('_s_registry.registerError(SSMServiceException$, SSMServiceException);');
+    expect(contents).toContain('registerError(Odd$, NotTheSame)');
+  });
+
+  it('a bundle of the SSM client is a fraction of the whole, and an unregistered error still arrives by its name', async () => {
+    const bundle = async (withPlugin: boolean) => {
+      const options = lambdaBuildOptions(PROJECT_ROOT);
+      const res = await build({
+        ...options,
+        plugins: (options.plugins ?? []).filter((p) => withPlugin || p.name !== sdkSchemaTreeShaking().name),
+        stdin: {
+          contents: [
+            "import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';",
+            // An answer as Parameter Store gives it, without a network: the error shape on the wire.
+            'export async function fail(type) {',
+            '  const client = new SSMClient({ region: "eu-central-1", credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 1,',
+            '    requestHandler: { handle: async () => ({ response: { statusCode: 400, headers: { "content-type": "application/x-amz-json-1.1" },',
+            '      body: Buffer.from(JSON.stringify({ __type: type, message: "no" })) } }) } });',
+            '  try { await client.send(new GetParameterCommand({ Name: "/p", WithDecryption: true })); } catch (e) { return [e.name, e.$fault, e.$metadata?.httpStatusCode]; }',
+            '}',
+          ].join('\n'),
+          resolveDir: PROJECT_ROOT,
+          loader: 'js',
+        },
+        sourcemap: false,
+        write: false,
+        metafile: true,
+      });
+      const inputs = Object.values(res.metafile.outputs)[0]?.inputs ?? {};
+      const ssmBytes = Object.entries(inputs).filter(([path]) => path.includes('client-ssm')).reduce((s, [, v]) => s + v.bytesInOutput, 0);
+      return { ssmBytes, code: res.outputFiles?.[0]?.text ?? '' };
+    };
+    const [pruned, whole] = await Promise.all([bundle(true), bundle(false)]);
+    expect(whole.ssmBytes).toBeGreaterThan(50 * 1024);
+    expect(pruned.ssmBytes / whole.ssmBytes).toBeLessThan(0.3);
+    const dir = mkdtempSync(join(tmpdir(), 'pan-failover-ssm-bundle-'));
+    try {
+      const file = join(dir, 'ssm.mjs');
+      writeFileSync(file, pruned.code);
+      const mod = (await import(pathToFileURL(file).href)) as { fail: (type: string) => Promise<unknown[]> };
+      // Pruned: arrives as the service's base exception, named by its code.
+      expect(await mod.fail('AccessDeniedException')).toEqual(['AccessDeniedException', 'client', 400]);
+      expect(await mod.fail('ThrottlingException')).toEqual(['ThrottlingException', 'client', 400]);
+      // Kept: its own class.
+      expect(await mod.fail('ParameterNotFound')).toEqual(['ParameterNotFound', 'client', 400]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -217,7 +217,7 @@ describe('the in-VPC side', () => {
     const plaintext = (name: string) => Promise.reject(new SecretUnavailableError(name, 'the parameter is of type String, not SecureString'));
     const rows = await selftestHealthProbe(vpcDeps({ parameter: plaintext }));
     const row = rows.find((r) => r.check === 'read ssm:GetParameter');
-    expect(row).toMatchObject({ result: 'unknown', fix: expect.stringMatching(/^store fw-a's API key as a SecureString: aws ssm put-parameter --name \/pan-failover\/fw-a\/api-key --type SecureString --overwrite/) });
+    expect(row).toMatchObject({ result: 'denied', fix: expect.stringMatching(/^store fw-a's API key as a SecureString: aws ssm put-parameter --name \/pan-failover\/fw-a\/api-key --type SecureString --overwrite/) });
     // No key, so the firewall is not called with one.
     expect(rows.find((r) => r.resource.startsWith('fw-a '))).toMatchObject({ result: 'not-checked', detail: 'not checked (no API key: see the row above)' });
   });
