@@ -115,6 +115,28 @@ describe('the function zips', () => {
   });
 });
 
+describe("the API keys' permissions in the packaged template (the example keeps its keys in Parameter Store, ADR 0010)", () => {
+  /** Every statement of every IAM role and managed policy, with the logical id that holds it. */
+  const statements = () =>
+    Object.entries(template().Resources).flatMap(([id, r]) => {
+      const docs = [...((r.Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[] | undefined) ?? []).map((p) => p.PolicyDocument), ...(r.Properties.PolicyDocument ? [r.Properties.PolicyDocument as { Statement: unknown[] }] : [])];
+      return docs.flatMap((d) => (d.Statement as { Action: string | string[]; Resource: unknown }[]).map((st) => ({ id, actions: ([] as string[]).concat(st.Action), resources: ([] as unknown[]).concat(st.Resource) })));
+    });
+
+  it('ssm:GetParameter on exactly the two parameters, for the probe and flow-firewall roles only; no Secrets Manager or KMS action anywhere', () => {
+    const reads = statements().filter((s) => s.actions.some((a) => a.startsWith('ssm:')));
+    expect(reads.map((s) => s.id).sort()).toEqual(['FlowFirewallRole', 'HealthProbeRole']);
+    for (const s of reads) {
+      expect(s.actions).toEqual(['ssm:GetParameter']);
+      expect(s.resources).toEqual([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pan-failover/fw-a/api-key' },
+        { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/pan-failover/fw-b/api-key' },
+      ]);
+    }
+    expect(statements().filter((s) => s.actions.some((a) => /^(secretsmanager|kms):/.test(a)))).toEqual([]);
+  });
+});
+
 describe('lifecycle from a fresh checkout (offline: what osls resolves before it calls AWS)', () => {
   it('`osls remove` needs only prepare-deploy first (docs/deployment.md): without it osls cannot name the stack; with it, stage and region resolve', async () => {
     const bare = await oslsInFreshCheckout(['print', '--format', 'json']);
