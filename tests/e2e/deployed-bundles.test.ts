@@ -262,7 +262,8 @@ describe('deployed bundles', () => {
     expect(summary.rounds).toBe(1);
     expect(summary.pairs).toEqual([expect.objectContaining({ owner: 'primary', action: 'none', code: 'active-healthy' })]);
     const counts = sim().aws?.requestCounts() ?? {};
-    for (const op of ['ec2:DescribeInstances', 'dynamodb:GetItem', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue']) {
+    // The example's API keys are in Parameter Store (ADR 0010): the bundle's pruned SSM client reads them.
+    for (const op of ['ec2:DescribeInstances', 'dynamodb:GetItem', 'dynamodb:PutItem', 'ssm:GetParameter']) {
       expect((counts[op] ?? 0) - (before[op] ?? 0), op).toBeGreaterThan(0);
     }
     expect(counts['sfn:StartExecution'] ?? 0).toBe(0);

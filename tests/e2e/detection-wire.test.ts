@@ -86,7 +86,8 @@ describe('detection: the default rehearsal', () => {
       'dynamodb:DeleteItem',
       'sfn:StartExecution',
       'sns:Publish',
-      'secretsmanager:GetSecretValue',
+      // The example's API keys are in Parameter Store (ADR 0010).
+      'ssm:GetParameter',
     ]) {
       expect(counts[op] ?? 0, op).toBeGreaterThan(0);
     }
@@ -139,7 +140,8 @@ describe('detection: the real SDK path', () => {
       'ec2:DescribeAddresses',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
-      'secretsmanager:GetSecretValue',
+      // The example's API keys are in Parameter Store (ADR 0010).
+      'ssm:GetParameter',
     ]) {
       expect(counts[op] ?? 0, op).toBeGreaterThan(0);
     }

@@ -262,7 +262,7 @@ describe('security: secrets stay secret', () => {
       true,
     );
     expect(metrics.published.length).toBeGreaterThan(0);
-    expect(sys.aws?.requestCounts()['secretsmanager:GetSecretValue']).toBeGreaterThan(0);
+    expect(sys.aws?.requestCounts()['ssm:GetParameter']).toBeGreaterThan(0);
 
     const evidence = collectEvidence(sys, metrics, { summary, rejected });
     // The search itself finds a key wherever it is, as is or URL-encoded.
