@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { ListHostedZonesCommand } from '@aws-sdk/client-route-53';
@@ -27,6 +28,7 @@ import {
   createEc2Client,
   createRoute53Client,
   createSecretsManagerClient,
+  createSsmClient,
   createSfnClient,
   createSnsClient,
 } from '#shared/adapters/aws/clients.js';
@@ -69,6 +71,7 @@ function everyService(seen: Seen[]): (() => Promise<unknown>)[] {
     () => recordSigned(createSfnClient(), seen).send(new ListExecutionsCommand({ stateMachineArn: 'arn:aws:states:eu-central-1:123456789012:stateMachine:none' })),
     () => recordSigned(createSnsClient(), seen).send(new ListTopicsCommand({})),
     () => recordSigned(createRoute53Client(), seen).send(new ListHostedZonesCommand({})),
+    () => recordSigned(createSsmClient(), seen).send(new GetParameterCommand({ Name: '/pan-failover/does-not-exist', WithDecryption: true })),
   ];
 }
 
@@ -120,6 +123,7 @@ const HOSTILE_ENDPOINT_VARS = [
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_SNS',
   'AWS_ENDPOINT_URL_ROUTE_53',
+  'AWS_ENDPOINT_URL_SSM',
 ] as const;
 
 describe('isolation of the environment: a shell logged in to production starts the simulator', () => {
@@ -147,7 +151,7 @@ describe('isolation of the environment: a shell logged in to production starts t
     const results = await Promise.allSettled(everyService(seen).map((call) => call()));
     // The simulator answered each one (a missing secret is an answer too): none was refused or lost.
     for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).name).not.toMatch(/LocalOnly|ECONN|Timeout/);
-    expect(seen).toHaveLength(6);
+    expect(seen).toHaveLength(7);
     for (const s of seen) {
       expect(s.hostname).toBe('127.0.0.1');
       expect(s.authorization).toContain(`Credential=${SIMULATOR_CREDENTIALS.accessKeyId}/`);
@@ -157,7 +161,7 @@ describe('isolation of the environment: a shell logged in to production starts t
     }
     expect(decoyHits).toBe(0);
     const counts = system.aws!.requestCounts();
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(7);
     // What the process now has: nothing of the production setup.
     for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', ...HOSTILE_ENDPOINT_VARS]) {
       expect(process.env[k], k).toBeUndefined();
@@ -190,6 +194,7 @@ describe('the local-only guard: settings that appear after the isolation', () =>
     AWS_ENDPOINT_URL_SFN: 'https://states.eu-central-1.amazonaws.com',
     AWS_ENDPOINT_URL_SNS: 'https://sns.eu-central-1.amazonaws.com',
     AWS_ENDPOINT_URL_ROUTE_53: 'https://route53.amazonaws.com',
+    AWS_ENDPOINT_URL_SSM: 'https://ssm.eu-central-1.amazonaws.com',
   };
 
   /** Every service call must fail with the guard's error; nothing signed, nothing sent. */
