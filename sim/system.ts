@@ -20,7 +20,7 @@ import { createSecretReader } from '#shared/adapters/aws/secrets.js';
 import { createFlowStarter } from '#shared/adapters/aws/sfn.js';
 import { createNotifier } from '#shared/adapters/aws/sns.js';
 import { createFirewallApiFactory } from '#shared/adapters/panos/index.js';
-import { prepareLocalRunner, runFlowLocally, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
+import { loadDefinition, prepareLocalRunner, PROBE_LOOP_DEFINITION_PATH, runFlowLocally, type AslDefinition, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
 import { validateConfig } from '#shared/config/load.js';
 import { isolateFromRealAws } from '#shared/runtime/local-aws.js';
 import type { Config, PairConfig } from '#shared/config/schema.js';
@@ -60,6 +60,12 @@ import { FUNCTION_KEYS, simAccessKeyId, simPrincipals, simulatedDeployment, type
 import type { AuthorizationRequest, IamPrincipal, IamRecord } from './world/iam.js';
 import { iamNormalizedName } from './world/route53.js';
 import { FUNCTIONS, type FunctionKey } from '../infra/deployment.js';
+
+
+/** The deployed probe's Lambda timeout (serverless.yml). */
+const PROBE_LAMBDA_TIMEOUT_MS = 75_000;
+let probeLoop: AslDefinition | undefined;
+const probeLoopDefinition = () => (probeLoop ??= loadDefinition(PROBE_LOOP_DEFINITION_PATH));
 
 export type Transport = 'wire' | 'direct';
 
@@ -298,6 +304,7 @@ export class SimSystem {
     }
     // Step Functions validates a definition when it is created, not per execution.
     prepareLocalRunner();
+    prepareLocalRunner(probeLoopDefinition());
     // Before the clock starts: the evaluator's first load would cost a fast clock minutes.
     await warmPolicyEvaluator();
     const clock = new SimClock({ speed: options.speed, start: options.clockStart });
@@ -454,10 +461,42 @@ export class SimSystem {
     return factory;
   }
 
-  /** One probe invocation, as EventBridge's schedule makes it. */
+  /**
+   * One minute of the probe as deployed: an execution of the probe loop (the Express state
+   * machine EventBridge starts once a minute, infra/probe-loop.asl.json) run on the simulated
+   * clock, each round an invocation of the probe. Resolves with the last round's summary
+   * (`rounds`: the window's rounds); rejects with the error of a round that failed.
+   */
   async invokeProbe(): Promise<ProbeSummary> {
-    return this.#probeHandler()({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', this.clock, 70_000));
+    const handler = this.#probeHandler();
+    const started = this.clock.now();
+    const result = await runFlowLocally(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      {
+        definition: probeLoopDefinition(),
+        handlers: {
+          healthProbe: async (event) => {
+            const at = this.clock.now();
+            try {
+              return await handler(event, lambdaContext('health-probe', this.clock, PROBE_LAMBDA_TIMEOUT_MS));
+            } finally {
+              this.probeInvocations.push({ at, ms: this.clock.now() - at });
+            }
+          },
+        },
+        clock: this.clock,
+        executionName: `probe-${randomBytes(6).toString('hex')}`,
+        stateMachineArn: `${this.stateMachineArn}-probe-loop`,
+      },
+    );
+    this.probeWindows.push({ at: started, ms: this.clock.now() - started });
+    if (result.status === 'FAILED') throw Object.assign(new Error(result.error?.cause ?? 'probe loop failed'), { name: result.error?.name ?? 'Error' });
+    return result.output as ProbeSummary;
   }
+
+  /** The probe's invocations (one per round) and the loop's executions (one per minute), in simulated ms: what Lambda and Express bill. */
+  readonly probeInvocations: { at: number; ms: number }[] = [];
+  readonly probeWindows: { at: number; ms: number }[] = [];
 
   #probeHandler() {
     const power = this.#power('health-probe');

@@ -3,8 +3,8 @@
  * objects point), decide (pure, `domain/health.ts`), then act: start the failover flow, alert,
  * or repair drift; record what must survive until the next round; publish metrics.
  *
- * One invocation runs several rounds (EventBridge fires once a minute; detection must be
- * sub-minute). Pairs are probed concurrently, and both firewalls of a pair concurrently, so a
+ * Rounds run several times a minute (EventBridge starts a window once a minute; detection must
+ * be sub-minute): `probe-loop.ts` says when. Pairs are probed concurrently, and both firewalls of a pair concurrently, so a
  * round costs about the slowest firewall's timeout, not the sum.
  */
 import type { Config, PairConfig, Role } from '../config/schema.js';
@@ -39,6 +39,7 @@ import { alertKind, DECISION_ALERTS, type AlertCode } from '../notify/kinds.js';
 import { executionConsoleUrl, stateMachineConsoleUrl } from '../notify/render.js';
 import type { TextContext } from '../notify/texts.js';
 import { isThrottleOrTransient, withRetry } from './pacing.js';
+import { afterRound, parseLoopRoundEvent, roundDueAt, roundPlan } from './probe-loop.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
 export interface ProbeMemory extends PairMemory {
@@ -800,26 +801,39 @@ function eventMetrics(r: Omit<PairRoundResult, 'acted'>): [string, number][] {
   ];
 }
 
-/** Runs rounds for one invocation window (EventBridge fires every minute). */
+/**
+ * Runs a whole window's rounds in one invocation, sleeping between them (`probe-loop.ts`: the
+ * deployed probe loop runs them one invocation each instead).
+ */
 export async function runProbeInvocation(
   deps: ProbeDeps,
   options: { windowMs?: number; remainingMs?: () => number } = {},
 ): Promise<PairRoundResult[][]> {
   const { clock } = deps;
-  const windowMs = options.windowMs ?? 60_000;
-  const interval = Math.min(...deps.config.pairs.map((p) => p.probe.intervalSeconds)) * 1000;
-  const maxTimeout = Math.max(...deps.config.pairs.map((p) => p.probe.timeoutSeconds)) * 1000;
+  const plan = roundPlan(deps.config, options.windowMs);
   const start = clock.now();
   const rounds: PairRoundResult[][] = [];
   for (let k = 0; ; k++) {
-    const roundStart = start + k * interval;
-    // Leave the last round time to finish before the next scheduled invocation.
-    if (k > 0 && roundStart - start + maxTimeout + 1000 > windowMs) break;
+    const roundStart = roundDueAt(plan, start, k);
+    if (roundStart === undefined) break;
     const wait = roundStart - clock.now();
     // The round must finish inside the Lambda's time, counting the wait before it starts.
-    if (options.remainingMs && k > 0 && options.remainingMs() - Math.max(0, wait) < maxTimeout * 2 + 2000) break;
+    if (options.remainingMs && k > 0 && options.remainingMs() - Math.max(0, wait) < plan.maxTimeoutMs * 2 + 2000) break;
     if (wait > 0) await clock.sleep(wait);
     rounds.push(await probeRound(deps));
   }
   return rounds;
+}
+
+/**
+ * One round of the deployed probe loop (infra/probe-loop.asl.json): round `event.round` of the
+ * window the loop's execution started, then when the next is due. A round the window has no
+ * room for is not run (an execution that started late, or a hand-made event).
+ */
+export async function runLoopRound(deps: ProbeDeps, event: unknown): Promise<{ results: PairRoundResult[] | undefined; round: number; next?: string }> {
+  const { round, startedAt } = parseLoopRoundEvent(event);
+  const plan = roundPlan(deps.config);
+  if (roundDueAt(plan, startedAt, round) === undefined) return { results: undefined, round };
+  const results = await probeRound(deps);
+  return { results, ...afterRound(plan, startedAt, round) };
 }

@@ -7,7 +7,8 @@
  * - `Fn::GetAtt: [functionKey, Arn]` resources (resolved by the deployment) become local ARNs
  *   whose calls go to the matching handler;
  * - `Wait` states become calls to the clock, so waits follow the simulator's clock (a
- *   `SecondsPath` of 600 takes 600 simulated seconds, whatever the speed).
+ *   `SecondsPath` of 600 takes 600 simulated seconds, whatever the speed), and
+ *   `$$.Execution.StartTime` is the clock's time at the start.
  */
 import '../../polyfills.js';
 import { readFileSync } from 'node:fs';
@@ -19,8 +20,11 @@ export const DEFINITION_PATH = new URL('../../../infra/state-machine.asl.json', 
 export type AslDefinition = { States: Record<string, AslState>; StartAt: string; [k: string]: unknown };
 export type AslState = { Type: string; Resource?: unknown; Retry?: { IntervalSeconds?: number }[]; [k: string]: unknown };
 
-export function loadDefinition(): AslDefinition {
-  return JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as AslDefinition;
+/** The probe loop's definition (an Express state machine: docs/decisions/0011-probe-rounds-driven-by-express.md). */
+export const PROBE_LOOP_DEFINITION_PATH = new URL('../../../infra/probe-loop.asl.json', import.meta.url);
+
+export function loadDefinition(path: URL = DEFINITION_PATH): AslDefinition {
+  return JSON.parse(readFileSync(path, 'utf8')) as AslDefinition;
 }
 
 /** Function key of a Task's `Fn::GetAtt: [key, Arn]` resource. */
@@ -82,7 +86,14 @@ function withClockWaits(def: AslDefinition): AslDefinition {
       states[name] = s;
       continue;
     }
-    const seconds = typeof s.SecondsPath === 'string' ? { 'seconds.$': s.SecondsPath } : { seconds: s.Seconds ?? 0 };
+    const seconds =
+      typeof s.TimestampPath === 'string'
+        ? { 'timestamp.$': s.TimestampPath }
+        : typeof s.Timestamp === 'string'
+          ? { timestamp: s.Timestamp }
+          : typeof s.SecondsPath === 'string'
+            ? { 'seconds.$': s.SecondsPath }
+            : { seconds: s.Seconds ?? 0 };
     states[name] = {
       Type: 'Task',
       Comment: `local clock wait (was Wait): ${typeof s.Comment === 'string' ? s.Comment : ''}`,
@@ -93,7 +104,35 @@ function withClockWaits(def: AslDefinition): AslDefinition {
       Next: s.Next,
     };
   }
-  return { ...def, States: states };
+  return { ...def, States: withClockStartTime(states) };
+}
+
+/**
+ * How long a Wait state waits from `now`: its seconds, or until its timestamp, whose
+ * milliseconds Step Functions drops (the Wait state's documentation); a time in the past does
+ * not wait. A timestamp that is not RFC 3339 with an upper-case T and Z fails the execution, as
+ * it does in Step Functions.
+ */
+export function waitMs(wait: { seconds?: unknown; timestamp?: unknown }, now: number): number {
+  if (wait.timestamp === undefined) return Math.max(0, Number(wait.seconds ?? 0)) * 1000;
+  const text = String(wait.timestamp);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(text) || Number.isNaN(Date.parse(text))) {
+    throw Object.assign(new Error(`The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${text}`), { name: 'States.Runtime' });
+  }
+  return Math.max(0, Math.floor(Date.parse(text) / 1000) * 1000 - now);
+}
+
+/**
+ * aws-local-stepfunctions sets `$$.Execution.StartTime` from the machine's clock, whatever the
+ * context says: references to it read a field that carries the local clock's start instead.
+ */
+const LOCAL_START_TIME = '$$.Execution.LocalStartTime';
+function withClockStartTime<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => withClockStartTime(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = k.endsWith('.$') && v === '$$.Execution.StartTime' ? LOCAL_START_TIME : withClockStartTime(v);
+  return out as T;
 }
 
 /** JSON round trip: what Lambda does to every payload, so no object identity leaks between steps. */
@@ -114,9 +153,9 @@ function machineFor(source: AslDefinition, def: AslDefinition): StateMachine {
 
 let defaultDefinition: AslDefinition | undefined;
 
-/** Validates and prepares the default definition now rather than at the first execution. */
-export function prepareLocalRunner(): void {
-  const source = (defaultDefinition ??= loadDefinition());
+/** Validates and prepares a definition (default: the failover flow's) now rather than at its first execution. */
+export function prepareLocalRunner(definition?: AslDefinition): void {
+  const source = definition ?? (defaultDefinition ??= loadDefinition());
   machineFor(source, withClockWaits(resolvedDefinition(source)));
 }
 
@@ -139,8 +178,7 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
       if (s.Resource === WAIT_RESOURCE) {
         overrides[name] = async (event) => {
           record(name);
-          const seconds = Number((event as { seconds?: unknown }).seconds ?? 0);
-          await options.clock.sleep(Math.max(0, seconds) * 1000);
+          await options.clock.sleep(waitMs(event as { seconds?: unknown; timestamp?: unknown }, options.clock.now()));
           return {};
         };
       } else if (key) {
@@ -171,6 +209,7 @@ export async function runFlowLocally(input: unknown, options: LocalRunOptions): 
         Id: `arn:aws:states:us-east-1:000000000000:execution:pan-failover:${options.executionName}`,
         Name: options.executionName,
         StartTime: startTime,
+        LocalStartTime: startTime,
         Input: input,
       },
     } as never,
