@@ -115,7 +115,7 @@ function withClockWaits(def: AslDefinition): AslDefinition {
  */
 export function waitMs(wait: { seconds?: unknown; timestamp?: unknown }, now: number): number {
   if (wait.timestamp === undefined) return Math.max(0, Number(wait.seconds ?? 0)) * 1000;
-  const text = String(wait.timestamp);
+  const text = typeof wait.timestamp === 'string' ? wait.timestamp : JSON.stringify(wait.timestamp);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/.test(text) || Number.isNaN(Date.parse(text))) {
     throw Object.assign(new Error(`The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${text}`), { name: 'States.Runtime' });
   }
