@@ -54,6 +54,8 @@ export const LOGICAL = {
   table: 'StateTable',
   topic: 'NotificationTopic',
   stateMachine: 'FailoverStateMachine',
+  probeLoop: 'ProbeLoopStateMachine',
+  probeLoopLogGroup: 'ProbeLoopLogGroup',
   dashboard: 'Dashboard',
   role: (fn: FunctionKey) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`,
 } as const;
@@ -72,6 +74,9 @@ export interface Deployment {
     readonly prefix: string;
     readonly functions: Record<FunctionKey, string>;
     readonly stateMachine: string;
+    /** The probe loop (Express state machine) and the log group of its failed executions. */
+    readonly probeLoop: string;
+    readonly probeLoopLogGroup: string;
     readonly table: string;
     readonly topic: string;
     readonly dashboard: string;
@@ -541,7 +546,7 @@ function alarms(config: Config, names: Deployment['names']): { resources: Cfn; t
       triggers.push(name);
       resources[`StatusCheckPair${p + 1}${logicalName(role)}Alarm`] = statusCheckAlarm(name, pair, role);
     }
-    Object.assign(resources, pairProbeAlarms(names.prefix, pair, `Pair${p + 1}`));
+    Object.assign(resources, pairProbeAlarms(names, pair, `Pair${p + 1}`));
   });
   Object.assign(resources, functionAndFlowAlarms(names));
   return { resources, triggers };
@@ -567,7 +572,8 @@ function statusCheckAlarm(name: string, pair: PairConfig, role: Role): Cfn {
 }
 
 /** A pair's alarms on the probe's and the drill's metrics: drill failed, probe silent, controller blind. */
-function pairProbeAlarms(prefix: string, pair: PairConfig, id: string): Cfn {
+function pairProbeAlarms(names: Deployment['names'], pair: PairConfig, id: string): Cfn {
+  const { prefix } = names;
   const resources: Cfn = {};
   if (pair.drill.schedule !== undefined) {
     // One data point per scheduled drill (DrillFinish): 1 if it failed. No OK message: the
@@ -588,7 +594,7 @@ function pairProbeAlarms(prefix: string, pair: PairConfig, id: string): Cfn {
   }
   resources[`ProbeSilent${id}Alarm`] = alarm({
     name: `${prefix}-${pair.name}-probe-silent`,
-    description: `No probe round of ${pair.name} for 3 minutes: the health probe is not running or cannot read the pair's state; failures are not being detected`,
+    description: `No probe round of ${pair.name} for 3 minutes: the health probe or its loop (${names.probeLoop}, its failed executions logged in ${names.probeLoopLogGroup}) is not running, or the probe cannot read the pair's state; failures are not being detected`,
     namespace: METRICS_NAMESPACE,
     metric: 'ProbeRound',
     dimensions: { Pair: pair.name, ...POWERTOOLS_DIMENSIONS },
@@ -867,7 +873,16 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
     { period: 300 },
   );
   const fns = Object.keys(FUNCTIONS) as FunctionKey[];
-  metricWidget('Function errors', fns.map((f) => ['AWS/Lambda', 'Errors', 'FunctionName', names.functions[f], { stat: 'Sum', label: FUNCTIONS[f].dir }]), y, 8);
+  const loop = `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${names.probeLoop}`;
+  metricWidget(
+    'Function errors and failed probe loops',
+    [
+      ...fns.map((f) => ['AWS/Lambda', 'Errors', 'FunctionName', names.functions[f], { stat: 'Sum', label: FUNCTIONS[f].dir }]),
+      ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', loop, { stat: 'Sum', label: 'probe loop failed' }],
+    ],
+    y,
+    8,
+  );
   metricWidget('Function duration (max, ms)', fns.map((f) => ['AWS/Lambda', 'Duration', 'FunctionName', names.functions[f], { stat: 'Maximum', label: FUNCTIONS[f].dir }]), y, 16);
   return { widgets };
 }
@@ -894,6 +909,8 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
       Type: 'AWS::CloudWatch::Dashboard',
       Properties: { DashboardName: names.dashboard, DashboardBody: sub(JSON.stringify(dashboardBody(config, names))) },
     },
+    // The probe loop's failed executions only (level ERROR): an Express workflow keeps no history.
+    [LOGICAL.probeLoopLogGroup]: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: names.probeLoopLogGroup, RetentionInDays: 30 } },
     ...alarmResources,
     ...selftestResources(config, { prefix: names.prefix, stateMachineRef: LOGICAL.stateMachine, topicRef: LOGICAL.topic, namespace: METRICS_NAMESPACE, dimensions: POWERTOOLS_DIMENSIONS }),
   };
@@ -915,6 +932,7 @@ export function deployment(config: Config, options: DeploymentOptions = {}): Dep
     StateTableName: { Value: names.table },
     NotificationTopicArn: { Value: { Ref: LOGICAL.topic } },
     DashboardName: { Value: names.dashboard },
+    ProbeLoopName: { Value: names.probeLoop },
   };
   return { stage, region, names, permissions: perms, policies, concurrency: concurrencyFor(config), memory: { probe: probeMemoryFor(config) }, vpc: { subnetIds: section.subnetIds, securityGroupIds: section.securityGroupIds }, triggerAlarms: triggers, resources, outputs };
 }
@@ -926,7 +944,7 @@ function deploymentNames(config: Config, options: DeploymentOptions): Pick<Deplo
   if (!/^[a-z0-9-]{1,16}$/.test(stage)) {
     throw new ConfigInvalidError('for deployment', [{ path: 'stage', message: `"${stage}" must be 1 to 16 lower-case letters, digits or dashes` }]);
   }
-  const { prefix, stateMachine, table, topic } = stageNames(stage, service);
+  const { prefix, stateMachine, probeLoop, table, topic } = stageNames(stage, service);
   const regions = unique(config.pairs.flatMap((p) => ROLES.map((r) => p.firewalls[r].availabilityZone.slice(0, -1))));
   if (regions.length !== 1) {
     throw new ConfigInvalidError('for deployment', [
@@ -937,7 +955,9 @@ function deploymentNames(config: Config, options: DeploymentOptions): Pick<Deplo
   const functions = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}`])) as Record<FunctionKey, string>;
   const roles = Object.fromEntries((Object.keys(FUNCTIONS) as FunctionKey[]).map((k) => [k, `${prefix}-${FUNCTIONS[k].dir}-${region}`.slice(0, 64)])) as Record<FunctionKey, string>;
   // Dashboards are account-wide too.
-  return { stage, region, names: { prefix, functions, stateMachine, table, topic, dashboard: `${prefix}-${region}`, roles } };
+  // Step Functions delivers logs to groups under /aws/vendedlogs/ without a resource policy per group.
+  const probeLoopLogGroup = `/aws/vendedlogs/states/${probeLoop}`;
+  return { stage, region, names: { prefix, functions, stateMachine, probeLoop, probeLoopLogGroup, table, topic, dashboard: `${prefix}-${region}`, roles } };
 }
 
 /** The account's quota of managed policies per role (checked), IAM's default when not given. */

@@ -11,11 +11,13 @@ export interface StageNames {
   /** `pan-failover-<stage>`: the prefix of every name, and the state machine's name. */
   readonly prefix: string;
   readonly stateMachine: string;
+  /** The probe loop (Express): EventBridge starts it once a minute, it invokes the probe once per round. */
+  readonly probeLoop: string;
   readonly table: string;
   readonly topic: string;
 }
 
 export function stageNames(stage: string, service: string = SERVICE): StageNames {
   const prefix = `${service}-${stage}`;
-  return { prefix, stateMachine: prefix, table: `${prefix}-state`, topic: `${prefix}-notifications` };
+  return { prefix, stateMachine: prefix, probeLoop: `${prefix}-probe-loop`, table: `${prefix}-state`, topic: `${prefix}-notifications` };
 }

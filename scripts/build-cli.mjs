@@ -66,7 +66,7 @@ export async function buildCli({ quiet = false } = {}) {
   const inputs = Object.keys(res.metafile.inputs)
     .filter((p) => !p.includes('node_modules'))
     .map((p) => relative(root, resolve(process.cwd(), p)).split('\\').join('/'));
-  const info = { build: id, builtAtMs: Date.now(), node: process.version, inputs: [...new Set([...inputs, 'package.json', 'package-lock.json', 'infra/state-machine.asl.json', 'scripts/build-cli.mjs'])] };
+  const info = { build: id, builtAtMs: Date.now(), node: process.version, inputs: [...new Set([...inputs, 'package.json', 'package-lock.json', 'infra/state-machine.asl.json', 'infra/probe-loop.asl.json', 'scripts/build-cli.mjs'])] };
   // The pointer changes in one rename: a CLI starting meanwhile sees the old build or the new one.
   const tmp = `${BUILD_INFO}.${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(info, null, 1)}\n`);

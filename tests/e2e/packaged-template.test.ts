@@ -34,9 +34,9 @@ interface Task {
   readonly retry: readonly { ErrorEquals: readonly string[] }[];
 }
 
-/** The state machine's tasks, each with the logical id of the function it invokes. */
-function tasks(): Task[] {
-  const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0] ?? [];
+/** A state machine's tasks (default: the failover flow's), each with the logical id of the function it invokes. */
+function tasks(logicalId = 'FailoverStateMachine'): Task[] {
+  const sm = template().Resources[logicalId];
   const [text, vars] = (sm?.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt': [string, string] }>] })['Fn::Sub'];
   const resolved = text.replace(/\$\{(\w+)\}/g, (m, v: string) => vars[v]?.['Fn::GetAtt'][0] ?? m);
   const def = JSON.parse(resolved) as { States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number; Retry?: Task['retry'] }> };
@@ -72,6 +72,34 @@ describe('packaged template: timeouts and invocation settings', () => {
     expect(CUTOVER_RESERVE_MS + RETURN_RESERVE_MS).toBeLessThan(lambda(cutover.fn).Timeout * 1000 / 2);
   });
 
+  it('the probe loop: an Express state machine EventBridge starts once a minute, which alone invokes the probe (once per round), logs its failed executions, and times out each round after the probe does', () => {
+    const loop = template().Resources.ProbeLoopStateMachine;
+    expect(loop?.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(loop?.Properties.StateMachineType).toBe('EXPRESS');
+    expect(loop?.Properties.LoggingConfiguration).toEqual({
+      Level: 'ERROR',
+      IncludeExecutionData: false,
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['ProbeLoopLogGroup', 'Arn'] } } }],
+    });
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression === 'rate(1 minute)');
+    expect(rules).toHaveLength(1);
+    const targets = (rules[0]?.[1].Properties.Targets ?? []) as { Arn: unknown }[];
+    expect(targets.map((t) => JSON.stringify(t.Arn))).toEqual([JSON.stringify({ Ref: 'ProbeLoopStateMachine' })]);
+    // Nothing else invokes the probe on a schedule: no Lambda permission for EventBridge on it.
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, r]) => JSON.stringify(r.Properties.FunctionName).includes('HealthProbeLambdaFunction'));
+    expect(permissions).toEqual([]);
+    const [round] = tasks('ProbeLoopStateMachine');
+    expect(round?.fn).toBe('HealthProbeLambdaFunction');
+    const probe = lambda('HealthProbeLambdaFunction');
+    expect(probe.Timeout + margin(round?.timeout ?? 0)).toBeLessThanOrEqual(round?.timeout ?? 0);
+    // The loop's role may invoke the probe and nothing else.
+    const roleId = JSON.stringify(loop?.Properties.RoleArn).match(/"Fn::GetAtt":\["(\w+)","Arn"\]/)?.[1];
+    const policies = ((roleId ? template().Resources[roleId]?.Properties.Policies : []) ?? []) as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
+    const invoke = policies.flatMap((p) => p.PolicyDocument.Statement).filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke)).toContain('HealthProbeLambdaFunction');
+    for (const other of ['FlowControlLambdaFunction', 'FlowAwsLambdaFunction', 'FlowFirewallLambdaFunction']) expect(JSON.stringify(invoke)).not.toContain(other);
+  });
+
   it('the probe: no asynchronous retry, the shortest event age, a timeout that lets at most two invocations overlap', () => {
     const probe = lambda('HealthProbeLambdaFunction');
     const configs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
@@ -80,8 +108,6 @@ describe('packaged template: timeouts and invocation settings', () => {
     expect(JSON.stringify(config.FunctionName)).toContain('HealthProbeLambdaFunction');
     expect(config.MaximumRetryAttempts).toBe(0);
     expect(config.MaximumEventAgeInSeconds).toBe(60);
-    const [, schedule] = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression !== undefined) ?? [];
-    expect(schedule?.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(probe.Timeout).toBeLessThan(120);
     expect(probe.ReservedConcurrentExecutions).toBe(2);
     // Sized by the deployment for the example's one pair (infra/deployment.ts probeMemoryFor).

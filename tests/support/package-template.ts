@@ -26,7 +26,7 @@ export async function packageTemplate(configFile: string, stage: string): Promis
   try {
     copyFileSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
     mkdirSync(join(dir, 'infra'));
-    copyFileSync(join(ROOT, 'infra', 'state-machine.asl.json'), join(dir, 'infra', 'state-machine.asl.json'));
+    for (const asl of ['state-machine.asl.json', 'probe-loop.asl.json']) copyFileSync(join(ROOT, 'infra', asl), join(dir, 'infra', asl));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     for (const { dir: fn } of Object.values(FUNCTIONS)) {
       mkdirSync(join(dir, 'dist', 'functions', fn), { recursive: true });
@@ -63,7 +63,7 @@ export async function oslsInFreshCheckout(args: readonly string[], prepare?: { c
   try {
     copyFileSync(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
     mkdirSync(join(dir, 'infra'));
-    copyFileSync(join(ROOT, 'infra', 'state-machine.asl.json'), join(dir, 'infra', 'state-machine.asl.json'));
+    for (const asl of ['state-machine.asl.json', 'probe-loop.asl.json']) copyFileSync(join(ROOT, 'infra', asl), join(dir, 'infra', asl));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     if (prepare) {
       const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { errorNames } from '#shared/errors.js';
-import { functionKeyOf, loadDefinition, resolvedDefinition, type AslState } from '#shared/adapters/sfn-local/runner.js';
+import { functionKeyOf, loadDefinition, PROBE_LOOP_DEFINITION_PATH, resolvedDefinition, type AslState } from '#shared/adapters/sfn-local/runner.js';
 import { AWS_STEPS, CONTROL_STEPS, FIREWALL_STEPS } from '#shared/usecases/flow/events.js';
 
 const require = createRequire(import.meta.url);
@@ -144,5 +144,27 @@ describe('state machine timeout and lock lease', () => {
 
   it('no state sets ResultPath "$" (the local runner stores it under a "$" key; omit it instead)', () => {
     expect(states.filter(([, s]) => s.ResultPath === '$').map(([n]) => n)).toEqual([]);
+  });
+});
+
+describe('probe loop definition (infra/probe-loop.asl.json)', () => {
+  const loop = loadDefinition(PROBE_LOOP_DEFINITION_PATH);
+
+  it('passes asl-validator, and fits an Express workflow (whole execution under its 5-minute limit)', () => {
+    const res = aslValidator(resolvedDefinition(loop));
+    expect(res.errorsText('\n')).toBe('');
+    expect(res.isValid).toBe(true);
+    expect(loop.TimeoutSeconds).toBeLessThanOrEqual(300);
+  });
+
+  it('invokes only the probe, retries only Lambda service errors (a round that failed is not re-run late), waits on the time the probe returns', () => {
+    const tasks = Object.entries(loop.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([, s]) => functionKeyOf(s.Resource))).toEqual(['healthProbe']);
+    for (const [, s] of tasks) {
+      for (const r of s.Retry ?? []) for (const e of (r as { ErrorEquals: string[] }).ErrorEquals) expect(e).toMatch(/^Lambda\.(ServiceException|AWSLambdaException|SdkClientException|TooManyRequestsException)$/);
+      expect(s.Parameters).toEqual({ 'round.$': '$.round', 'startedAt.$': '$$.Execution.StartTime' });
+    }
+    const waits = Object.values(loop.States).filter((s) => s.Type === 'Wait');
+    expect(waits.map((s) => s.TimestampPath)).toEqual(['$.next']);
   });
 });
