@@ -836,7 +836,7 @@ export function dashboardBody(config: Config, names: Deployment['names']): Recor
     y += 1;
     const perFirewall = (metric: string, stat: string) =>
       ROLES.map((r) => [METRICS_NAMESPACE, metric, 'Pair', pair.name, 'Firewall', pair.firewalls[r].name, 'service', SERVICE_NAME, { stat, label: pair.firewalls[r].name }]);
-    metricWidget('Firewall status (0 healthy, 1 degraded, 2 booting, 3 stopped, 4 auth, 5 untrusted, 6 unreachable)', perFirewall('FirewallStatusCode', 'Maximum'), y, 0, {
+    metricWidget('Firewall status (0 healthy, 1 degraded, 2 booting, 3 stopped, 4 auth, 5 untrusted, 6 unreachable; no line: a cold standby, stopped)', perFirewall('FirewallStatusCode', 'Maximum'), y, 0, {
       yAxis: { left: { min: 0, max: 6 } },
     });
     metricWidget('API latency (ms)', perFirewall('ApiLatency', 'Maximum'), y, 8);

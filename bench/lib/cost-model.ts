@@ -18,6 +18,9 @@ export const PRICES = {
   lambdaFreeRequests: 1_000_000,
   sfnPerThousandTransitions: 0.025,
   sfnFreeTransitions: 4_000,
+  // Step Functions Express (the probe loop): requests, and duration in 64 MB steps (first tier).
+  sfnExpressPerMillionRequests: 1.0,
+  sfnExpressGbSecond: 0.00001667,
   customMetricPerMonth: 0.3,
   alarmStandardPerMonth: 0.1,
   dashboardPerMonth: 3.0,
@@ -44,12 +47,20 @@ export const HOURS_PER_MONTH = 730;
 /** The line of the firewalls' API keys, both stores (ADR 0010). */
 export const API_KEYS_LINE = 'API keys (Secrets Manager, Parameter Store)';
 
+/** Express bills a workflow's memory in 64 MB steps; the probe loop's state is a few hundred bytes. */
+export const EXPRESS_MEMORY_STEP_MB = 64;
+
 export interface CostInputs {
-  /** Probe invocations a month (EventBridge once a minute). */
+  /** Probe loop executions a month (EventBridge once a minute). */
+  readonly loopExecutions: number;
+  /** Billed duration of one probe loop execution (Express rounds up to 100 ms), seconds. */
+  readonly loopDurationSeconds: number;
+  /** Probe invocations a month: one per round. */
   readonly probeInvocations: number;
-  /** Billed duration of one probe invocation, seconds. */
+  /** Billed duration of one probe invocation (one round; Lambda rounds up to the ms), seconds. */
   readonly probeDurationSeconds: number;
   readonly probeMemoryMb: number;
+  /** Probe rounds per loop execution (a minute). */
   readonly roundsPerInvocation: number;
   readonly dynamoReadsPerRound: number;
   readonly dynamoWritesPerRound: number;
@@ -58,6 +69,7 @@ export interface CostInputs {
   /** Write units per PutItem (items up to 1 KB: 1). */
   readonly writeUnitsPerWrite: number;
   readonly customMetrics: number;
+  /** Logs and EMF of one probe loop execution (its rounds' invocations, Lambda's own lines included). */
   readonly logBytesPerInvocation: number;
   readonly flowsPerMonth: number;
   readonly transitionsPerFlow: number;
@@ -122,11 +134,12 @@ function valueBytes(v: unknown): number {
 /** The controller's monthly lines, no free tier applied (an account's free tier usually goes to other work). */
 export function controllerCost(i: CostInputs): CostLine[] {
   const gbSeconds = i.probeInvocations * i.probeDurationSeconds * (i.probeMemoryMb / 1024);
-  const rounds = i.probeInvocations * i.roundsPerInvocation;
+  const loopGbSeconds = i.loopExecutions * i.loopDurationSeconds * (EXPRESS_MEMORY_STEP_MB / 1024);
+  const rounds = i.loopExecutions * i.roundsPerInvocation;
   const readUnits = rounds * i.dynamoReadsPerRound * i.readUnitsPerRead;
   const writeUnits = rounds * i.dynamoWritesPerRound * i.writeUnitsPerWrite;
   const transitions = i.flowsPerMonth * i.transitionsPerFlow;
-  const logGb = (i.logBytesPerInvocation * i.probeInvocations) / 1024 ** 3;
+  const logGb = (i.logBytesPerInvocation * i.loopExecutions) / 1024 ** 3;
   const same = (item: string, quantity: string, unitPrice: string, usd: number): CostLine => ({ item, quantity, unitPrice, x86: usd, arm64: usd });
   return [
     {
@@ -137,6 +150,12 @@ export function controllerCost(i: CostInputs): CostLine[] {
       arm64: gbSeconds * PRICES.lambdaGbSecondArm64,
     },
     same('probe Lambda requests', n(i.probeInvocations), `${PRICES.lambdaPerMillionRequests} per million`, (i.probeInvocations / 1e6) * PRICES.lambdaPerMillionRequests),
+    same(
+      'probe loop (Step Functions Express)',
+      `${n(i.loopExecutions)} x ${i.loopDurationSeconds} s x ${EXPRESS_MEMORY_STEP_MB} MB = ${n(loopGbSeconds)} GB-s`,
+      `${PRICES.sfnExpressGbSecond} per GB-s + ${PRICES.sfnExpressPerMillionRequests} per million`,
+      loopGbSeconds * PRICES.sfnExpressGbSecond + (i.loopExecutions / 1e6) * PRICES.sfnExpressPerMillionRequests,
+    ),
     same(
       'DynamoDB reads (on-demand)',
       `${n(rounds)} rounds x ${+i.dynamoReadsPerRound.toFixed(2)} x ${i.readUnitsPerRead} = ${n(readUnits)} RRU`,
@@ -156,7 +175,7 @@ export function controllerCost(i: CostInputs): CostLine[] {
       (transitions / 1000) * PRICES.sfnPerThousandTransitions,
     ),
     same('custom metrics (EMF)', `${i.customMetrics} metric/dimension combinations`, `${PRICES.customMetricPerMonth} each`, i.customMetrics * PRICES.customMetricPerMonth),
-    same('CloudWatch Logs ingestion', `${logGb.toFixed(2)} GB (${n(i.logBytesPerInvocation)} B per invocation)`, `${PRICES.logsIngestionPerGb} per GB`, logGb * PRICES.logsIngestionPerGb),
+    same('CloudWatch Logs ingestion', `${logGb.toFixed(2)} GB (${n(i.logBytesPerInvocation)} B per minute)`, `${PRICES.logsIngestionPerGb} per GB`, logGb * PRICES.logsIngestionPerGb),
     same('alarms (standard resolution)', String(i.alarms), `${PRICES.alarmStandardPerMonth} each`, i.alarms * PRICES.alarmStandardPerMonth),
     same('dashboard', String(i.dashboards), `${PRICES.dashboardPerMonth} each`, i.dashboards * PRICES.dashboardPerMonth),
     same(

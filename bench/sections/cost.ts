@@ -13,11 +13,12 @@ import { loadConfigFile } from '#shared/config/load.js';
 import { createPowertools } from '#shared/observability/powertools.js';
 import { createProbeHandler } from '#functions/health-probe/handler.js';
 import { lambdaContext } from '#sim/runtime/lambda.js';
+import { loadDefinition, PROBE_LOOP_DEFINITION_PATH, runFlowLocally } from '#shared/adapters/sfn-local/runner.js';
 import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { SimSystem } from '#sim/system.js';
 import type { Config } from '#shared/config/schema.js';
-import { deployment, probeMemoryFor } from '../../infra/deployment.js';
+import { deployment, LAMBDA_MB_PER_VCPU, PROBE_ROUND_CPU_MS_PER_PAIR, probeMemoryFor } from '../../infra/deployment.js';
 import {
   API_KEYS_LINE,
   HOURS_PER_MONTH,
@@ -56,7 +57,10 @@ const ASSUMED = {
 } as const;
 
 export interface SteadyState {
+  /** The probe loop's execution (a minute's window), simulated seconds. */
   readonly invocationSimSeconds: number;
+  /** Each round's probe invocation, simulated seconds. */
+  readonly roundSimSeconds: readonly number[];
   readonly rounds: number;
   readonly requests: Readonly<Record<string, number>>;
   readonly readsPerRound: number;
@@ -73,8 +77,8 @@ export interface SteadyState {
 
 const probeRounds = (system: SimSystem) => system.logs.filter((l) => l.fn === 'health-probe' && l.message === 'probe round').length;
 
-/** Bytes the deployed handler writes to stdout and stderr in one invocation, with the real Powertools. */
-async function logBytesOfOneInvocation(system: SimSystem): Promise<number> {
+/** Bytes the deployed handler writes to stdout and stderr in one window of the probe loop (a round per invocation), with the real Powertools. */
+async function logBytesOfOneWindow(system: SimSystem): Promise<number> {
   const saved = { level: process.env.POWERTOOLS_LOG_LEVEL, metrics: process.env.POWERTOOLS_METRICS_DISABLED, dev: process.env.POWERTOOLS_DEV };
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   delete process.env.POWERTOOLS_METRICS_DISABLED;
@@ -91,7 +95,16 @@ async function logBytesOfOneInvocation(system: SimSystem): Promise<number> {
   process.stdout.write = count;
   process.stderr.write = count;
   try {
-    await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('health-probe', system.clock, 70_000));
+    const run = await runFlowLocally(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      {
+        definition: loadDefinition(PROBE_LOOP_DEFINITION_PATH),
+        handlers: { healthProbe: (event) => handler(event, lambdaContext('health-probe', system.clock, 75_000)) },
+        clock: system.clock,
+        executionName: 'bench-log-bytes',
+      },
+    );
+    if (run.status !== 'SUCCEEDED') throw new BenchSetupError(`the probe loop failed: ${run.error?.name ?? ''} ${run.error?.cause ?? ''}`);
   } finally {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
@@ -127,18 +140,22 @@ export async function measureSteadyState(): Promise<SteadyState> {
     await system.invokeProbe();
     aws.resetCounts();
     const before = probeRounds(system);
-    const t0 = system.clock.now();
+    const invocationsBefore = system.probeInvocations.length;
     await system.invokeProbe();
-    const invocationSimSeconds = (system.clock.now() - t0) / 1000;
+    const window = system.probeWindows.at(-1);
+    if (!window) throw new BenchSetupError('the probe loop recorded no execution');
+    const invocationSimSeconds = window.ms / 1000;
+    const roundSimSeconds = system.probeInvocations.slice(invocationsBefore).map((i) => i.ms / 1000);
     const rounds = probeRounds(system) - before;
     if (rounds === 0) throw new BenchSetupError('the probe invocation ran no round');
     const requests = aws.requestCounts();
     const get = (k: string) => requests[k] ?? 0;
     const items = system.world.dynamodb.scan(SIM_TABLE);
-    const logBytes = await logBytesOfOneInvocation(system);
+    const logBytes = await logBytesOfOneWindow(system);
     const pair = system.pair();
     return {
       invocationSimSeconds,
+      roundSimSeconds,
       rounds,
       requests,
       readsPerRound: (get('dynamodb:GetItem') + get('dynamodb:Query') + get('dynamodb:Scan')) / rounds,
@@ -162,14 +179,16 @@ export async function measureSteadyState(): Promise<SteadyState> {
  */
 function scaled(base: CostInputs, s: SteadyState, pairs: number, configFor: (pairs: number) => Config): CostInputs {
   const config = configFor(pairs);
+  const memoryMb = probeMemoryFor(config);
   return {
     ...base,
-    probeMemoryMb: probeMemoryFor(config),
+    probeMemoryMb: memoryMb,
+    probeDurationSeconds: roundBilledSeconds(s, pairs, memoryMb),
     dynamoReadsPerRound: s.readsPerRound * pairs,
     dynamoWritesPerRound: s.writesPerRound * pairs,
     customMetrics: s.metricCombinations.length * pairs,
     // Each pair's lines (round log, EMF) repeat; Lambda's own lines do not.
-    logBytesPerInvocation: s.logBytesPerInvocation * pairs + PLATFORM_LOG_BYTES,
+    logBytesPerInvocation: s.logBytesPerInvocation * pairs + PLATFORM_LOG_BYTES * s.rounds,
     alarms: alarmsOf(config),
     secrets: s.secretsInConfig * pairs,
     secretCallsPerMonth: base.secretCallsPerMonth * pairs,
@@ -187,6 +206,19 @@ function scaled(base: CostInputs, s: SteadyState, pairs: number, configFor: (pai
 function keyReadsPerMonth(s: SteadyState, inStore: number): number {
   const keys = s.secretsInConfig + s.parametersInConfig;
   return keys === 0 ? 0 : ((s.firewallsProbedEachRound * inStore) / keys) * ((HOURS_PER_MONTH * 3_600_000) / DEFAULT_SECRET_CACHE_TTL_MS);
+}
+
+/**
+ * Billed seconds of one round's invocation for `pairs` pairs at `memoryMb`: the measured round of
+ * the example (median), or, if longer, the round's own CPU at Lambda's share of a core for that
+ * memory (PROBE_ROUND_CPU_MS_PER_PAIR per pair, as infra/deployment.ts sizes the memory): with
+ * many pairs a round is CPU-bound, not waiting on the network.
+ */
+export function roundBilledSeconds(s: Pick<SteadyState, 'roundSimSeconds'>, pairs: number, memoryMb: number): number {
+  const sorted = [...s.roundSimSeconds].sort((a, b) => a - b);
+  const measured = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const cpu = (pairs * PROBE_ROUND_CPU_MS_PER_PAIR) / 1000 / (memoryMb / LAMBDA_MB_PER_VCPU);
+  return Math.ceil(Math.max(measured, cpu) * 1000) / 1000;
 }
 
 /** The alarms infra/deployment.ts generates for `config`. */
@@ -221,13 +253,15 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   if (!failover) throw new BenchSetupError('the rehearsal has no successful failover execution to count transitions from');
   const invocations = HOURS_PER_MONTH * 60;
   const snsPerFlow = rehearsal.snsMessages / Math.max(1, rehearsal.executions.length);
-  // Lambda bills each invocation's duration rounded up to the millisecond: the measured one.
-  const billedSeconds = Math.ceil(s.invocationSimSeconds * 1000) / 1000;
+  // Express bills an execution's duration rounded up to 100 ms; Lambda each round's, to the ms.
+  const loopSeconds = Math.ceil(s.invocationSimSeconds * 10) / 10;
   const config = await loadConfigFile(DEFAULT_CONFIG);
   const configFor = (pairs: number) => ({ ...config, pairs: Array.from({ length: pairs }, (_, k) => ({ ...config.pairs[0], name: `pair-${k + 1}` })) }) as Config;
   const inputs: CostInputs = {
-    probeInvocations: invocations,
-    probeDurationSeconds: billedSeconds,
+    loopExecutions: invocations,
+    loopDurationSeconds: loopSeconds,
+    probeInvocations: invocations * s.rounds,
+    probeDurationSeconds: roundBilledSeconds(s, 1, memoryMb),
     probeMemoryMb: memoryMb,
     roundsPerInvocation: s.rounds,
     dynamoReadsPerRound: s.readsPerRound,
@@ -235,7 +269,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
     readUnitsPerRead: requestUnits(s.largestItemBytes, 'read'),
     writeUnitsPerWrite: requestUnits(s.largestItemBytes, 'write'),
     customMetrics: s.metricCombinations.length,
-    logBytesPerInvocation: s.logBytesPerInvocation + PLATFORM_LOG_BYTES,
+    logBytesPerInvocation: s.logBytesPerInvocation + PLATFORM_LOG_BYTES * s.rounds,
     flowsPerMonth: ASSUMED.flowsPerMonth,
     transitionsPerFlow: failover.transitions,
     alarms: alarmsOf(configFor(1)),
@@ -249,7 +283,9 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   };
 
   out('Measured (steady state of the hq-egress example, cold standby; deployed probe handler over the wire):');
-  out(`  ${s.rounds} probe rounds per invocation, ${s.invocationSimSeconds.toFixed(1)} simulated s per invocation (billed as such)`);
+  const sortedRounds = [...s.roundSimSeconds].sort((a, b) => a - b);
+  out(`  the probe loop (Express): ${s.rounds} rounds per execution, ${s.invocationSimSeconds.toFixed(1)} simulated s per execution (billed as such, 100 ms steps, 64 MB)`);
+  out(`  a probe invocation per round: ${sortedRounds.map((x) => x.toFixed(2)).join(', ')} simulated s (billed: the median, ${inputs.probeDurationSeconds} s, at ${memoryMb} MB)`);
   out(
     `  probe memory: peak RSS ${peakMiB.toFixed(0)} MiB over ${memory.invocations} invocations of the built bundle in a fresh node with Lambda's V8 limits for ${memoryMb} MB (${(memory.afterInitRssBytes / 1048576).toFixed(0)} MiB after init; heap used ${(memory.heapUsedBytes / 1048576).toFixed(0)} MiB at the end${memory.failed > 0 ? `; ${memory.failed} invocations FAILED` : ''})`,
   );
@@ -258,11 +294,12 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out(`  ${s.metricCombinations.length} metric/dimension combinations written every round: ${s.metricCombinations.join('; ')}`);
   out('  event metrics (FailoverDecision, ProbeAlert, ControllerBlind, Paused, DriftedObjects) are written only in the rounds where they happen,');
   out(`  and CloudWatch bills a metric for the hours in which it is written: an incident hour costs ${usd((5 * PRICES.customMetricPerMonth) / HOURS_PER_MONTH)} at most, a quiet month nothing`);
-  out(`  ${s.logBytesPerInvocation} B of logs and EMF per invocation (real Powertools, Lambda context fields included)`);
+  out(`  ${s.logBytesPerInvocation} B of logs and EMF per minute (${s.rounds} invocations; real Powertools, Lambda context fields included)`);
   out(`  failover execution: ${failover.transitions} state transitions, ${failover.lambdaTasks} Lambda tasks; ${rehearsal.snsMessages} SNS messages in the rehearsal`);
   out('Assumptions:');
-  out(`  ${HOURS_PER_MONTH} h a month; EventBridge invokes the probe once a minute (${invocations.toLocaleString('en-US')} invocations)`);
+  out(`  ${HOURS_PER_MONTH} h a month; EventBridge starts the probe loop once a minute (${invocations.toLocaleString('en-US')} executions, ${(invocations * s.rounds).toLocaleString('en-US')} probe invocations)`);
   out(`  the probe's memory as deployed (serverless.yml): ${memoryMb} MB`);
+  out(`  a round's invocation billed at the measured median, or, for many pairs, its CPU at Lambda's share of a core (${PROBE_ROUND_CPU_MS_PER_PAIR} ms a pair on a core)`);
   out(`  + ${PLATFORM_LOG_BYTES} B of Lambda platform log lines per invocation; ${ASSUMED.flowsPerMonth} flows a month (a failover and its failback); ${ASSUMED.alertsPerMonth} alerts a month`);
   out(`  alarms as infra/deployment.ts generates them: ${inputs.alarms} for one pair (EC2 status checks, probe silent, controller blind per pair; probe errors, flow failed, flow timed out)`);
   out(`  ${ASSUMED.dashboards} dashboard; API keys cached ${DEFAULT_SECRET_CACHE_TTL_MS / 60_000} min; metrics by EMF (no PutMetricData calls); flow functions' own Lambda time not counted (seconds a month)`);
@@ -288,7 +325,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
     return { pairs: n, arm64: t, freeTier: Math.max(0, t - freeTierCredit(i, l)), lines: l };
   });
   out();
-  out(`By number of pairs (arm64, USD a month; one probe function for all pairs, rounds concurrent, same duration; its memory as the deployment sizes it: ${PAIR_COUNTS.map((n) => `${n} pairs ${probeMemoryFor(configFor(n))} MB`).join(', ')}):`);
+  out(`By number of pairs (arm64, USD a month; one probe loop and function for all pairs, pairs probed concurrently in each round; its memory as the deployment sizes it: ${PAIR_COUNTS.map((n) => `${n} pairs ${probeMemoryFor(configFor(n))} MB`).join(', ')}):`);
   const big = (n: number, item: string) => usd(perPairs.find((p) => p.pairs === n)?.lines.find((l) => l.item === item)?.arm64 ?? 0);
   for (const l of table(
     ['pairs', 'total', 'with the always-free tiers', 'probe compute', 'metrics', 'alarms', 'API keys', 'DynamoDB'],

@@ -773,9 +773,11 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   for (const fw of r.firewalls) {
     const dims = { Pair: pair.name, Firewall: fw.name };
     const answered = fw.observation.api.outcome === 'ok';
-    // Every metric is billed per name and dimensions a month: only those an alarm or the
-    // dashboard reads (infra/deployment.ts). FirewallStatusCode says healthy (0) and answering.
-    m.add('FirewallStatusCode', 'None', STATUS_CODES[fw.status], dims);
+    // Every metric is billed per name and dimensions for the hours in which it is written: only
+    // those an alarm or the dashboard reads (infra/deployment.ts). FirewallStatusCode says healthy
+    // (0) and answering; it is not written for a cold standby that is stopped, as it should be,
+    // so a quiet month pays for the active's status only (the dashboard says what no line means).
+    if (!isStoppedColdStandby(pair, r, fw)) m.add('FirewallStatusCode', 'None', STATUS_CODES[fw.status], dims);
     if (answered) m.add('ApiLatency', 'Milliseconds', fw.observation.api.latencyMs, dims);
     if (fw.role === r.owner && pair.tunnels.length > 0) {
       const expected = pair.tunnels.reduce((n, t) => n + Math.max(1, t.proxyIds.length), 0);
@@ -788,6 +790,11 @@ function publishMetrics(deps: ProbeDeps, pair: PairConfig, r: Omit<PairRoundResu
   // which it is written, so a quiet month pays nothing for these five. Their alarms treat
   // missing data as not breaching, and the probe-silent alarm watches ProbeRound, not them.
   for (const [name, value] of eventMetrics(r)) if (value > 0) m.add(name, 'Count', value, dims);
+}
+
+/** A cold standby in its expected state: stopped, and not the pair's owner. */
+function isStoppedColdStandby(pair: PairConfig, r: Pick<PairRoundResult, 'owner'>, fw: Pick<FirewallRoundResult, 'role' | 'status'>): boolean {
+  return pair.standbyMode === 'cold' && fw.role !== r.owner && fw.status === 'stopped';
 }
 
 /** The pair's event metrics of one round and their values (0: not written). */

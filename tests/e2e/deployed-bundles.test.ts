@@ -175,9 +175,9 @@ function writtenMetrics(): Map<string, Record<string, string>[]> {
 }
 
 async function invokeProbe(): Promise<{ rounds: number; pairs: { owner: string; action: string; code: string }[] }> {
-  // A short Lambda time left: one probe round per invocation (the real function does several a minute).
-  const context = lambdaContext('health-probe', sim().clock, 3_000);
-  return (await handler('health-probe')({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context)) as {
+  // What the probe loop (infra/probe-loop.asl.json) hands the deployed function: one round, the first of a window.
+  const context = lambdaContext('health-probe', sim().clock, 75_000);
+  return (await handler('health-probe')({ round: 0, startedAt: new Date(sim().clock.now()).toISOString() }, context)) as {
     rounds: number;
     pairs: { owner: string; action: string; code: string }[];
   };

@@ -17,8 +17,10 @@ import {
 } from '../../bench/lib/cost-model.js';
 
 const inputs: CostInputs = {
-  probeInvocations: 43_800,
-  probeDurationSeconds: 55,
+  loopExecutions: 43_800,
+  loopDurationSeconds: 50.5,
+  probeInvocations: 262_800,
+  probeDurationSeconds: 0.5,
   probeMemoryMb: 256,
   roundsPerInvocation: 6,
   dynamoReadsPerRound: 3,
@@ -62,10 +64,19 @@ describe('DynamoDB sizes and units', () => {
 });
 
 describe('monthly lines', () => {
-  it('prices the probe Lambda by GB-seconds per architecture', () => {
-    const gbSeconds = 43_800 * 55 * 0.25;
+  it('prices the probe Lambda by GB-seconds per architecture: one invocation per round', () => {
+    const gbSeconds = 262_800 * 0.5 * 0.25;
     expect(line('probe Lambda compute').x86).toBeCloseTo(gbSeconds * PRICES.lambdaGbSecondX86, 6);
     expect(line('probe Lambda compute').arm64).toBeCloseTo(gbSeconds * PRICES.lambdaGbSecondArm64, 6);
+    expect(line('probe Lambda requests').arm64).toBeCloseTo(0.2628 * PRICES.lambdaPerMillionRequests, 9);
+  });
+
+  it('prices the probe loop as Express: its whole duration (waits included) at 64 MB, plus a request per execution, the same on both architectures', () => {
+    const gbSeconds = 43_800 * 50.5 * (64 / 1024);
+    expect(line('probe loop').arm64).toBeCloseTo(gbSeconds * PRICES.sfnExpressGbSecond + 0.0438 * PRICES.sfnExpressPerMillionRequests, 9);
+    expect(line('probe loop').x86).toBe(line('probe loop').arm64);
+    // The example's minute: about 2.30 USD of waiting where the probe at 160 MB would cost 4.6.
+    expect(gbSeconds * PRICES.sfnExpressGbSecond).toBeCloseTo(2.3, 1);
   });
 
   it('multiplies rounds, requests per round and units per request for DynamoDB', () => {
@@ -100,8 +111,10 @@ describe('monthly lines', () => {
   it('totals every line, and the Lambda free tier caps at 400,000 GB-s', () => {
     const lines = controllerCost(inputs);
     expect(total(lines).x86).toBeCloseTo(lines.reduce((s, l) => s + l.x86, 0), 9);
-    const credit = lambdaFreeTierCredit(inputs);
-    expect(credit.x86).toBeCloseTo(400_000 * PRICES.lambdaGbSecondX86 + (43_800 / 1e6) * PRICES.lambdaPerMillionRequests, 9);
+    const credit = lambdaFreeTierCredit({ ...inputs, probeDurationSeconds: 55 });
+    expect(credit.x86).toBeCloseTo(400_000 * PRICES.lambdaGbSecondX86 + (262_800 / 1e6) * PRICES.lambdaPerMillionRequests, 9);
+    // Under the cap, the credit is what the rounds use.
+    expect(lambdaFreeTierCredit(inputs).arm64).toBeCloseTo(262_800 * 0.5 * 0.25 * PRICES.lambdaGbSecondArm64 + (262_800 / 1e6) * PRICES.lambdaPerMillionRequests, 9);
   });
 
   it('compares a warm standby running all month with a cold one that only keeps its disk', () => {

@@ -222,11 +222,9 @@ describe('probeRound: metrics', () => {
     const a = { Pair: 'hq-egress', Firewall: 'fw-a' };
     const b = { Pair: 'hq-egress', Firewall: 'fw-b' };
     const p = { Pair: 'hq-egress' };
-    // fw-b is the stopped cold standby (3).
-    expect(of(w, 'FirewallStatusCode').map((m) => [m.dimensions, m.value, m.unit])).toEqual([
-      [a, 0, 'None'],
-      [b, 3, 'None'],
-    ]);
+    // fw-b is the stopped cold standby: as expected, so not written (a metric is billed for the hours it is written).
+    expect(of(w, 'FirewallStatusCode').map((m) => [m.dimensions, m.value, m.unit])).toEqual([[a, 0, 'None']]);
+    expect(b).toEqual({ Pair: 'hq-egress', Firewall: 'fw-b' });
     // Only metrics an alarm or the dashboard reads are written (each costs a month's fee).
     expect(of(w, 'FirewallHealthy')).toEqual([]);
     expect(of(w, 'FirewallReachable')).toEqual([]);
@@ -236,6 +234,24 @@ describe('probeRound: metrics', () => {
     expect(of(w, 'ProbeRound').map((m) => [m.dimensions, m.value])).toEqual([[p, 1]]);
     // Event metrics are written only when they happen: a quiet round writes none of them.
     for (const name of ['FailoverDecision', 'ProbeAlert', 'ControllerBlind', 'Paused', 'DriftedObjects']) expect(of(w, name), name).toEqual([]);
+  });
+
+  it("a standby's status is written whenever it is not a stopped cold standby: warm, booting, or the owner", async () => {
+    const b = { Pair: 'hq-egress', Firewall: 'fw-b' };
+    const warm = harness(makeConfig({ standbyMode: 'warm' }), { 'fw-a': { tunnels: [TUNNEL] } });
+    warm.world.ec2.stopInstances([warm.pair.firewalls.secondary.instanceId]);
+    await warm.clock.advance(120_000);
+    await probeRound(warm.probeDeps());
+    // A stopped warm standby is not what it should be: written (3).
+    expect(of(warm, 'FirewallStatusCode').filter((m) => m.dimensions.Firewall === 'fw-b').map((m) => m.value)).toEqual([3]);
+    warm.close();
+
+    const cold = harness(makeConfig(), { 'fw-a': { tunnels: [TUNNEL] } });
+    cold.world.ec2.startInstances([cold.pair.firewalls.secondary.instanceId]);
+    await cold.clock.advance(1000);
+    await probeRound(cold.probeDeps());
+    // A cold standby that runs (a drill, a failover) is written like any other firewall.
+    expect(of(cold, 'FirewallStatusCode').filter((m) => m.dimensions.Firewall === 'fw-b').map((m) => m.dimensions)).toEqual([b]);
   });
 
   it('writes only metrics an alarm or the dashboard reads (each name and dimension set is billed a month)', async () => {
