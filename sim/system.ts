@@ -477,10 +477,13 @@ export class SimSystem {
         handlers: {
           healthProbe: async (event) => {
             const at = this.clock.now();
+            let ranRound = false;
             try {
-              return await handler(event, lambdaContext('health-probe', this.clock, PROBE_LAMBDA_TIMEOUT_MS));
+              const out = await handler(event, lambdaContext('health-probe', this.clock, PROBE_LAMBDA_TIMEOUT_MS));
+              ranRound = out.pairs.length > 0;
+              return out;
             } finally {
-              this.probeInvocations.push({ at, ms: this.clock.now() - at });
+              this.probeInvocations.push({ at, ms: this.clock.now() - at, ranRound });
             }
           },
         },
@@ -494,8 +497,12 @@ export class SimSystem {
     return result.output as ProbeSummary;
   }
 
-  /** The probe's invocations (one per round) and the loop's executions (one per minute), in simulated ms: what Lambda and Express bill. */
-  readonly probeInvocations: { at: number; ms: number }[] = [];
+  /**
+   * The probe's invocations (one per round, and one more when an execution starts between two
+   * seconds: `ranRound` false) and the loop's executions (one per minute), in simulated ms: what
+   * Lambda and Express bill.
+   */
+  readonly probeInvocations: { at: number; ms: number; ranRound: boolean }[] = [];
   readonly probeWindows: { at: number; ms: number }[] = [];
 
   #probeHandler() {

@@ -61,6 +61,8 @@ export interface SteadyState {
   readonly invocationSimSeconds: number;
   /** Each round's probe invocation, simulated seconds. */
   readonly roundSimSeconds: readonly number[];
+  /** Invocations that ran no round (the first of an execution that starts between two seconds: it names the grid's first second), simulated seconds. */
+  readonly waitSimSeconds: readonly number[];
   readonly rounds: number;
   readonly requests: Readonly<Record<string, number>>;
   readonly readsPerRound: number;
@@ -145,7 +147,9 @@ export async function measureSteadyState(): Promise<SteadyState> {
     const window = system.probeWindows.at(-1);
     if (!window) throw new BenchSetupError('the probe loop recorded no execution');
     const invocationSimSeconds = window.ms / 1000;
-    const roundSimSeconds = system.probeInvocations.slice(invocationsBefore).map((i) => i.ms / 1000);
+    const invocations = system.probeInvocations.slice(invocationsBefore);
+    const roundSimSeconds = invocations.filter((i) => i.ranRound).map((i) => i.ms / 1000);
+    const waitSimSeconds = invocations.filter((i) => !i.ranRound).map((i) => i.ms / 1000);
     const rounds = probeRounds(system) - before;
     if (rounds === 0) throw new BenchSetupError('the probe invocation ran no round');
     const requests = aws.requestCounts();
@@ -156,6 +160,7 @@ export async function measureSteadyState(): Promise<SteadyState> {
     return {
       invocationSimSeconds,
       roundSimSeconds,
+      waitSimSeconds,
       rounds,
       requests,
       readsPerRound: (get('dynamodb:GetItem') + get('dynamodb:Query') + get('dynamodb:Scan')) / rounds,
@@ -183,7 +188,7 @@ function scaled(base: CostInputs, s: SteadyState, pairs: number, configFor: (pai
   return {
     ...base,
     probeMemoryMb: memoryMb,
-    probeDurationSeconds: roundBilledSeconds(s, pairs, memoryMb),
+    probeDurationSeconds: windowInvocations(s, pairs, memoryMb).meanSeconds,
     dynamoReadsPerRound: s.readsPerRound * pairs,
     dynamoWritesPerRound: s.writesPerRound * pairs,
     customMetrics: s.metricCombinations.length * pairs,
@@ -220,6 +225,19 @@ export function roundBilledSeconds(s: Pick<SteadyState, 'roundSimSeconds'>, pair
   const measured = Math.min(...s.roundSimSeconds);
   const cpu = (pairs * PROBE_ROUND_CPU_MS_PER_PAIR) / 1000 / (memoryMb / LAMBDA_MB_PER_VCPU);
   return Math.ceil(Math.max(measured, cpu) * 1000) / 1000;
+}
+
+/**
+ * The probe's invocations in one window and their mean billed seconds: the rounds, plus one that
+ * runs no round (an execution starts tens of milliseconds after the minute, so its first
+ * invocation names the next whole second and the loop waits for it: `loopGrid`), billed at what
+ * was measured for it, at least Lambda's 1 ms.
+ */
+export function windowInvocations(s: Pick<SteadyState, 'roundSimSeconds' | 'waitSimSeconds' | 'rounds'>, pairs: number, memoryMb: number): { count: number; meanSeconds: number } {
+  const round = roundBilledSeconds(s, pairs, memoryMb);
+  const wait = Math.max(0.001, Math.ceil(Math.max(0, ...s.waitSimSeconds) * 1000) / 1000);
+  const count = s.rounds + 1;
+  return { count, meanSeconds: Math.ceil(((s.rounds * round + wait) / count) * 1000) / 1000 };
 }
 
 /** The alarms infra/deployment.ts generates for `config`. */
@@ -261,8 +279,8 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   const inputs: CostInputs = {
     loopExecutions: invocations,
     loopDurationSeconds: loopSeconds,
-    probeInvocations: invocations * s.rounds,
-    probeDurationSeconds: roundBilledSeconds(s, 1, memoryMb),
+    probeInvocations: invocations * windowInvocations(s, 1, memoryMb).count,
+    probeDurationSeconds: windowInvocations(s, 1, memoryMb).meanSeconds,
     probeMemoryMb: memoryMb,
     roundsPerInvocation: s.rounds,
     dynamoReadsPerRound: s.readsPerRound,
@@ -286,7 +304,8 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out('Measured (steady state of the hq-egress example, cold standby; deployed probe handler over the wire):');
   const sortedRounds = [...s.roundSimSeconds].sort((a, b) => a - b);
   out(`  the probe loop (Express): ${s.rounds} rounds per execution, ${s.invocationSimSeconds.toFixed(1)} simulated s per execution (billed as such, 100 ms steps, 64 MB)`);
-  out(`  a probe invocation per round: ${sortedRounds.map((x) => x.toFixed(2)).join(', ')} simulated s (billed: the shortest, or the CPU model if longer: ${inputs.probeDurationSeconds} s, at ${memoryMb} MB)`);
+  out(`  a probe invocation per round: ${sortedRounds.map((x) => x.toFixed(2)).join(', ')} simulated s (billed: the shortest, or the CPU model if longer: ${roundBilledSeconds(s, 1, memoryMb)} s, at ${memoryMb} MB)`);
+  out(`  and one invocation a window that runs no round (it names the grid's first whole second): ${s.waitSimSeconds.map((x) => x.toFixed(3)).join(', ') || 'none in this window (the execution started on a whole second); one counted'} simulated s`);
   out(
     `  probe memory: peak RSS ${peakMiB.toFixed(0)} MiB over ${memory.invocations} invocations of the built bundle in a fresh node with Lambda's V8 limits for ${memoryMb} MB (${(memory.afterInitRssBytes / 1048576).toFixed(0)} MiB after init; heap used ${(memory.heapUsedBytes / 1048576).toFixed(0)} MiB at the end${memory.failed > 0 ? `; ${memory.failed} invocations FAILED` : ''})`,
   );
@@ -298,7 +317,7 @@ export async function costSection(ctx: BenchContext, rehearsal: RehearsalFacts):
   out(`  ${s.logBytesPerInvocation} B of logs and EMF per minute (${s.rounds} invocations; real Powertools, Lambda context fields included)`);
   out(`  failover execution: ${failover.transitions} state transitions, ${failover.lambdaTasks} Lambda tasks; ${rehearsal.snsMessages} SNS messages in the rehearsal`);
   out('Assumptions:');
-  out(`  ${HOURS_PER_MONTH} h a month; EventBridge starts the probe loop once a minute (${invocations.toLocaleString('en-US')} executions, ${(invocations * s.rounds).toLocaleString('en-US')} probe invocations)`);
+  out(`  ${HOURS_PER_MONTH} h a month; EventBridge starts the probe loop once a minute (${invocations.toLocaleString('en-US')} executions, ${inputs.probeInvocations.toLocaleString('en-US')} probe invocations: ${s.rounds} rounds and 1 wait each)`);
   out(`  the probe's memory as deployed (serverless.yml): ${memoryMb} MB`);
   out(`  a round's invocation billed at the shortest measured round, or its CPU at Lambda's share of a core if longer (${PROBE_ROUND_CPU_MS_PER_PAIR} ms a pair on a core)`);
   out(`  + ${PLATFORM_LOG_BYTES} B of Lambda platform log lines per invocation; ${ASSUMED.flowsPerMonth} flows a month (a failover and its failback); ${ASSUMED.alertsPerMonth} alerts a month`);

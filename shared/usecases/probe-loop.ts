@@ -75,15 +75,31 @@ export function parseLoopRoundEvent(event: unknown): { round: number; startedAt:
 }
 
 /**
- * What the loop's next state gets after round `round` ran: the number of rounds run so far and,
- * when the window has room for another, when it is due (the Wait state's `TimestampPath`).
- * Step Functions drops a timestamp's milliseconds, so a Wait ends up to a second before the due
- * time, never after: rounds are never late (detection is not slowed). The gap from the first
- * round (which runs when the execution starts) to the second can then be up to a second short of
- * the interval; the probe's overlap check allows a fifth of the interval (MIN_DECIDING_GAP, at
- * least one second at the shortest interval of 5 s).
+ * The loop's rounds are due on a grid of whole seconds: the execution's start rounded up to the
+ * second, then every interval. Step Functions drops a Wait timestamp's milliseconds, so a due
+ * time with milliseconds would end the wait up to a second early; and a first round that ran at
+ * the start itself, off the grid, would leave a gap of up to interval + 1 s at the next window's
+ * start, so three rounds could span 3 intervals + 1 s and detection exceed F x I + T. On the
+ * grid every gap is the interval (detection: docs/configuration.md).
  */
-export function afterRound(plan: RoundPlan, startedAt: number, round: number): { round: number; next?: string } {
-  const due = roundDueAt(plan, startedAt, round + 1);
-  return due === undefined ? { round: round + 1 } : { round: round + 1, next: new Date(due).toISOString() };
+export function loopGrid(startedAt: number): number {
+  return Math.ceil(startedAt / 1000) * 1000;
+}
+
+/** A round invoked more than this before its due time waits for it (in the loop's Wait state) instead of running early. */
+export const EARLY_TOLERANCE_MS = 100;
+
+/**
+ * What the loop's next state gets after round `round` ran: the number of rounds run so far and,
+ * when the window has room for another, when it is due (the Wait state's `TimestampPath`, a
+ * whole second).
+ */
+export function afterRound(plan: RoundPlan, grid: number, round: number): { round: number; next?: string } {
+  const due = roundDueAt(plan, grid, round + 1);
+  return due === undefined ? { round: round + 1 } : { round: round + 1, next: isoSeconds(due) };
+}
+
+/** A due time as Step Functions wants it: RFC 3339, upper-case T and Z, no milliseconds. */
+export function isoSeconds(at: number): string {
+  return new Date(Math.ceil(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -39,7 +39,7 @@ import { alertKind, DECISION_ALERTS, type AlertCode } from '../notify/kinds.js';
 import { executionConsoleUrl, stateMachineConsoleUrl } from '../notify/render.js';
 import type { TextContext } from '../notify/texts.js';
 import { isThrottleOrTransient, withRetry } from './pacing.js';
-import { afterRound, parseLoopRoundEvent, roundDueAt, roundPlan } from './probe-loop.js';
+import { afterRound, EARLY_TOLERANCE_MS, isoSeconds, loopGrid, parseLoopRoundEvent, roundDueAt, roundPlan } from './probe-loop.js';
 
 /** What the probe remembers per pair between rounds and invocations. */
 export interface ProbeMemory extends PairMemory {
@@ -834,13 +834,19 @@ export async function runProbeInvocation(
 
 /**
  * One round of the deployed probe loop (infra/probe-loop.asl.json): round `event.round` of the
- * window the loop's execution started, then when the next is due. A round the window has no
- * room for is not run (an execution that started late, or a hand-made event).
+ * window the loop's execution started, on the window's grid (`loopGrid`), then when the next is
+ * due. A round invoked early is not run but given its due time; a round the window has no room
+ * for is not run (a hand-made event).
  */
 export async function runLoopRound(deps: ProbeDeps, event: unknown): Promise<{ results: PairRoundResult[] | undefined; round: number; next?: string }> {
   const { round, startedAt } = parseLoopRoundEvent(event);
   const plan = roundPlan(deps.config);
-  if (roundDueAt(plan, startedAt, round) === undefined) return { results: undefined, round };
+  const grid = loopGrid(startedAt);
+  const due = roundDueAt(plan, grid, round);
+  if (due === undefined) return { results: undefined, round };
+  // Not yet (the first round, invoked as the execution starts, before the grid's first second):
+  // the loop waits for it and invokes this round again.
+  if (due - deps.clock.now() > EARLY_TOLERANCE_MS) return { results: undefined, round, next: isoSeconds(due) };
   const results = await probeRound(deps);
-  return { results, ...afterRound(plan, startedAt, round) };
+  return { results, ...afterRound(plan, grid, round) };
 }

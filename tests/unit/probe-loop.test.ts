@@ -12,7 +12,7 @@ import { loadDefinition, PROBE_LOOP_DEFINITION_PATH, runFlowLocally, waitMs, typ
 import { InputInvalidError } from '#shared/errors.js';
 import { createPowertools } from '#shared/observability/powertools.js';
 import type { Clock } from '#shared/ports/clock.js';
-import { afterRound, isLoopRoundEvent, parseLoopRoundEvent, roundDueAt, roundPlan } from '#shared/usecases/probe-loop.js';
+import { afterRound, isLoopRoundEvent, loopGrid, parseLoopRoundEvent, roundDueAt, roundPlan } from '#shared/usecases/probe-loop.js';
 import { runProbeInvocation } from '#shared/usecases/probe.js';
 import { flowExecutionName } from '#shared/usecases/flow-input.js';
 import { makeConfig } from '../support/config.js';
@@ -90,6 +90,21 @@ describe('the probe loop (Express) runs the window the one-invocation driver run
     const t1 = again.clock.now();
     const rounds = await drive(again.clock, runProbeInvocation(again.probeDeps()));
     expect(rounds.map((r) => (r[0]?.at ?? 0) - t1)).toEqual(invocations.map((i) => i.at - t0));
+  });
+
+  it('an execution that starts between seconds: the first invocation only names the grid\'s first second, the rounds then fall on it every interval, and the next window keeps the interval across its start', async () => {
+    const w = harness(10);
+    await w.clock.advance(750);
+    const s0 = w.clock.now();
+    const first = await runLoop(w);
+    await w.clock.advance(s0 + 60_000 - w.clock.now());
+    const second = await runLoop(w);
+    const grid = s0 + 250;
+    // One early invocation, which probes nothing and returns the grid's first second.
+    expect(first.invocations[0]).toMatchObject({ at: s0, output: { round: 0, rounds: 0, pairs: [], next: new Date(grid).toISOString().replace('.000Z', 'Z') } });
+    const rounds = [...first.invocations, ...second.invocations].filter((i) => (i.output as LoopRoundOutput).pairs.length > 0).map((i) => i.at);
+    expect(rounds).toEqual(Array.from({ length: 12 }, (_, k) => grid + k * 10_000));
+    expect(w.firewalls.callsTo('fw-a', 'systemInfo')).toHaveLength(12);
   });
 
   it('a dead primary fails over from the loop exactly as from one invocation: at the round that completes the streak, once', async () => {
@@ -170,11 +185,14 @@ describe('the round plan', () => {
     expect([0, 1, 2, 3, 4].map((k) => roundDueAt(slow, 0, k))).toEqual([0, 15_000, 30_000, 45_000, undefined]);
   });
 
-  it('the next round is due at the exact time, milliseconds included (Step Functions drops them: the wait ends up to a second early, never late)', () => {
+  it('the next round is due on the grid: whole seconds from the start rounded up (Step Functions drops milliseconds: a whole second is waited for exactly)', () => {
     const start = Date.parse('2026-12-07T10:00:00.750Z');
-    expect(afterRound(plan, start, 0)).toEqual({ round: 1, next: '2026-12-07T10:00:10.750Z' });
-    expect(afterRound(plan, start, 5)).toEqual({ round: 6 });
-    expect(waitMs({ timestamp: '2026-12-07T10:00:10.750Z' }, start + 100)).toBe(10_000 - 850);
+    const grid = loopGrid(start);
+    expect(new Date(grid).toISOString()).toBe('2026-12-07T10:00:01.000Z');
+    expect(afterRound(plan, grid, 0)).toEqual({ round: 1, next: '2026-12-07T10:00:11Z' });
+    expect(afterRound(plan, grid, 4)).toEqual({ round: 5, next: '2026-12-07T10:00:51Z' });
+    expect(afterRound(plan, grid, 5)).toEqual({ round: 6 });
+    expect(loopGrid(Date.parse('2026-12-07T10:00:00.000Z'))).toBe(Date.parse('2026-12-07T10:00:00.000Z'));
   });
 });
 
