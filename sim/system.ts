@@ -465,10 +465,11 @@ export class SimSystem {
    * One minute of the probe as deployed: an execution of the probe loop (the Express state
    * machine EventBridge starts once a minute, infra/probe-loop.asl.json) run on the simulated
    * clock, each round an invocation of the probe. Resolves with the last round's summary
-   * (`rounds`: the window's rounds); rejects with the error of a round that failed.
+   * (`rounds`: the window's rounds); rejects with the error of a round that failed. `handler`
+   * replaces the simulator's probe handler (the bench passes one with real Powertools output).
    */
-  async invokeProbe(): Promise<ProbeSummary> {
-    const handler = this.#probeHandler();
+  async invokeProbe(options: { handler?: (event: unknown, context: Context) => Promise<ProbeSummary> } = {}): Promise<ProbeSummary> {
+    const handler = options.handler ?? this.#probeHandler();
     const started = this.clock.now();
     const result = await runFlowLocally(
       { source: 'aws.events', 'detail-type': 'Scheduled Event' },

@@ -12,8 +12,6 @@ import { DEFAULT_SECRET_CACHE_TTL_MS } from '#shared/adapters/aws/secrets.js';
 import { loadConfigFile } from '#shared/config/load.js';
 import { createPowertools } from '#shared/observability/powertools.js';
 import { createProbeHandler } from '#functions/health-probe/handler.js';
-import { lambdaContext } from '#sim/runtime/lambda.js';
-import { loadDefinition, PROBE_LOOP_DEFINITION_PATH, runFlowLocally } from '#shared/adapters/sfn-local/runner.js';
 import { DEFAULT_CONFIG } from '#sim/scenario/run.js';
 import { SIM_TABLE } from '#sim/scenario/topology-from-config.js';
 import { SimSystem } from '#sim/system.js';
@@ -79,7 +77,7 @@ export interface SteadyState {
 
 const probeRounds = (system: SimSystem) => system.logs.filter((l) => l.fn === 'health-probe' && l.message === 'probe round').length;
 
-/** Bytes the deployed handler writes to stdout and stderr in one window of the probe loop (a round per invocation), with the real Powertools. */
+/** Bytes the deployed handler writes to stdout and stderr in one window of the probe loop (a round per invocation, and the early one), with the real Powertools. */
 async function logBytesOfOneWindow(system: SimSystem): Promise<number> {
   const saved = { level: process.env.POWERTOOLS_LOG_LEVEL, metrics: process.env.POWERTOOLS_METRICS_DISABLED, dev: process.env.POWERTOOLS_DEV };
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
@@ -97,16 +95,8 @@ async function logBytesOfOneWindow(system: SimSystem): Promise<number> {
   process.stdout.write = count;
   process.stderr.write = count;
   try {
-    const run = await runFlowLocally(
-      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
-      {
-        definition: loadDefinition(PROBE_LOOP_DEFINITION_PATH),
-        handlers: { healthProbe: (event) => handler(event, lambdaContext('health-probe', system.clock, 75_000)) },
-        clock: system.clock,
-        executionName: 'bench-log-bytes',
-      },
-    );
-    if (run.status !== 'SUCCEEDED') throw new BenchSetupError(`the probe loop failed: ${run.error?.name ?? ''} ${run.error?.cause ?? ''}`);
+    // The probe loop as the simulator runs it (SimSystem.invokeProbe), with this handler.
+    await system.invokeProbe({ handler: (event, context) => handler(event, context) });
   } finally {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;

@@ -6,7 +6,6 @@
  * is probed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Context } from 'aws-lambda';
 import { createProbeHandler, type LoopRoundOutput } from '#functions/health-probe/handler.js';
 import { loadDefinition, PROBE_LOOP_DEFINITION_PATH, runFlowLocally, waitMs, type LocalRunResult } from '#shared/adapters/sfn-local/runner.js';
 import { InputInvalidError } from '#shared/errors.js';
@@ -15,6 +14,7 @@ import type { Clock } from '#shared/ports/clock.js';
 import { afterRound, isLoopRoundEvent, loopGrid, parseLoopRoundEvent, roundDueAt, roundPlan } from '#shared/usecases/probe-loop.js';
 import { runProbeInvocation } from '#shared/usecases/probe.js';
 import { flowExecutionName } from '#shared/usecases/flow-input.js';
+import { lambdaContext } from '#sim/runtime/lambda.js';
 import { makeConfig } from '../support/config.js';
 import { drive, worldHarness, type WorldHarness } from '../support/fake-firewalls.js';
 
@@ -26,23 +26,8 @@ function harness(intervalSeconds: number, timeoutSeconds = 4): WorldHarness {
   return h;
 }
 
-function context(clock: Clock): Context {
-  const start = clock.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'pan-failover-health-probe',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:pan-failover-health-probe',
-    memoryLimitInMB: '160',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/pan-failover-health-probe',
-    logStreamName: '2026/01/01/[$LATEST]test',
-    getRemainingTimeInMillis: () => Math.max(0, 75_000 - (clock.now() - start)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The deployed probe's Lambda context (75 s, serverless.yml) on the harness's clock. */
+const context = (clock: Clock) => lambdaContext('health-probe', clock, 75_000);
 
 /** One execution of the probe loop as EventBridge starts it, each round an invocation of the real handler. */
 async function runLoop(w: WorldHarness): Promise<{ result: LocalRunResult; invocations: { at: number; event: unknown; output: unknown }[] }> {
